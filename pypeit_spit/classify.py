@@ -1,0 +1,212 @@
+"""
+Classify raw frames: pre-process, run the network on each image and its three
+flips in batches, and vote.
+"""
+import sys
+from pathlib import Path
+
+import numpy as np
+from astropy.table import Table
+from pypeit import log
+
+from pypeit_spit.load import FrameError, _spectrograph
+from pypeit_spit.network import CLASSES, get_model
+from pypeit_spit.preprocess import flips, prepare_frame
+from pypeit_spit.vote import MIN_VOTES, UNKNOWN, vote
+
+__all__ = ['FITS_SUFFIXES', 'expand_paths', 'classify_files', 'classify_prepared',
+           'result_table']
+
+#: File name endings taken as FITS when a folder is given.
+FITS_SUFFIXES = ('.fits', '.fit', '.fts', '.fits.gz', '.fit.gz', '.fts.gz', '.fits.fz',
+                 '.fz', '.fits.bz2')
+
+
+def expand_paths(items):
+    """
+    Expand folders into the FITS files they hold (sorted); keep other items as given.
+
+    Parameters
+    ----------
+    items : str, `pathlib.Path` or sequence of them
+
+    Returns
+    -------
+    list of str
+        Paths, in the order given; a missing path is kept so that it can be
+        reported in its own row.
+    """
+    if isinstance(items, (str, Path)):
+        items = [items]
+    out = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            files = sorted(f for f in p.iterdir()
+                           if f.is_file() and f.name.lower().endswith(FITS_SUFFIXES))
+            if not files:
+                log.warning(f'{p}: folder holds no FITS files')
+            out.extend(str(f) for f in files)
+        else:
+            out.append(str(item))
+    return out
+
+
+def result_table(n, classes=CLASSES):
+    """
+    An empty result table with ``n`` rows.
+
+    Parameters
+    ----------
+    n : int
+    classes : sequence of str, optional
+
+    Returns
+    -------
+    `astropy.table.Table`
+    """
+    t = Table()
+    t['file'] = np.full(n, '', dtype=object)
+    t['class'] = np.full(n, UNKNOWN, dtype='U8')
+    t['votes'] = np.zeros(n, dtype=int)
+    t['prob'] = np.zeros(n, dtype=float)
+    for c in classes:
+        t[f'prob_{c}'] = np.zeros(n, dtype=float)
+    t['loader'] = np.full(n, '', dtype=object)
+    t['error'] = np.full(n, '', dtype=object)
+    t['prob'].format = '.3f'
+    for c in classes:
+        t[f'prob_{c}'].format = '.3f'
+    return t
+
+
+def classify_prepared(model, images, stats=None, threshold=None, min_votes=MIN_VOTES):
+    """
+    Classify pre-processed images, each with its three flips, in one network call.
+
+    Parameters
+    ----------
+    model : `pypeit_spit.network.SpitModel`
+    images : `numpy.ndarray` of uint8, shape (n, rows, cols)
+    stats : `numpy.ndarray`, shape (n, n_stats), optional
+    threshold : float or None, optional
+        Least mean probability of the winner; None takes the model's own.
+    min_votes : int, optional
+
+    Returns
+    -------
+    labels : list of str
+    votes : `numpy.ndarray` of int
+    mean_probs : `numpy.ndarray`, shape (n, n_classes)
+    """
+    images = np.asarray(images)
+    n = images.shape[0]
+    if threshold is None:
+        threshold = float(model.metadata.get('threshold', 0.0))
+    # (4, n, rows, cols) -> (n*4): the 4 copies of one frame are consecutive.
+    batch = np.swapaxes(flips(images), 0, 1).reshape(n * 4, *images.shape[1:])
+    bstats = None if stats is None else np.repeat(np.asarray(stats), 4, axis=0)
+    probs = model.predict(batch, bstats).reshape(n, 4, -1)
+    labels, votes, means = [], np.zeros(n, dtype=int), np.zeros((n, probs.shape[2]))
+    for i in range(n):
+        labels_i, votes[i], means[i] = vote(probs[i], model.classes, min_votes=min_votes,
+                                            threshold=threshold)
+        labels.append(labels_i)
+    return labels, votes, means
+
+
+class _Progress:
+    """A minimal progress bar on stderr."""
+
+    def __init__(self, total, enabled):
+        self.total, self.done = total, 0
+        self.enabled = enabled and total > 5
+
+    def update(self, k):
+        self.done += k
+        if self.enabled:
+            width = 30
+            filled = int(width * self.done / max(self.total, 1))
+            sys.stderr.write(f'\rpypeit_spit [{"#" * filled}{"." * (width - filled)}] '
+                             f'{self.done}/{self.total}')
+            sys.stderr.flush()
+
+    def close(self):
+        if self.enabled:
+            sys.stderr.write('\n')
+            sys.stderr.flush()
+
+
+def classify_files(paths, spectrograph=None, model=None, batch_size=16, threshold=None,
+                   progress=False, det=1):
+    """
+    Type raw frames from their pixels.
+
+    Frames are read, pre-processed and sent through the network ``batch_size`` at a
+    time (each with its three flips), so a whole night is never held in memory. A
+    frame that cannot be read or pre-processed gets class ``unknown`` and a one-line
+    reason in the ``error`` column; the others are still classified.
+
+    Parameters
+    ----------
+    paths : str, `pathlib.Path` or sequence
+        Files and/or folders (folders are expanded into their FITS files).
+    spectrograph : str, Spectrograph or None, optional
+        PypeIt spectrograph used to read the pixels; None reads the first 2-D HDU.
+    model : str, `pathlib.Path`, SpitModel or None, optional
+        Model name, path, or loaded model; None is the bundled default.
+    batch_size : int, optional
+        Frames per network call.
+    threshold : float or None, optional
+        Least mean probability of the winning class; None takes the model's.
+    progress : bool, optional
+        Show a progress bar on stderr (only for more than 5 files).
+    det : int, optional
+        Detector read by the PypeIt loader.
+
+    Returns
+    -------
+    `astropy.table.Table`
+        One row per file, in input order: ``file``, ``class``, ``votes``, ``prob``
+        (mean probability of the answer's class, or of the most-voted class when
+        Unknown), ``prob_<class>`` for each class, ``loader`` and ``error``.
+    """
+    files = expand_paths(paths)
+    spit_model = get_model(model)
+    if isinstance(spectrograph, str):
+        spectrograph = _spectrograph(spectrograph, spectrograph)
+    table = result_table(len(files), spit_model.classes)
+    table['file'] = files
+    bar = _Progress(len(files), progress)
+    for start in range(0, len(files), batch_size):
+        idx, images, stats = [], [], []
+        for i in range(start, min(start + batch_size, len(files))):
+            try:
+                prep = prepare_frame(files[i], spectrograph=spectrograph, det=det)
+            except FrameError as exc:
+                table['error'][i] = exc.reason
+                log.warning(f'{exc.path}: cannot classify: {exc.reason}')
+                continue
+            except Exception as exc:  # never lose the rest of the batch
+                table['error'][i] = f'{type(exc).__name__}: {exc}'
+                log.warning(f'{files[i]}: cannot classify: {type(exc).__name__}: {exc}')
+                continue
+            idx.append(i)
+            images.append(prep.image)
+            stats.append(prep.stats)
+            table['loader'][i] = prep.loader
+        if idx:
+            labels, votes, means = classify_prepared(
+                spit_model, np.stack(images),
+                np.stack(stats) if spit_model.uses_stats else None, threshold=threshold)
+            for j, i in enumerate(idx):
+                table['class'][i] = labels[j]
+                table['votes'][i] = votes[j]
+                best = (spit_model.classes.index(labels[j]) if labels[j] != UNKNOWN
+                        else int(np.argmax(means[j])))
+                table['prob'][i] = means[j][best]
+                for k, c in enumerate(spit_model.classes):
+                    table[f'prob_{c}'][i] = means[j][k]
+        bar.update(min(batch_size, len(files) - start))
+    bar.close()
+    return table

@@ -1,0 +1,32 @@
+"""
+Where the package's bundled files live (installed wheel or source checkout).
+"""
+from importlib import resources
+from pathlib import Path
+
+__all__ = ['package_folder']
+
+
+def package_folder(name):
+    """
+    Folder of bundled files: ``'models'`` or ``'configs'``.
+
+    In an installed package these are the sub-packages ``pypeit_spit.models`` and
+    ``pypeit_spit.configs``; in a source checkout, the top-level folders of the same
+    names.
+
+    Parameters
+    ----------
+    name : str
+        ``'models'`` or ``'configs'``.
+
+    Returns
+    -------
+    `pathlib.Path`
+    """
+    if name not in ('models', 'configs'):
+        raise ValueError(f'unknown bundled folder {name!r}')
+    try:
+        return Path(str(resources.files(f'pypeit_spit.{name}')))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / name

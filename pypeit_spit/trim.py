@@ -1,0 +1,144 @@
+"""
+Trim blank (vignetted, unilluminated) rows and overscan-like edges from a frame.
+
+Follows Jankov & Prochaska (2018): sigma-clip down the columns, take the maximum of
+each row, then walk in from both ends and cut where the value jumps by more than 10%
+(or comes within 20% of the median row maximum).
+"""
+import numpy as np
+from astropy.stats import sigma_clip
+
+__all__ = ['TrimError', 'row_profile', 'find_cut', 'trim_rows', 'trim_columns', 'MIN_ROWS']
+
+#: Fewest rows a trimmed image may keep; fewer is reported, not stretched.
+MIN_ROWS = 50
+
+
+class TrimError(ValueError):
+    """The image is too small after trimming to be classified."""
+
+
+def row_profile(image, sigma=3.0):
+    """
+    Maximum of each row after sigma-clipping every column.
+
+    Parameters
+    ----------
+    image : `numpy.ndarray`
+        2-D image, spectral axis horizontal.
+    sigma : float, optional
+        Clipping threshold (in standard deviations) applied down each column.
+
+    Returns
+    -------
+    `numpy.ndarray`
+        One value per row.
+    """
+    clipped = sigma_clip(image, sigma=sigma, axis=0, maxiters=3, masked=True)
+    prof = np.ma.max(clipped, axis=1)
+    # A row where every pixel was clipped keeps its unclipped maximum.
+    return np.where(np.ma.getmaskarray(prof), np.max(image, axis=1), np.ma.getdata(prof))
+
+
+def find_cut(values, jump=1.10, near_median=0.2, limit=None):
+    """
+    Walk in from the start of ``values`` and find where the blank edge ends.
+
+    Parameters
+    ----------
+    values : array_like
+        Profile (e.g. row maxima), walked from index 0 upwards.
+    jump : float, optional
+        A value larger than ``jump`` times its predecessor ends the edge.
+    near_median : float or None, optional
+        A value within this fraction of the profile's median also ends the edge;
+        None disables the test.
+    limit : int or None, optional
+        Never cut more than this many elements.
+
+    Returns
+    -------
+    int
+        Number of leading elements to cut (0 when no edge is found).
+    """
+    v = np.asarray(values, dtype=float)
+    # Ratios need positive values: shift a profile that reaches zero or below.
+    floor = np.nanmin(v)
+    if floor < 1.0:
+        v = v - floor + 1.0
+    med = np.nanmedian(v)
+    n = len(v) if limit is None else min(len(v), limit + 1)
+    for idx in range(1, n):
+        prev, cur = v[idx - 1], v[idx]
+        if cur > jump * prev:
+            return idx
+        if near_median is not None and abs(cur - med) < near_median * med:
+            return idx
+    return 0
+
+
+def trim_rows(image, jump=1.10, near_median=0.2, min_rows=MIN_ROWS):
+    """
+    Trim blank rows at both spatial ends of a spectral-horizontal image.
+
+    Parameters
+    ----------
+    image : `numpy.ndarray`
+        2-D image, spectral axis horizontal.
+    jump, near_median : float, optional
+        See :func:`find_cut`.
+    min_rows : int, optional
+        Fewest rows the result may keep.
+
+    Returns
+    -------
+    trimmed : `numpy.ndarray`
+        View of the kept rows.
+    rows : slice
+        The kept rows.
+
+    Raises
+    ------
+    TrimError
+        When fewer than ``min_rows`` rows remain.
+    """
+    prof = row_profile(image)
+    first = find_cut(prof, jump=jump, near_median=near_median)
+    last = image.shape[0] - find_cut(prof[::-1], jump=jump, near_median=near_median)
+    if last - first < min_rows:
+        raise TrimError(f'only {max(last - first, 0)} rows left after trimming '
+                        f'(image {image.shape[0]}x{image.shape[1]}; at least {min_rows} needed)')
+    return image[first:last], slice(first, last)
+
+
+def trim_columns(image, jump=1.10, max_fraction=0.08, min_cols=MIN_ROWS):
+    """
+    Trim overscan-like columns at the spectral ends (for frames read without
+    instrument knowledge).
+
+    Only a jump ends the walk, and at most ``max_fraction`` of the columns are cut at
+    each end, so that a smooth flat or an arc line near the edge cannot eat the frame.
+
+    Parameters
+    ----------
+    image : `numpy.ndarray`
+        2-D image, spectral axis horizontal.
+    jump : float, optional
+        See :func:`find_cut`.
+    max_fraction : float, optional
+        Largest fraction of columns cut at each end.
+    min_cols : int, optional
+        Fewest columns the result may keep.
+
+    Returns
+    -------
+    trimmed : `numpy.ndarray`
+    cols : slice
+    """
+    prof = row_profile(image.T)
+    limit = int(max_fraction * image.shape[1])
+    first = find_cut(prof, jump=jump, near_median=None, limit=limit)
+    last = image.shape[1] - find_cut(prof[::-1], jump=jump, near_median=None, limit=limit)
+    if last - first < min_cols:
+        raise TrimError(f'only {max(last - first, 0)} columns left after trimming')
+    return image[:, first:last], slice(first, last)
