@@ -3,7 +3,7 @@ Trim blank (vignetted, unilluminated) rows and overscan-like edges from a frame.
 
 Follows Jankov & Prochaska (2018): sigma-clip down the columns, take the maximum of
 each row, then walk in from both ends and cut where the value jumps by more than 10%
-(or comes within 20% of the median row maximum).
+(or comes within 20% of the level of the illuminated rows, as SPIT's code does).
 """
 import numpy as np
 from astropy.stats import sigma_clip
@@ -40,6 +40,11 @@ def row_profile(image, sigma=3.0):
     return np.where(np.ma.getmaskarray(prof), np.max(image, axis=1), np.ma.getdata(prof))
 
 
+#: Percentile of the profile taken as the level of the illuminated region. SPIT used
+#: the median, which falls in a blank band when blank rows are the majority.
+REFERENCE_PERCENTILE = 75.0
+
+
 def find_cut(values, jump=1.10, near_median=0.2, limit=None):
     """
     Walk in from the start of ``values`` and find where the blank edge ends.
@@ -51,8 +56,10 @@ def find_cut(values, jump=1.10, near_median=0.2, limit=None):
     jump : float, optional
         A value larger than ``jump`` times its predecessor ends the edge.
     near_median : float or None, optional
-        A value within this fraction of the profile's median also ends the edge;
-        None disables the test.
+        A value within this fraction of the profile's reference level (its
+        :data:`REFERENCE_PERCENTILE` percentile) also ends the edge; None disables
+        the test. This keeps a bright trace from being taken for the edge of a
+        frame that has no blank band.
     limit : int or None, optional
         Never cut more than this many elements.
 
@@ -66,7 +73,7 @@ def find_cut(values, jump=1.10, near_median=0.2, limit=None):
     floor = np.nanmin(v)
     if floor < 1.0:
         v = v - floor + 1.0
-    med = np.nanmedian(v)
+    med = np.nanpercentile(v, REFERENCE_PERCENTILE)
     n = len(v) if limit is None else min(len(v), limit + 1)
     for idx in range(1, n):
         prev, cur = v[idx - 1], v[idx]
@@ -116,8 +123,9 @@ def trim_columns(image, jump=1.10, max_fraction=0.08, min_cols=MIN_ROWS):
     Trim overscan-like columns at the spectral ends (for frames read without
     instrument knowledge).
 
-    Only a jump ends the walk, and at most ``max_fraction`` of the columns are cut at
-    each end, so that a smooth flat or an arc line near the edge cannot eat the frame.
+    Only a jump ends the walk, at most ``max_fraction`` of the columns are cut at each
+    end, and only an edge darker than half the illuminated level is cut, so that a
+    smooth flat or an arc line near the edge cannot eat the frame.
 
     Parameters
     ----------
@@ -137,8 +145,16 @@ def trim_columns(image, jump=1.10, max_fraction=0.08, min_cols=MIN_ROWS):
     """
     prof = row_profile(image.T)
     limit = int(max_fraction * image.shape[1])
-    first = find_cut(prof, jump=jump, near_median=None, limit=limit)
-    last = image.shape[1] - find_cut(prof[::-1], jump=jump, near_median=None, limit=limit)
+    reference = np.nanpercentile(prof, REFERENCE_PERCENTILE)
+
+    def dark_edge(values):
+        # Cut only an edge clearly darker than the frame (overscan), never the lit
+        # columns in front of an arc line.
+        cut = find_cut(values, jump=jump, near_median=None, limit=limit)
+        return cut if cut and np.median(values[:cut]) < 0.5 * reference else 0
+
+    first = dark_edge(prof)
+    last = image.shape[1] - dark_edge(prof[::-1])
     if last - first < min_cols:
         raise TrimError(f'only {max(last - first, 0)} columns left after trimming')
     return image[:, first:last], slice(first, last)
