@@ -3,6 +3,7 @@ Classify raw frames: pre-process, run the network on each image and its three
 flips in batches, and vote.
 """
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -138,7 +139,7 @@ class _Progress:
 
 
 def classify_files(paths, spectrograph=None, model=None, batch_size=16, threshold=None,
-                   progress=False, det=1):
+                   progress=False, det=1, workers=2):
     """
     Type raw frames from their pixels.
 
@@ -163,6 +164,8 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=16, threshol
         Show a progress bar on stderr (only for more than 5 files).
     det : int, optional
         Detector read by the PypeIt loader.
+    workers : int, optional
+        Threads that read and pre-process frames.
 
     Returns
     -------
@@ -178,35 +181,48 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=16, threshol
     table = result_table(len(files), spit_model.classes)
     table['file'] = files
     bar = _Progress(len(files), progress)
-    for start in range(0, len(files), batch_size):
-        idx, images, stats = [], [], []
-        for i in range(start, min(start + batch_size, len(files))):
-            try:
-                prep = prepare_frame(files[i], spectrograph=spectrograph, det=det)
-            except FrameError as exc:
-                table['error'][i] = exc.reason
-                log.warning(f'{exc.path}: cannot classify: {exc.reason}')
-                continue
-            except Exception as exc:  # never lose the rest of the batch
-                table['error'][i] = f'{type(exc).__name__}: {exc}'
-                log.warning(f'{files[i]}: cannot classify: {type(exc).__name__}: {exc}')
-                continue
-            idx.append(i)
-            images.append(prep.image)
-            stats.append(prep.stats)
-            table['loader'][i] = prep.loader
-        if idx:
-            labels, votes, means = classify_prepared(
-                spit_model, np.stack(images),
-                np.stack(stats) if spit_model.uses_stats else None, threshold=threshold)
-            for j, i in enumerate(idx):
-                table['class'][i] = labels[j]
-                table['votes'][i] = votes[j]
-                best = (spit_model.classes.index(labels[j]) if labels[j] != UNKNOWN
-                        else int(np.argmax(means[j])))
-                table['prob'][i] = means[j][best]
-                for k, c in enumerate(spit_model.classes):
-                    table[f'prob_{c}'][i] = means[j][k]
-        bar.update(min(batch_size, len(files) - start))
+
+    def prepare(i):
+        try:
+            return prepare_frame(files[i], spectrograph=spectrograph, det=det), None
+        except FrameError as exc:
+            return None, exc.reason
+        except Exception as exc:  # never lose the rest of the batch
+            return None, f'{type(exc).__name__}: {exc}'
+
+    # Two threads read and pre-process (decompression and numpy release the GIL);
+    # the network runs on whole batches.
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for start in range(0, len(files), batch_size):
+            batch = range(start, min(start + batch_size, len(files)))
+            idx, images, stats = [], [], []
+            for i, (prep, error) in zip(batch, pool.map(prepare, batch)):
+                if error is not None:
+                    table['error'][i] = error
+                    log.warning(f'{files[i]}: cannot classify: {error}')
+                    continue
+                idx.append(i)
+                images.append(prep.image)
+                stats.append(prep.stats)
+                table['loader'][i] = prep.loader
+            _fill(table, idx, images, stats, spit_model, threshold)
+            bar.update(len(batch))
     bar.close()
     return table
+
+
+def _fill(table, idx, images, stats, spit_model, threshold):
+    """Run the network on one batch and write its rows."""
+    if not idx:
+        return
+    labels, votes, means = classify_prepared(
+        spit_model, np.stack(images),
+        np.stack(stats) if spit_model.uses_stats else None, threshold=threshold)
+    for j, i in enumerate(idx):
+        table['class'][i] = labels[j]
+        table['votes'][i] = votes[j]
+        best = (spit_model.classes.index(labels[j]) if labels[j] != UNKNOWN
+                else int(np.argmax(means[j])))
+        table['prob'][i] = means[j][best]
+        for k, c in enumerate(spit_model.classes):
+            table[f'prob_{c}'][i] = means[j][k]

@@ -204,19 +204,18 @@ def load_with_pypeit(path, spectrograph, det=1):
         raise FrameError(path, f'expected one detector image, got shape {raw.shape}')
     if not np.any(datasec > 0):
         raise FrameError(path, f'PypeIt ({spec.name}) found no data section')
-    raw = _check_pixels(path, raw)
-    image = raw.copy()
+    image = _check_pixels(path, raw)
+    box = _bounding_box(datasec > 0)
+    raw_max = float(np.max(image[box]))
     levels, noises = [], []
-    for amp in np.unique(datasec[datasec > 0]):
-        osc = raw[oscansec == amp]
+    for amp in range(1, int(datasec.max()) + 1):
+        osc = image[oscansec == amp]
         if osc.size == 0:
             continue
         level = float(np.median(osc))
-        image[datasec == amp] -= level
         levels.append(level)
-        noises.append(robust_sigma(osc - np.median(osc, keepdims=True)))
-    box = _bounding_box(datasec > 0)
-    raw_max = float(np.max(raw[box]))
+        noises.append(robust_sigma(osc))
+        image[datasec == amp] -= level  # in place: get_rawimage's array is ours
     image = spec.orient_image(detpar, image[box])
     # PypeIt orientation is (spectral, spatial): make it spectral-horizontal.
     image = np.ascontiguousarray(image.T)

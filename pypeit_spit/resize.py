@@ -2,7 +2,6 @@
 Resize a canonical image to the network's input size by linear interpolation.
 """
 import numpy as np
-from scipy import ndimage
 
 __all__ = ['resize', 'IMAGE_SHAPE']
 
@@ -14,11 +13,11 @@ def resize(image, shape=IMAGE_SHAPE):
     """
     Resize a 2-D image by linear interpolation, without skipping narrow features.
 
-    Along an axis that shrinks by a factor ``f > 1`` the image is first averaged over
-    a box of ``ceil(f)`` pixels, so that every input pixel contributes to the output:
-    a one-pixel arc or sky line is kept (diluted) instead of falling between the
-    sample points as with plain point sampling. The corners of input and output
-    coincide (``align_corners``).
+    Along an axis that shrinks by a factor ``f >= 2`` the image is first averaged over
+    blocks of ``floor(f)`` pixels (a trailing partial block is dropped), so that every
+    input pixel contributes to the output: a one-pixel arc or sky line is kept
+    (diluted) instead of falling between the sample points as with plain point
+    sampling. The corners of input and output coincide (``align_corners``).
 
     Parameters
     ----------
@@ -33,11 +32,15 @@ def resize(image, shape=IMAGE_SHAPE):
     """
     image = np.asarray(image, dtype=np.float32)
     for axis, (n_in, n_out) in enumerate(zip(image.shape, shape)):
-        factor = n_in / n_out
-        if factor > 1.0:
-            width = int(np.ceil(factor))
-            if width > 1:
-                image = ndimage.uniform_filter1d(image, size=width, axis=axis, mode='nearest')
+        block = int(n_in // n_out)
+        if block > 1:
+            # Average blocks of ``block`` pixels: every input pixel contributes, and
+            # the rest of the shrink (< 2x) is left to the interpolation, which then
+            # gives every binned pixel a weight of at least ~1/4.
+            n = n_in // block * block
+            image = np.moveaxis(image, axis, 0)[:n]
+            image = image.reshape(n // block, block, *image.shape[1:]).mean(axis=1)
+            image = np.moveaxis(image, 0, axis)
     coords = [np.linspace(0, n_in - 1, n_out, dtype=np.float32)
               for n_in, n_out in zip(image.shape, shape)]
     # Separable linear interpolation: rows first, then columns.

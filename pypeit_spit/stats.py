@@ -21,7 +21,9 @@ SATURATION = 60000.0
 
 def _pixel_noise(image):
     """Robust pixel-to-pixel noise from differences of neighbouring rows."""
-    diff = np.diff(image, axis=0)
+    # True neighbours, on a subsample of about 100 000 pixel pairs.
+    step = max(1, int(np.sqrt(image.size / 100_000)))
+    diff = image[1::step, ::step] - image[:-1:step, ::step][:image[1::step].shape[0]]
     return robust_sigma(diff) / np.sqrt(2.0)
 
 
