@@ -9,5 +9,6 @@ The flow, one module per stage: :mod:`~pypeit_spit.load` -> :mod:`~pypeit_spit.t
 __version__ = '0.1.0'
 
 from pypeit_spit.classify import classify_files  # noqa: E402
+from pypeit_spit.pypeit_types import enabled, type_frames  # noqa: E402
 
-__all__ = ['classify_files', '__version__']
+__all__ = ['classify_files', 'enabled', 'type_frames', '__version__']

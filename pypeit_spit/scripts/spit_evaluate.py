@@ -1,0 +1,89 @@
+"""
+``pypeit_spit_evaluate``: the paper's figures of merit for a model on a labelled set.
+"""
+from pypeit.scripts import scriptbase
+
+
+class SpitEvaluate(scriptbase.ScriptBase):
+    """Evaluate a pypeit-spit model on labelled frames."""
+
+    @classmethod
+    def name(cls):
+        """Script name."""
+        return 'pypeit_spit_evaluate'
+
+    @classmethod
+    def get_parser(cls, width=None):
+        """Command-line parser."""
+        parser = super().get_parser(
+            description='Evaluate a model on labelled frames: normalized accuracy, final '
+                        'scheme (%% correct / wrong / Unknown), differential confusion matrix, '
+                        'per-class recall and the misclassified files (ECSV, PNG, Markdown).',
+            width=width)
+        parser.add_argument('labels',
+                            help='Labels table (ECSV/CSV: file + class or frametype, optional '
+                                 'night, spectrograph or instrument), or a dataset cache '
+                                 '(.npz) written by pypeit_spit_train.')
+        parser.add_argument('--model', default=None,
+                            help='Bundled model name or path to a .keras file (default: the '
+                                 'bundled default).')
+        parser.add_argument('--outdir', required=True, help='Output folder.')
+        parser.add_argument('-s', '--spectrograph', default=None,
+                            help='PypeIt spectrograph for rows that name none (default: the '
+                                 'generic FITS loader).')
+        parser.add_argument('--spectrograph-column', default=None,
+                            help='Column naming each row\'s spectrograph (default: '
+                                 'spectrograph, else instrument when present).')
+        parser.add_argument('--loader', default='pypeit', choices=['pypeit', 'generic'],
+                            help='generic ignores every spectrograph.')
+        parser.add_argument('--split', default=None, choices=['train', 'validation', 'test'],
+                            help='With a .npz cache: evaluate only this part of the split '
+                                 'recorded in --split-table.')
+        parser.add_argument('--split-table', default=None,
+                            help='split.ecsv written by pypeit_spit_train (default: next to '
+                                 'the .npz).')
+        parser.add_argument('--threshold', type=float, default=None,
+                            help='Unknown threshold (default: the model\'s).')
+        parser.add_argument('--workers', type=int, default=2,
+                            help='Processes that pre-process the frames.')
+        return parser
+
+    @classmethod
+    def main(cls, args):
+        """Run."""
+        from pathlib import Path
+
+        import numpy as np
+        from astropy.table import Table
+        from pypeit import log
+
+        from pypeit_spit.dataset import (DatasetError, build_dataset, load_cache,
+                                         read_labels)
+        from pypeit_spit.evaluate import evaluate_frameset
+        from pypeit_spit.network import get_model
+
+        cls.init_log(args)
+        src = Path(args.labels)
+        if src.suffix == '.npz':
+            frames, _ = load_cache(src)
+            if args.split:
+                st = Path(args.split_table) if args.split_table else src.parent / 'split.ecsv'
+                if not st.is_file():
+                    raise DatasetError(f'{st}: split table does not exist')
+                split = Table.read(st, format='ascii.ecsv')
+                chosen = set(np.asarray(split['file'])[np.asarray(split['split']) == args.split])
+                frames = frames.subset(np.isin(frames.files, list(chosen)))
+            title = f'{src.name}' + (f' ({args.split})' if args.split else '')
+        else:
+            table = read_labels(src, spectrograph=args.spectrograph,
+                                spectrograph_column=args.spectrograph_column,
+                                loader=args.loader)
+            frames = build_dataset(table, cache=None, workers=args.workers)
+            title = src.name
+        if len(frames) == 0:
+            raise DatasetError(f'{src}: no frame to evaluate')
+        model = get_model(args.model)
+        summary = evaluate_frameset(model, frames, Path(args.outdir), threshold=args.threshold,
+                                    title=title)
+        log.info(f'Report: {Path(args.outdir) / "summary.md"}')
+        return 0 if summary['n_frames'] else 1

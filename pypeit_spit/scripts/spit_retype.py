@@ -1,0 +1,48 @@
+"""
+``pypeit_spit_retype``: re-type the rows of a ``.pypeit`` file honouring its
+``spit`` column (``auto``, ``rules``, ``keep`` or a forced type list).
+"""
+from pypeit.scripts import scriptbase
+
+
+class SpitRetype(scriptbase.ScriptBase):
+    """Re-type a ``.pypeit`` file with SPIT and the header rules."""
+
+    @classmethod
+    def name(cls):
+        """Command name."""
+        return 'pypeit_spit_retype'
+
+    @classmethod
+    def get_parser(cls, width=None):
+        from pypeit_spit.scripts.spit_setup import add_spit_arguments
+        parser = super().get_parser(
+            description="Re-type the rows of a PypeIt reduction file with SPIT and PypeIt's "
+                        "header rules, honouring the data block's 'spit' column (auto, "
+                        'rules, keep, or a forced list of frame types).  Comments and '
+                        'parameters are kept.', width=width)
+        parser.add_argument('pypeit_file', type=str, help='PypeIt reduction file (.pypeit)')
+        parser.add_argument('--output', type=str, default=None,
+                            help='Write the result here instead of rewriting the input file')
+        parser.add_argument('--dry-run', dest='dry_run', default=False, action='store_true',
+                            help='Report the changes; write nothing')
+        return add_spit_arguments(parser)
+
+    @classmethod
+    def main(cls, args):
+        from pypeit_spit.pypeit_file import retype_file
+        from pypeit_spit.scripts.spit_setup import spit_options
+        cls.init_log(args)
+        opts = spit_options(args)
+        report = retype_file(args.pypeit_file, output=args.output, dry_run=args.dry_run,
+                             **opts)
+        changed = report.table[report.table['changed']]
+        if len(changed) == 0:
+            print(f'{args.pypeit_file}: no frame type changed')
+        else:
+            print(f'{args.pypeit_file}: {len(changed)} row(s) '
+                  f'{"would change" if args.dry_run else "changed"}:')
+            changed['filename', 'old', 'new', 'source', 'reason'].pprint_all()
+        for w in report.warnings:
+            print(f'WARNING: {w}')
+        return report

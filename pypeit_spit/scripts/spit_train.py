@@ -1,0 +1,118 @@
+"""
+``pypeit_spit_train``: build a training set from labelled frames and train a network.
+"""
+from pypeit.scripts import scriptbase
+
+
+class SpitTrain(scriptbase.ScriptBase):
+    """Train a pypeit-spit network on labelled raw frames."""
+
+    @classmethod
+    def name(cls):
+        """Script name."""
+        return 'pypeit_spit_train'
+
+    @classmethod
+    def get_parser(cls, width=None):
+        """Command-line parser."""
+        parser = super().get_parser(
+            description='Build a training set from labelled raw frames (ECSV/CSV tables of '
+                        'file + class [+ night, spectrograph]), split it by night, balance and '
+                        'flip it, train a network, keep the best epoch, calibrate it on the '
+                        'validation nights and save it with its metadata.', width=width)
+        parser.add_argument('labels', nargs='+',
+                            help='Labels table(s): columns file (relative to the table or '
+                                 'absolute), class (or PypeIt frametype), optional night and '
+                                 'spectrograph (or instrument).')
+        parser.add_argument('--outdir', required=True,
+                            help='Output folder (model, log, curves, checkpoint, cache).')
+        parser.add_argument('--arch', default='compact', choices=['compact', 'spit2018'],
+                            help='Network architecture.')
+        parser.add_argument('--no-stats', action='store_true',
+                            help='Image-only compact network (no raw-pixel statistics).')
+        parser.add_argument('--epochs', type=int, default=20, help='Number of epochs.')
+        parser.add_argument('--batch-size', type=int, default=30, help='Images per batch.')
+        parser.add_argument('--learning-rate', type=float, default=1e-4,
+                            help="Adam's learning rate.")
+        parser.add_argument('--seed', type=int, default=0,
+                            help='Random seed (split, sampling, weights, shuffling).')
+        parser.add_argument('--fractions', type=float, nargs=3, default=[0.7, 0.15, 0.15],
+                            metavar=('TRAIN', 'VAL', 'TEST'),
+                            help='Fractions of the nights for training, validation, test.')
+        parser.add_argument('-s', '--spectrograph', default=None,
+                            help='PypeIt spectrograph for rows that name none (default: the '
+                                 'generic FITS loader).')
+        parser.add_argument('--spectrograph-column', default=None,
+                            help='Column naming each row\'s spectrograph (default: '
+                                 'spectrograph, else instrument when present).')
+        parser.add_argument('--loader', default='pypeit', choices=['pypeit', 'generic'],
+                            help='generic ignores every spectrograph and reads the first 2-D '
+                                 'HDU.')
+        parser.add_argument('--group-by', default=None,
+                            help='Column defining the nights when there is no night column '
+                                 '(date-times are binned into nights). Default: each file '
+                                 'is its own group.')
+        parser.add_argument('--max-per-class', type=int, default=None,
+                            help='Use at most this many frames of each class (seeded choice).')
+        parser.add_argument('--cache', default=None,
+                            help='Dataset cache (.npz); default OUTDIR/dataset.npz. Frames '
+                                 'already in it are not read again.')
+        parser.add_argument('--workers', type=int, default=2,
+                            help='Processes that pre-process the frames.')
+        parser.add_argument('--target-error', type=float, default=0.005,
+                            help='Error rate among accepted validation frames that sets the '
+                                 'Unknown threshold.')
+        parser.add_argument('--patience', type=int, default=None,
+                            help='Stop after this many epochs without improvement.')
+        parser.add_argument('--name', default=None,
+                            help='Model file name without .keras (default spit_ARCH).')
+        parser.add_argument('--resume', action='store_true',
+                            help='Continue the run in OUTDIR from its last epoch checkpoint.')
+        parser.add_argument('--overwrite', action='store_true',
+                            help='Start afresh even if OUTDIR holds a checkpoint.')
+        parser.add_argument('--progress', default='bar', choices=['bar', 'epoch', 'none'],
+                            help='Keras progress bar, one line per epoch, or the log only.')
+        parser.add_argument('--no-deterministic', action='store_true',
+                            help='Do not ask TensorFlow for deterministic kernels.')
+        return parser
+
+    @classmethod
+    def main(cls, args):
+        """Run."""
+        from pathlib import Path
+
+        from astropy.table import vstack
+        from pypeit import log
+
+        from pypeit_spit.dataset import build_dataset, limit_per_class, read_labels
+        from pypeit_spit.train import TrainConfig, command_line, train
+
+        cls.init_log(args)
+        outdir = Path(args.outdir)
+        tables = [read_labels(p, spectrograph=args.spectrograph,
+                              spectrograph_column=args.spectrograph_column,
+                              group_by=args.group_by, loader=args.loader)
+                  for p in args.labels]
+        table = vstack(tables) if len(tables) > 1 else tables[0]
+        table = limit_per_class(table, args.max_per_class, seed=args.seed)
+        log.info(f'{len(table)} labelled frames from {len(args.labels)} table(s)')
+        cache = Path(args.cache) if args.cache else outdir / 'dataset.npz'
+        frames = build_dataset(table, cache=cache, workers=args.workers)
+        if frames.failures:
+            outdir.mkdir(parents=True, exist_ok=True)
+            with open(outdir / 'failures.txt', 'w') as f:
+                for path, reason in frames.failures:
+                    f.write(f'{path}: {reason}\n')
+        config = TrainConfig(architecture=args.arch,
+                             use_stats=False if args.no_stats else None,
+                             epochs=args.epochs, batch_size=args.batch_size,
+                             learning_rate=args.learning_rate, seed=args.seed,
+                             fractions=tuple(args.fractions), target_error=args.target_error,
+                             patience=args.patience, deterministic=not args.no_deterministic,
+                             name=args.name)
+        result = train(frames, outdir, config, resume=args.resume, overwrite=args.overwrite,
+                       command=command_line(), sources=[str(Path(p).resolve())
+                                                        for p in args.labels],
+                       progress=args.progress)
+        log.info(f'Done: {result["model"]}')
+        return 0

@@ -1,0 +1,259 @@
+"""
+Whole simulated observing nights: the plan, the FITS files and the manifest.
+
+Each night of one camera goes into ``outdir/<camera>_night<NNN>/`` with files named like
+real ones (``b1.fits``, ``b2.fits`` ... for blue, ``r1.fits`` ... for red); one manifest
+(``outdir/manifest.ecsv``, paths relative to ``outdir``) lists every file with its true
+class, night, camera, header fault and the parameters drawn.
+"""
+from concurrent.futures import ProcessPoolExecutor
+import json
+from pathlib import Path
+
+import numpy as np
+from astropy.io import fits
+from astropy.table import Table, vstack
+
+from pypeit import log
+
+from pypeit_spit.simulate.frame import draw_context, draw_exposure, simulate_frame
+from pypeit_spit.simulate.header import NIGHT_LENGTH_DAYS
+from pypeit_spit.simulate.params import CAMERA, CAMERAS, CLASSES, FAULTS, NIGHT
+
+__all__ = ['MANIFEST_NAME', 'MANIFEST_COLUMNS', 'plan_night', 'simulate_night',
+           'simulate_nights', 'write_frame', 'night_dir']
+
+#: File name of the manifest written in ``outdir``.
+MANIFEST_NAME = 'manifest.ecsv'
+
+#: Scalar manifest columns (name, dtype, default); everything else goes to ``params`` (JSON).
+MANIFEST_COLUMNS = (
+    ('file', str, ''), ('cls', str, ''), ('night', int, -1), ('night_id', str, ''),
+    ('camera', str, ''), ('fault', str, ''), ('seed', int, -1), ('exptime', float, np.nan),
+    ('object', str, ''), ('lamps', str, ''), ('lamp_cards', str, ''), ('dispname', str, ''),
+    ('dichroic', str, ''), ('tilt', int, -1), ('slit_width', float, np.nan),
+    ('naxis1', int, -1), ('naxis2', int, -1), ('date_obs', str, ''),
+    ('bias_level', float, np.nan), ('read_noise_adu', float, np.nan),
+    ('n_cosmic', int, -1), ('arc_peak', float, np.nan), ('flat_peak', float, np.nan),
+    ('trace_peak', float, np.nan), ('sky_level', float, np.nan),
+)
+
+# Sub-seed slots (beside the frame index) for the night context and the plan.
+_CONTEXT_SLOT = 1_000_000
+_PLAN_SLOT = 1_000_001
+
+
+def night_dir(camera, night):
+    """Sub-folder name of a night: ``<camera>_night<NNN>``."""
+    return f'{camera}_night{night:03d}'
+
+
+def plan_night(camera, rng, faults=0.0, scale=1.0):
+    """
+    Order and classes of the frames of one night, with the header faults to write.
+
+    Afternoon: biases, arcs and dome flats; dusk: standards (twilight sky); night:
+    science with standards and arcs between; morning: the remaining flats and standards.
+    Counts follow :data:`~pypeit_spit.simulate.params.NIGHT`.
+
+    Parameters
+    ----------
+    camera : str
+    rng : `numpy.random.Generator`
+    faults : float, optional
+        Probability that a frame gets a header fault (0 = correct headers).
+    scale : float, optional
+        Multiplies the number of frames of every class (at least one of each).
+
+    Returns
+    -------
+    list of dict
+        One per frame: ``cls``, ``fault`` (or None), ``dusk`` (standards).
+    """
+    n = {}
+    for cls in CLASSES:
+        lo, hi = NIGHT[cls]
+        n[cls] = max(1, int(round(rng.integers(lo, hi, endpoint=True) * scale)))
+    if rng.random() < NIGHT['p_no_bias'] and scale >= 1:
+        n['bias'] = 0
+    n_arc_pm = (n['arc'] + 1) // 2
+    n_flat_pm = int(np.ceil(0.7 * n['flat']))
+    n_std_dusk = (n['standard'] + 1) // 2
+    seq = (['bias'] * n['bias'] + ['arc'] * n_arc_pm + ['flat'] * n_flat_pm)
+    dusk = ['standard'] * n_std_dusk
+    night = ['science'] * n['science']
+    extra = ['arc'] * (n['arc'] - n_arc_pm)
+    std_rest = ['standard'] * (n['standard'] - n_std_dusk)
+    for item in extra + std_rest[: len(std_rest) // 2]:
+        night.insert(int(rng.integers(0, len(night) + 1)), item)
+    morning = std_rest[len(std_rest) // 2:] + ['flat'] * (n['flat'] - n_flat_pm)
+    plan = []
+    for i, cls in enumerate(seq + dusk + night + morning):
+        fault = None
+        if faults > 0 and rng.random() < faults:
+            fault = FAULTS[cls][int(rng.integers(len(FAULTS[cls])))]
+        plan.append(dict(cls=cls, fault=fault, dusk=(cls == 'standard' and i < len(seq) + len(dusk)
+                                                     and rng.random() < 0.5)))
+    return plan
+
+
+def write_frame(path, raw, header, compress=False):
+    """
+    Write a raw frame as a single-HDU 16-bit unsigned FITS file (BITPIX=16, BZERO=32768).
+
+    Parameters
+    ----------
+    path : str or `pathlib.Path`
+        Output file (``.fits``; ``.fits.gz`` when ``compress``).
+    raw : `numpy.ndarray` of uint16
+    header : `astropy.io.fits.Header`
+    compress : bool, optional
+        Unused; astropy gzips when ``path`` ends in ``.gz``.
+    """
+    hdu = fits.PrimaryHDU(data=raw, header=header, uint=True)
+    hdu.writeto(path, overwrite=True, output_verify='silentfix')
+
+
+def _frame_rng(seed, camera, night, i):
+    return np.random.default_rng([int(seed), CAMERAS.index(camera), int(night), int(i)])
+
+
+def _row(params, file, seed, camera, night):
+    row = {}
+    for name, dtype, default in MANIFEST_COLUMNS:
+        v = params.get(name, default)
+        row[name] = dtype(v) if v is not None else default
+    row.update(file=file, seed=int(seed), camera=camera, night=int(night),
+               night_id=night_dir(camera, night), cls=params['cls'])
+    for name, dtype, _ in MANIFEST_COLUMNS:
+        if dtype is str and row[name] == '':
+            row[name] = 'none'          # empty strings would read back masked from ECSV
+    extra = {k: v for k, v in params.items() if k not in row}
+    row['params'] = json.dumps(extra, sort_keys=True, default=float)
+    return row
+
+
+def _empty_manifest():
+    names = [c[0] for c in MANIFEST_COLUMNS] + ['params']
+    dtypes = [c[1] for c in MANIFEST_COLUMNS] + [str]
+    return Table(names=names, dtype=dtypes)
+
+
+def simulate_night(camera, outdir, seed, night_index=0, faults=0.0, scale=1.0, compress=False):
+    """
+    Simulate and write one observing night of one camera.
+
+    Parameters
+    ----------
+    camera : str
+        ``shane_kast_blue``, ``shane_kast_red`` or ``shane_kast_red_ret``.
+    outdir : str or `pathlib.Path`
+        Run folder; the night goes into ``outdir/<camera>_night<NNN>/``.
+    seed : int
+        Run seed. The same ``(seed, camera, night_index)`` gives identical files.
+    night_index : int, optional
+        Night number.
+    faults : float, optional
+        Probability that a frame's header carries a fault (0 = headers PypeIt types right).
+    scale : float, optional
+        Scales the number of frames per class (e.g. 0.3 for a small test night).
+    compress : bool, optional
+        Write ``.fits.gz``.
+
+    Returns
+    -------
+    `astropy.table.Table`
+        Manifest rows of this night (``file`` relative to ``outdir``).
+    """
+    if camera not in CAMERAS:
+        raise ValueError(f'unknown camera {camera!r}; use one of {CAMERAS}')
+    outdir = Path(outdir)
+    sub = outdir / night_dir(camera, night_index)
+    sub.mkdir(parents=True, exist_ok=True)
+    ctx = draw_context(camera, _frame_rng(seed, camera, night_index, _CONTEXT_SLOT),
+                       night=night_index)
+    plan = plan_night(camera, _frame_rng(seed, camera, night_index, _PLAN_SLOT), faults=faults,
+                      scale=scale)
+    prefix = CAMERA[camera]['prefix']
+    ext = '.fits.gz' if compress else '.fits'
+    rows = []
+    elapsed = 0.0
+    for i, item in enumerate(plan):
+        rng = _frame_rng(seed, camera, night_index, i)
+        t, lamps = draw_exposure(camera, item['cls'], rng, item['fault'])
+        phase = elapsed / (NIGHT_LENGTH_DAYS * 86400.0)
+        raw, header, params = simulate_frame(camera, item['cls'], rng, context=ctx,
+                                             fault=item['fault'], phase=phase, exptime=t,
+                                             lamps=lamps, dusk=item['dusk'], seq=i + 1)
+        elapsed += t + 40.0 + (rng.exponential(300.0) if item['cls'] in ('science', 'standard') else 0)
+        name = f'{prefix}{i + 1}{ext}'
+        write_frame(sub / name, raw, header)
+        rows.append(_row(params, f'{sub.name}/{name}', seed, camera, night_index))
+    tab = _empty_manifest()
+    for r in rows:
+        tab.add_row(r)
+    return tab
+
+
+def _night_job(args):
+    return simulate_night(*args[:3], night_index=args[3], faults=args[4], scale=args[5],
+                          compress=args[6])
+
+
+def simulate_nights(camera, nights, outdir, seed, faults=0.0, scale=1.0, first_night=0,
+                    workers=1, compress=False):
+    """
+    Simulate several nights of one or more cameras and write the run's manifest.
+
+    Parameters
+    ----------
+    camera : str or sequence of str
+        Camera(s).
+    nights : int
+        Nights per camera.
+    outdir : str or `pathlib.Path`
+        Run folder.
+    seed : int
+        Run seed (deterministic output).
+    faults : float, optional
+        Header-fault probability per frame (0 = off).
+    scale : float, optional
+        Scales the frames per night.
+    first_night : int, optional
+        Index of the first night (to extend a run).
+    workers : int, optional
+        Processes (nights run in parallel; the output does not depend on it).
+    compress : bool, optional
+        Write ``.fits.gz``.
+
+    Returns
+    -------
+    `astropy.table.Table`
+        The manifest, also written to ``outdir/manifest.ecsv``. Rows of an existing
+        manifest there whose files were not rewritten are kept, so cameras can be
+        simulated one call at a time into the same folder.
+    """
+    cams = [camera] if isinstance(camera, str) else list(camera)
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    jobs = [(c, str(outdir), seed, k, faults, scale, compress)
+            for c in cams for k in range(first_night, first_night + nights)]
+    if workers > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            tabs = list(pool.map(_night_job, jobs))
+    else:
+        tabs = [_night_job(j) for j in jobs]
+    tab = vstack(tabs) if tabs else _empty_manifest()
+    path = outdir / MANIFEST_NAME
+    if path.is_file():
+        # keep rows of other cameras/nights written earlier into the same run folder
+        old = Table.read(path, format='ascii.ecsv')
+        keep = old[~np.isin(old['file'], tab['file'])]
+        if len(keep):
+            tab = vstack([keep, tab])
+            cams = sorted(set(cams) | set(old.meta.get('cameras', [])))
+    tab.meta.update(seed=int(seed), faults=float(faults), scale=float(scale),
+                    cameras=cams, generator='pypeit_spit.simulate')
+    tab.write(path, format='ascii.ecsv', overwrite=True)
+    log.info(f'Wrote {sum(len(t) for t in tabs)} frames; manifest {path} lists {len(tab)}')
+    return tab
