@@ -43,6 +43,7 @@ from astropy.table import Table
 from pypeit import log
 
 from pypeit_spit import __version__
+from pypeit_spit.augment import augment_batch
 from pypeit_spit.calibrate import (DEFAULT_TARGET_ERROR, calibrate, vote_arrays,
                                    write_calibration)
 from pypeit_spit.dataset import balance_indices, fingerprint, flip_samples, split_by_night
@@ -92,6 +93,8 @@ class TrainConfig:
         Stop after this many epochs without improvement (None: never).
     deterministic : bool
         Ask TensorFlow for deterministic kernels.
+    augment : bool
+        Layout augmentation of training images (:mod:`pypeit_spit.augment`).
     name : str or None
         File name of the model (without ``.keras``); None: ``spit_<architecture>``.
     """
@@ -105,6 +108,7 @@ class TrainConfig:
     target_error: float = DEFAULT_TARGET_ERROR
     patience: int | None = None
     deterministic: bool = True
+    augment: bool = False
     name: str | None = None
     extra: dict = field(default_factory=dict)
 
@@ -136,13 +140,18 @@ class FrameSequence(keras.utils.PyDataset):
         ``(frame, flip)`` pairs in batch order (see
         :func:`pypeit_spit.dataset.flip_samples`).
     batch_size : int
+    augment : bool, optional
+        Apply :func:`pypeit_spit.augment.augment_batch` (layout augmentation) to each
+        batch, seeded by :attr:`epoch_seed` and the batch index.
     """
 
-    def __init__(self, images, stats, labels, samples, batch_size):
+    def __init__(self, images, stats, labels, samples, batch_size, augment=False):
         super().__init__(workers=1, use_multiprocessing=False)
         self.images, self.stats, self.labels = images, stats, labels
         self.samples = np.asarray(samples, dtype=np.int64).reshape(-1, 2)
         self.batch_size = int(batch_size)
+        self.augment = augment
+        self.epoch_seed = (0,)
 
     def __len__(self):
         return int(np.ceil(len(self.samples) / self.batch_size))
@@ -151,6 +160,8 @@ class FrameSequence(keras.utils.PyDataset):
         s = self.samples[index * self.batch_size:(index + 1) * self.batch_size]
         frames, flip = s[:, 0], s[:, 1]
         img = self.images[frames]
+        if self.augment:
+            img = augment_batch(img, np.random.default_rng([*self.epoch_seed, index]))
         v = (flip == 1) | (flip == 3)
         h = (flip == 2) | (flip == 3)
         if v.any():
@@ -400,7 +411,7 @@ def train(frameset, outdir, config=None, resume=False, overwrite=False, command=
                                                          counts['train'].items()))
     verbose = {'bar': 1, 'epoch': 2, 'none': 0}[progress]
     seq = FrameSequence(frameset.images, stats_tr, frameset.labels, np.zeros((0, 2)),
-                        config.batch_size)
+                        config.batch_size, augment=config.augment)
     waited = sum(1 for h in history if h['epoch'] > best['epoch'])
     for epoch in range(start, config.epochs + 1):
         if config.patience is not None and waited >= config.patience:
@@ -409,6 +420,7 @@ def train(frameset, outdir, config=None, resume=False, overwrite=False, command=
         rng = np.random.default_rng([config.seed, epoch])
         samples = flip_samples(tr[balance_indices(frameset.labels[tr], rng)])
         seq.samples = samples[rng.permutation(len(samples))]
+        seq.epoch_seed = (config.seed, epoch)
         keras.utils.set_random_seed(config.seed * 100003 + epoch)
         t0 = time.time()
         fit = model.fit(seq, epochs=epoch, initial_epoch=epoch - 1, verbose=verbose,

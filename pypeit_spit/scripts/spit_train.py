@@ -52,6 +52,9 @@ class SpitTrain(scriptbase.ScriptBase):
                             help='Column defining the nights when there is no night column '
                                  '(date-times are binned into nights). Default: each file '
                                  'is its own group.')
+        parser.add_argument('--augment', default=False, action='store_true',
+                            help='Layout augmentation of the training images: random crops '
+                                 'and partly lit slits (see pypeit_spit.augment).')
         parser.add_argument('--max-per-class', type=int, default=None,
                             help='Use at most this many frames of each class (seeded choice).')
         parser.add_argument('--cache', default=None,
@@ -109,7 +112,7 @@ class SpitTrain(scriptbase.ScriptBase):
                              learning_rate=args.learning_rate, seed=args.seed,
                              fractions=tuple(args.fractions), target_error=args.target_error,
                              patience=args.patience, deterministic=not args.no_deterministic,
-                             name=args.name)
+                             augment=args.augment, name=args.name)
         result = train(frames, outdir, config, resume=args.resume, overwrite=args.overwrite,
                        command=command_line(), sources=[str(Path(p).resolve())
                                                         for p in args.labels],

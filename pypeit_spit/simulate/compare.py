@@ -98,7 +98,8 @@ def frame_statistics(path, camera):
 
 def simulate_like(camera, cls, outdir, n, seed=0):
     """
-    Write ``n`` simulated frames of one class and camera (each with its own context).
+    Write ``n`` simulated frames of one class and camera (each with its own context,
+    drawn without the layouts beyond the measured Kast nights).
 
     Parameters
     ----------
@@ -111,12 +112,14 @@ def simulate_like(camera, cls, outdir, n, seed=0):
     -------
     list of `pathlib.Path`
     """
-    from pypeit_spit.simulate.frame import simulate_frame
+    from pypeit_spit.simulate.frame import draw_context, simulate_frame
     from pypeit_spit.simulate.night import write_frame
     out = []
     for i in range(n):
         rng = np.random.default_rng([seed, CAMERAS.index(camera), CLASSES.index(cls), i])
-        raw, hdr, _ = simulate_frame(camera, cls, rng)
+        # Kast-typical layouts only: the layout variety is for generalization.
+        ctx = draw_context(camera, rng, variety=False)
+        raw, hdr, _ = simulate_frame(camera, cls, rng, context=ctx)
         p = Path(outdir) / f'{camera}_{cls}_{i}.fits'
         write_frame(p, raw, hdr)
         out.append(p)

@@ -82,7 +82,7 @@ def _choice(rng, seq, weights=None):
     return seq[int(rng.integers(len(seq)))]
 
 
-def draw_context(camera, rng, night=0):
+def draw_context(camera, rng, night=0, variety=True):
     """
     Draw the fixed parameters of a night.
 
@@ -93,6 +93,9 @@ def draw_context(camera, rng, night=0):
     rng : `numpy.random.Generator`
     night : int, optional
         Night index (kept in the manifest).
+    variety : bool, optional
+        Allow the layouts beyond the measured Kast nights (short slit, spectral range
+        cut short); off for comparisons with real Kast frames.
 
     Returns
     -------
@@ -123,6 +126,18 @@ def draw_context(camera, rng, night=0):
         if lit < layout.nspec:
             lo = rng.uniform(0, layout.nspec - lit)
             slit.update(spec_lo=lo, spec_hi=lo + lit)
+    # Layouts beyond the measured nights: the class is read from the large-scale
+    # layout, so some nights get a slit much shorter than the window (a decker, or a
+    # window far larger than the slit) or a lit spectral range that stops short of
+    # one end (sim-to-real lessons).
+    if variety and rng.random() < RANGES['p_short_slit']:
+        length = rng.uniform(*RANGES['short_slit_fraction']) * layout.nspat
+        centre = rng.uniform(length / 2, layout.nspat - length / 2)
+        slit.update(lo=centre - length / 2, hi=centre + length / 2)
+    if variety and 'spec_lo' not in slit and rng.random() < RANGES['p_spec_cut']:
+        lit = rng.uniform(*RANGES['spec_cut_fraction']) * layout.nspec
+        lo = 0.0 if rng.random() < 0.5 else layout.nspec - lit
+        slit.update(spec_lo=lo, spec_hi=lo + lit)
     year = rng.uniform(*c['years'])
     # evening twilight at Lick ~ 02:30-03:30 UT (UTC-7/8)
     mjd0 = np.floor(51179.0 + (year - 1999.0) * 365.25) + 0.1 + rng.uniform(0, 0.04)

@@ -155,7 +155,7 @@ RANGES = {
     'line_curv_px': (0.0, 2.0),         # line curvature along slit [ASSUMED]
     # --- flats
     'flat_peak_log': (3000.0, 45000.0), # [RAW] 34000 at 15 s (blue)
-    'flat_saturated_peak': (70000.0, 2e5),  # [RAW] 30 s flat saturates (65535, median 17000)
+    'flat_saturated_peak': (70000.0, 1.2e5),  # [RAW] 30 s flat saturates (65535, median 17000); capped so that most of the slit stays below saturation
     'p_flat_saturated': 0.1,            # [RAW] 1 of 12 flats that night
     'lamp_temp_k': (2800.0, 3400.0),    # quartz lamp colour temperature [ASSUMED]
     'p_superblue': 0.6,                 # [RAW] blue flats use Sup_Blue only
@@ -186,6 +186,11 @@ RANGES = {
     'cr_len_px': (1, 6),                # CR track length [ASSUMED]
     'readout_s': 30.0,                  # CRs gathered during readout [ASSUMED]
     'vignette': (0.0, 0.3),             # light loss at spectral ends [ASSUMED]
+    # layout variety for generalization (sim-to-real lessons) [ASSUMED]
+    'p_short_slit': 0.15,               # nights whose slit covers only part of the window
+    'short_slit_fraction': (0.25, 0.6),  # ... as a fraction of the window's rows
+    'p_spec_cut': 0.15,                 # nights whose lit spectral range stops short of an end
+    'spec_cut_fraction': (0.55, 0.95),  # ... as a fraction of the spectral length
     'slit_edge_shift_px': (-4.0, 4.0),  # [RAW] slit edges shift +/-4 rows blue->red
     'slit_edge_width_px': (1.0, 4.0),   # [ASSUMED]
     'slit_gradient': (-0.15, 0.15),     # illumination gradient along slit [ASSUMED]
