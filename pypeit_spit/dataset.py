@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from astropy.table import Table
+from astropy.table import Table, vstack
 from pypeit import log
 
 from pypeit_spit.network import CLASSES
@@ -38,7 +38,7 @@ from pypeit_spit.resize import IMAGE_SHAPE
 from pypeit_spit.stats import STAT_NAMES
 
 __all__ = ['DatasetError', 'FRAMETYPE_TO_CLASS', 'LOADERS', 'FrameSet', 'read_labels',
-           'limit_per_class', 'prepare_labels', 'build_dataset', 'load_cache', 'save_cache',
+           'add_generic_copies', 'limit_per_class', 'prepare_labels', 'build_dataset', 'load_cache', 'save_cache',
            'split_by_night', 'balance_indices', 'flip_samples', 'night_of']
 
 #: PypeIt frame types (and class names) -> pypeit-spit class.
@@ -252,6 +252,36 @@ def read_labels(path, spectrograph=None, spectrograph_column=None, group_by=None
     out['spectrograph'] = np.array(specs, dtype=str)
     out['source'] = np.full(len(files), str(path))
     return out
+
+
+def add_generic_copies(table, fraction, seed=0):
+    """
+    Append, for a seeded random share of the frames read with a PypeIt spectrograph,
+    a copy read with the generic loader (same file, class and night).
+
+    The network then learns both views of a frame: the PypeIt reader's (overscan
+    subtracted and cropped) and the first-HDU view a user gets without ``-s``.
+    Copies share their original's night, so a split by night keeps them together.
+
+    Parameters
+    ----------
+    table : `astropy.table.Table`
+        From :func:`read_labels`.
+    fraction : float
+        Share of the rows (0-1) to copy; rows already read generically are skipped.
+    seed : int, optional
+
+    Returns
+    -------
+    `astropy.table.Table`
+    """
+    if not fraction:
+        return table
+    rng = np.random.default_rng(seed)
+    pick = (rng.random(len(table)) < fraction) & (np.asarray(table['spectrograph']) != '')
+    copies = table[pick]
+    copies['spectrograph'] = ''
+    return vstack([table, copies])
 
 
 def limit_per_class(table, max_per_class, seed=0):

@@ -174,3 +174,21 @@ def test_build_dataset_cache_and_failures(tmp_path):
     fast = build_dataset(table, cache=cache, workers=1, progress=False)
     assert np.array_equal(fast.images, fs.images) and set(fast.nights) == {'one night'}
     assert not fast.failures
+
+
+def test_add_generic_copies():
+    from pypeit_spit.dataset import add_generic_copies
+    t = Table({'file': [f'f{i}.fits' for i in range(200)],
+               'class': ['bias'] * 200,
+               'night': [f'n:{i // 20}' for i in range(200)],
+               'spectrograph': ['shane_kast_blue'] * 150 + [''] * 50})
+    out = add_generic_copies(t, 0.5, seed=3)
+    copies = out[200:]
+    assert 50 < len(copies) < 100           # about half of the 150 PypeIt rows
+    assert np.all(copies['spectrograph'] == '')
+    assert set(copies['file']) <= set(t['file'][:150])
+    # a copy keeps its original's night
+    night = dict(zip(t['file'], t['night']))
+    assert all(night[f] == n for f, n in zip(copies['file'], copies['night']))
+    assert add_generic_copies(t, 0.0) is t
+    assert np.array_equal(add_generic_copies(t, 0.5, seed=3)['file'], out['file'])

@@ -52,6 +52,11 @@ class SpitTrain(scriptbase.ScriptBase):
                             help='Column defining the nights when there is no night column '
                                  '(date-times are binned into nights). Default: each file '
                                  'is its own group.')
+        parser.add_argument('--generic-fraction', type=float, default=0.0,
+                            help='Also read this share (0-1) of the frames with the generic '
+                                 'loader (first 2-D HDU), as extra samples of the same night.')
+        parser.add_argument('--generic-seed', type=int, default=0,
+                            help='Seed of the --generic-fraction choice.')
         parser.add_argument('--augment', default=False, action='store_true',
                             help='Layout augmentation of the training images: random crops '
                                  'and partly lit slits (see pypeit_spit.augment).')
@@ -87,7 +92,8 @@ class SpitTrain(scriptbase.ScriptBase):
         from astropy.table import vstack
         from pypeit import log
 
-        from pypeit_spit.dataset import build_dataset, limit_per_class, read_labels
+        from pypeit_spit.dataset import (add_generic_copies, build_dataset, limit_per_class,
+                                         read_labels)
         from pypeit_spit.train import TrainConfig, command_line, train
 
         cls.init_log(args)
@@ -97,6 +103,7 @@ class SpitTrain(scriptbase.ScriptBase):
                               group_by=args.group_by, loader=args.loader)
                   for p in args.labels]
         table = vstack(tables) if len(tables) > 1 else tables[0]
+        table = add_generic_copies(table, args.generic_fraction, seed=args.generic_seed)
         table = limit_per_class(table, args.max_per_class, seed=args.seed)
         log.info(f'{len(table)} labelled frames from {len(args.labels)} table(s)')
         cache = Path(args.cache) if args.cache else outdir / 'dataset.npz'
