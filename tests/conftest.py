@@ -15,18 +15,11 @@ REALFRAMES = SHARED / 'realframes'
 SITES = SHARED / 'astropy-data' / 'coordinates' / 'sites.json'
 
 
-def _cache_sites():
-    """Put astropy's observatory list in its cache so PypeIt imports offline."""
-    if not SITES.is_file():
-        return
-    from astropy.utils.data import import_file_to_cache, is_url_in_cache
-    for url in ('http://www.astropy.org/astropy-data/coordinates/sites.json',
-                'http://data.astropy.org/coordinates/sites.json'):
-        if not is_url_in_cache(url):
-            import_file_to_cache(url, str(SITES), remove_original=False)
-
-
-_cache_sites()
+if SITES.is_file():
+    # PypeIt needs astropy's observatory list at import: load it from ../shared, never
+    # from the network.
+    from pypeit_spit.sites import cache_sites
+    cache_sites(SITES)
 
 
 @pytest.fixture(scope='session')
