@@ -492,6 +492,14 @@ def _reuse_whole_cache(table, old, keys):
                     old.files, old.spectrographs, [])
 
 
+def _concat(a, b):
+    """Frames of two FrameSets, ``a``'s first (``a``'s failures only)."""
+    return FrameSet(np.concatenate([a.images, b.images]), np.concatenate([a.stats, b.stats]),
+                    np.concatenate([a.labels, b.labels]), np.concatenate([a.nights, b.nights]),
+                    np.concatenate([a.files, b.files]),
+                    np.concatenate([a.spectrographs, b.spectrographs]), list(a.failures))
+
+
 def build_dataset(table, cache=None, workers=2, progress=True):
     """
     Prepared frames for a labels table, through a ``.npz`` cache.
@@ -499,7 +507,8 @@ def build_dataset(table, cache=None, workers=2, progress=True):
     Frames already in the cache (same file, size, time stamp, spectrograph and
     pre-processing version) are not read again; labels and nights always come from
     ``table``. The cache is rewritten when anything was prepared. Frames that failed
-    are tried again on every call.
+    are tried again on every call. The cache keeps the frames of earlier calls that
+    ``table`` does not use, so runs on different subsets can share one cache.
 
     Parameters
     ----------
@@ -513,24 +522,28 @@ def build_dataset(table, cache=None, workers=2, progress=True):
     -------
     FrameSet
     """
-    previous = {}
+    previous, old, old_keys = {}, None, []
     if cache is not None and Path(cache).is_file():
         try:
-            old, keys = load_cache(cache)
+            old, old_keys = load_cache(cache)
         except DatasetError as exc:
             log.warning(f'{exc}; rebuilding it')
         else:
-            fast = _reuse_whole_cache(table, old, keys)
+            fast = _reuse_whole_cache(table, old, old_keys)
             if fast is not None:
                 log.info(f'Dataset cache {cache}: all {len(fast)} frames reused')
                 return fast
-            previous = {k: (old.images[i], old.stats[i]) for i, k in enumerate(keys)}
+            previous = {k: (old.images[i], old.stats[i]) for i, k in enumerate(old_keys)}
     fs = prepare_labels(table, workers=workers, previous=previous, progress=progress)
     if cache is not None:
         keys = {_file_key(f, s) for f, s in zip(fs.files, fs.spectrographs)}
-        if keys != set(previous) or fs.failures:
-            save_cache(fs, cache)
-            log.info(f'Dataset cache written: {cache} ({len(fs)} frames)')
+        if keys - set(previous) or fs.failures:
+            # Keep the cached frames this table does not use: a cache shared by
+            # several runs (e.g. subsets of one labelled set) only grows.
+            extra = [i for i, k in enumerate(old_keys) if k not in keys] if old else []
+            saved = _concat(fs, old.subset(np.array(extra, dtype=int))) if extra else fs
+            save_cache(saved, cache)
+            log.info(f'Dataset cache written: {cache} ({len(saved)} frames)')
     if fs.failures:
         log.warning(f'{len(fs.failures)} of {len(table)} frames could not be prepared')
     return fs

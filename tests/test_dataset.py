@@ -192,3 +192,20 @@ def test_add_generic_copies():
     assert all(night[f] == n for f, n in zip(copies['file'], copies['night']))
     assert add_generic_copies(t, 0.0) is t
     assert np.array_equal(add_generic_copies(t, 0.5, seed=3)['file'], out['file'])
+
+
+def test_shared_cache_only_grows(tmp_path):
+    labels = write_frames(tmp_path / 'frames', n_nights=1, per_class=1)
+    table = read_labels(labels)
+    cache = tmp_path / 'cache.npz'
+    build_dataset(table[:3], cache=cache, workers=1, progress=False)
+    assert len(load_cache(cache)[1]) == 3
+    # a run on other frames adds them and keeps the first run's
+    fs = build_dataset(table[2:], cache=cache, workers=1, progress=False)
+    assert len(fs) == 3
+    cached, keys = load_cache(cache)
+    assert len(keys) == 5
+    # a subset of the cache is served from it and leaves it whole
+    sub = build_dataset(table[1:3], cache=cache, workers=1, progress=False)
+    assert len(sub) == 2 and len(load_cache(cache)[1]) == 5
+    assert np.array_equal(sub.images[1], fs.images[0])
