@@ -30,6 +30,9 @@ def main():
     p.add_argument('--model', default=None, help='model name or path (default: bundled)')
     p.add_argument('--outdir', required=True)
     p.add_argument('--workers', type=int, default=2)
+    p.add_argument('--threshold', type=float, default=None,
+                   help="Unknown threshold (default: the model's calibrated one; 0 gives "
+                        "the paper's plain 3-of-4 vote)")
     args = p.parse_args()
 
     from astropy.table import Table
@@ -46,18 +49,20 @@ def main():
         instrument = np.array(Table.read(args.labels, format='ascii.csv')['instrument'],
                               dtype=str)
         for group, members in GROUPS.items():
-            for name in (group,) + (members if group == 'kast' else ()):
+            for name in (group,) + members:
                 keep = np.isin(instrument, members if name == group else (name,))
                 if not keep.any():
                     continue
                 fs = build_dataset(table[keep], workers=args.workers, progress=False)
                 summary = evaluate_frameset(model, fs, outdir / f'{name}_{loader}',
+                                            threshold=args.threshold,
                                             title=f'{name} ({loader} loader)')
                 fin = summary['final']
                 rows.append((name, loader, summary['n_frames'],
                              summary['normalized_accuracy'], fin['correct'], fin['wrong'],
                              fin['unknown'], summary.get('recall')))
-    print(f'model: {model.path}')
+    thr = model.metadata.get('threshold', 0.0) if args.threshold is None else args.threshold
+    print(f'model: {model.path}; Unknown threshold {thr:.3f}')
     print('| frames | loader | n | normalized acc. | final: correct | wrong | Unknown |')
     print('|---|---|---|---|---|---|---|')
     for name, loader, n, norm, cor, wrong, unk, _ in rows:
