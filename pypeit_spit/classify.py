@@ -173,11 +173,21 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=16, threshol
         One row per file, in input order: ``file``, ``class``, ``votes``, ``prob``
         (mean probability of the answer's class, or of the most-voted class when
         Unknown), ``prob_<class>`` for each class, ``loader`` and ``error``.
+
+    Raises
+    ------
+    ValueError
+        An unknown spectrograph name (the whole call is wrong, not one frame).
+    pypeit_spit.network.ModelError
+        No usable model.
     """
     files = expand_paths(paths)
     spit_model = get_model(model)
     if isinstance(spectrograph, str):
-        spectrograph = _spectrograph(spectrograph, spectrograph)
+        try:
+            spectrograph = _spectrograph(spectrograph, spectrograph)
+        except FrameError as exc:
+            raise ValueError(exc.reason) from exc
     table = result_table(len(files), spit_model.classes)
     table['file'] = files
     bar = _Progress(len(files), progress)

@@ -115,3 +115,9 @@ def test_real_network_on_real_frames(realframes, tmp_path):
     probs = np.array([[row[f'prob_{c}'] for c in CLASSES] for row in t])
     assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-4)
     assert set(t['class']) <= set(CLASSES) | {'unknown'}
+
+
+def test_unknown_spectrograph_is_a_usage_error(tmp_path):
+    model = FakeModel({})
+    with pytest.raises(ValueError, match="unknown PypeIt spectrograph 'no_such_spec'"):
+        classify_files([tmp_path / 'x.fits'], spectrograph='no_such_spec', model=model)
