@@ -2,6 +2,7 @@
 Classify raw frames: pre-process, run the network on each image and its three
 flips in batches, and vote.
 """
+import re
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,6 +24,11 @@ FITS_SUFFIXES = ('.fits', '.fit', '.fts', '.fits.gz', '.fit.gz', '.fts.gz', '.fi
                  '.fz', '.fits.bz2')
 
 
+def _natural_key(path):
+    """Sort key putting b2.fits before b10.fits."""
+    return [int(t) if t.isdigit() else t.lower() for t in re.split(r'(\d+)', path.name)]
+
+
 def expand_paths(items):
     """
     Expand folders into the FITS files they hold (sorted); keep other items as given.
@@ -34,8 +40,8 @@ def expand_paths(items):
     Returns
     -------
     list of str
-        Paths, in the order given; a missing path is kept so that it can be
-        reported in its own row.
+        Paths, in the order given (a folder's files in natural order: b2 before
+        b10); a missing path is kept so that it can be reported in its own row.
     """
     if isinstance(items, (str, Path)):
         items = [items]
@@ -43,8 +49,9 @@ def expand_paths(items):
     for item in items:
         p = Path(item)
         if p.is_dir():
-            files = sorted(f for f in p.iterdir()
-                           if f.is_file() and f.name.lower().endswith(FITS_SUFFIXES))
+            files = sorted((f for f in p.iterdir()
+                            if f.is_file() and f.name.lower().endswith(FITS_SUFFIXES)),
+                           key=_natural_key)
             if not files:
                 log.warning(f'{p}: folder holds no FITS files')
             out.extend(str(f) for f in files)

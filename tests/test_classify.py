@@ -98,11 +98,12 @@ def test_classify_files_keeps_order_and_survives_bad_files(tmp_path):
 
 
 def test_expand_paths(tmp_path):
-    (tmp_path / 'x.fits').write_bytes(b'')
-    (tmp_path / 'y.fits.gz').write_bytes(b'')
+    for name in ('x.fits', 'y.fits.gz', 'b10.fits', 'b2.fits'):
+        (tmp_path / name).write_bytes(b'')
     (tmp_path / 'notes.txt').write_text('x')
     got = expand_paths([tmp_path, tmp_path / 'z.fits'])
-    assert [p.split('/')[-1] for p in got] == ['x.fits', 'y.fits.gz', 'z.fits']
+    assert [p.split('/')[-1] for p in got] == ['b2.fits', 'b10.fits', 'x.fits', 'y.fits.gz',
+                                               'z.fits']
 
 
 def test_real_network_on_real_frames(realframes, tmp_path):
