@@ -52,9 +52,9 @@ def _stage(stage, folder, n, spectrograph, model):
                     if hdu.data is not None and hdu.data.ndim >= 2:
                         _ = hdu.data.astype(float)
     elif stage == 'prepare':
-        from pypeit_spit.load import _spectrograph
+        from pypeit_spit.load import get_spectrograph
         from pypeit_spit.preprocess import prepare_frame
-        spec = _spectrograph(spectrograph, spectrograph) if spectrograph else None
+        spec = get_spectrograph(spectrograph) if spectrograph else None
         for f in files:
             prepare_frame(f, spectrograph=spec)
     else:

@@ -11,7 +11,7 @@ import numpy as np
 from astropy.table import Table
 from pypeit import log
 
-from pypeit_spit.load import FrameError, _spectrograph
+from pypeit_spit.load import FrameError, get_spectrograph
 from pypeit_spit.network import CLASSES, get_model
 from pypeit_spit.preprocess import flips, prepare_frame
 from pypeit_spit.vote import MIN_VOTES, UNKNOWN, vote
@@ -190,11 +190,7 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=16, threshol
     """
     files = expand_paths(paths)
     spit_model = get_model(model)
-    if isinstance(spectrograph, str):
-        try:
-            spectrograph = _spectrograph(spectrograph, spectrograph)
-        except FrameError as exc:
-            raise ValueError(exc.reason) from exc
+    spectrograph = get_spectrograph(spectrograph) if spectrograph is not None else None
     table = result_table(len(files), spit_model.classes)
     table['file'] = files
     bar = _Progress(len(files), progress)

@@ -319,11 +319,14 @@ _SPECTROGRAPHS = {}
 def _prepare_one(task):
     """Worker: pre-process one file; never raises."""
     index, path, spec = task
-    from pypeit_spit.load import FrameError, _spectrograph
+    from pypeit_spit.load import FrameError, get_spectrograph
     from pypeit_spit.preprocess import prepare_frame
     try:
         if spec and spec not in _SPECTROGRAPHS:
-            _SPECTROGRAPHS[spec] = _spectrograph(path, spec)
+            _SPECTROGRAPHS[spec] = get_spectrograph(spec)
+    except ValueError as exc:
+        return index, None, None, str(exc)
+    try:
         prep = prepare_frame(path, spectrograph=_SPECTROGRAPHS[spec] if spec else None)
     except FrameError as exc:
         return index, None, None, exc.reason

@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 from astropy.io import fits
 
-__all__ = ['FrameError', 'LoadedFrame', 'load_frame', 'load_generic', 'load_with_pypeit',
-           'robust_sigma']
+__all__ = ['FrameError', 'LoadedFrame', 'get_spectrograph', 'load_frame', 'load_generic',
+           'load_with_pypeit', 'robust_sigma']
 
 
 class FrameError(Exception):
@@ -192,7 +192,10 @@ def load_with_pypeit(path, spectrograph, det=1):
         Unknown spectrograph, or a file PypeIt cannot read.
     """
     p = _check_file(path)
-    spec = _spectrograph(path, spectrograph)
+    try:
+        spec = get_spectrograph(spectrograph)
+    except ValueError as exc:
+        raise FrameError(path, str(exc)) from exc
     try:
         detpar, raw, hdu, _, datasec, oscansec = spec.get_rawimage(str(p), det)
         header = hdu[0].header.copy()
@@ -225,13 +228,29 @@ def load_with_pypeit(path, spectrograph, det=1):
                        raw_max=raw_max, header=header)
 
 
-def _spectrograph(path, spectrograph):
+def get_spectrograph(spectrograph):
+    """
+    A PypeIt spectrograph from its name (an instance is returned as it is).
+
+    Parameters
+    ----------
+    spectrograph : str or `pypeit.spectrographs.spectrograph.Spectrograph`
+
+    Returns
+    -------
+    `pypeit.spectrographs.spectrograph.Spectrograph`
+
+    Raises
+    ------
+    ValueError
+        An unknown name.
+    """
     if not isinstance(spectrograph, str):
         return spectrograph
     from pypeit.spectrographs import available_spectrographs
     from pypeit.spectrographs.util import load_spectrograph
     if spectrograph not in available_spectrographs:
-        raise FrameError(path, f'unknown PypeIt spectrograph {spectrograph!r}')
+        raise ValueError(f'unknown PypeIt spectrograph {spectrograph!r}')
     return load_spectrograph(spectrograph)
 
 

@@ -27,7 +27,7 @@ def _pixel_noise(image):
     return robust_sigma(diff) / np.sqrt(2.0)
 
 
-def frame_stats(image, bias_level=None, read_noise=None, raw_max=None):
+def frame_stats(image, bias_level=None, read_noise=None):
     """
     Statistics of a canonical (trimmed, full-resolution) image.
 
@@ -41,8 +41,6 @@ def frame_stats(image, bias_level=None, read_noise=None, raw_max=None):
     read_noise : float or None
         Overscan noise in ADU, when known. Without it, the pixel-to-pixel noise of
         the image is used.
-    raw_max : float or None
-        Largest raw value (unused; kept for callers that log it).
 
     Returns
     -------

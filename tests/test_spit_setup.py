@@ -35,10 +35,10 @@ class OracleModel(SpitModel):
     """A test double that answers each frame's true class (looked up by pixels)."""
 
     def __init__(self, truth, spectrograph):
-        from pypeit_spit.load import _spectrograph
+        from pypeit_spit.load import get_spectrograph
         from pypeit_spit.preprocess import flips, prepare_frame
         super().__init__(None, {'classes': list(CLASSES), 'stats': [], 'threshold': 0.0})
-        spec = _spectrograph(spectrograph, spectrograph)
+        spec = get_spectrograph(spectrograph)
         self.lookup = {}
         for path, cls in truth.items():
             image = prepare_frame(path, spectrograph=spec).image
