@@ -3,6 +3,8 @@
 """
 from pypeit.scripts import scriptbase
 
+from pypeit_spit.scripts.common import add_label_arguments
+
 
 class SpitEvaluate(scriptbase.ScriptBase):
     """Evaluate a pypeit-spit model on labelled frames."""
@@ -28,14 +30,7 @@ class SpitEvaluate(scriptbase.ScriptBase):
                             help='Bundled model name or path to a .keras file (default: the '
                                  'bundled default).')
         parser.add_argument('--outdir', required=True, help='Output folder.')
-        parser.add_argument('-s', '--spectrograph', default=None,
-                            help='PypeIt spectrograph for rows that name none (default: the '
-                                 'generic FITS loader).')
-        parser.add_argument('--spectrograph-column', default=None,
-                            help='Column naming each row\'s spectrograph (default: '
-                                 'spectrograph, else instrument when present).')
-        parser.add_argument('--loader', default='pypeit', choices=['pypeit', 'generic'],
-                            help='generic ignores every spectrograph.')
+        add_label_arguments(parser)
         parser.add_argument('--split', default=None, choices=['train', 'validation', 'test'],
                             help='With a .npz cache: evaluate only this part of the split '
                                  'recorded in --split-table.')

@@ -3,6 +3,8 @@
 """
 from pypeit.scripts import scriptbase
 
+from pypeit_spit.scripts.common import add_label_arguments
+
 
 class SpitTrain(scriptbase.ScriptBase):
     """Train a pypeit-spit network on labelled raw frames."""
@@ -39,15 +41,7 @@ class SpitTrain(scriptbase.ScriptBase):
         parser.add_argument('--fractions', type=float, nargs=3, default=[0.7, 0.15, 0.15],
                             metavar=('TRAIN', 'VAL', 'TEST'),
                             help='Fractions of the nights for training, validation, test.')
-        parser.add_argument('-s', '--spectrograph', default=None,
-                            help='PypeIt spectrograph for rows that name none (default: the '
-                                 'generic FITS loader).')
-        parser.add_argument('--spectrograph-column', default=None,
-                            help='Column naming each row\'s spectrograph (default: '
-                                 'spectrograph, else instrument when present).')
-        parser.add_argument('--loader', default='pypeit', choices=['pypeit', 'generic'],
-                            help='generic ignores every spectrograph and reads the first 2-D '
-                                 'HDU.')
+        add_label_arguments(parser)
         parser.add_argument('--group-by', default=None,
                             help='Column defining the nights when there is no night column '
                                  '(date-times are binned into nights). Default: each file '
