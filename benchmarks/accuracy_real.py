@@ -36,9 +36,9 @@ def main():
     args = p.parse_args()
 
     from astropy.table import Table
-    from pypeit_spit.dataset import build_dataset, read_labels
-    from pypeit_spit.evaluate import evaluate_frameset
-    from pypeit_spit.network import get_model
+    from pypeit_spit.model.store import get_model
+    from pypeit_spit.training.dataset import build_dataset, read_labels
+    from pypeit_spit.training.evaluate import evaluate_frameset
 
     model = get_model(args.model)
     outdir = Path(args.outdir)
@@ -61,8 +61,9 @@ def main():
                 rows.append((name, loader, summary['n_frames'],
                              summary['normalized_accuracy'], fin['correct'], fin['wrong'],
                              fin['unknown'], summary.get('recall')))
-    thr = model.metadata.get('threshold', 0.0) if args.threshold is None else args.threshold
-    print(f'model: {model.path}; Unknown threshold {thr:.3f}')
+    cuts = model.cuts(args.threshold)
+    print(f'model: {model.path}; Unknown cut per class: '
+          + ', '.join(f'{c} {v:.3f}' for c, v in zip(model.classes, cuts)))
     print('| frames | loader | n | normalized acc. | final: correct | wrong | Unknown |')
     print('|---|---|---|---|---|---|---|')
     for name, loader, n, norm, cor, wrong, unk, _ in rows:

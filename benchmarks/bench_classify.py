@@ -52,14 +52,14 @@ def _stage(stage, folder, n, spectrograph, model):
                     if hdu.data is not None and hdu.data.ndim >= 2:
                         _ = hdu.data.astype(float)
     elif stage == 'prepare':
-        from pypeit_spit.load import get_spectrograph
-        from pypeit_spit.preprocess import prepare_frame
+        from pypeit_spit.preprocess.frame import prepare_frame
+        from pypeit_spit.preprocess.load import get_spectrograph
         spec = get_spectrograph(spectrograph) if spectrograph else None
         for f in files:
             prepare_frame(f, spectrograph=spec)
     else:
         from pypeit_spit.classify import classify_files
-        from pypeit_spit.network import get_model
+        from pypeit_spit.model.store import get_model
         spit_model = get_model(model)
         # Warm-up (graph tracing) is part of a real run's cost only once per process:
         t0 = time.perf_counter()
@@ -83,7 +83,7 @@ def main():
         _stage(args.stage, args.folder, args.frames, args.spectrograph, args.model)
         return
 
-    from pypeit_spit.network import build_model, save_model
+    from pypeit_spit.model.store import build_model, save_model
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         stages = [('read', None), ('prepare', None)]

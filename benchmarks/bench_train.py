@@ -6,7 +6,7 @@ Usage::
     python benchmarks/bench_train.py [--steps 6] [--batch-size 30] [--arch compact spit2018]
 
 Each architecture trains on random uint8 frames fed through
-:class:`pypeit_spit.train.FrameSequence` (flips and scaling per batch, as in real
+:func:`pypeit_spit.model.keras_net.FrameSequence` (flips and scaling per batch, as in real
 training); the first batch (graph tracing) is excluded from the timing.
 """
 import argparse
@@ -18,30 +18,29 @@ import numpy as np
 
 def bench(arch, steps, batch_size, seed=0):
     """Images per second for ``steps`` training batches of one architecture."""
-    import keras
-
-    from pypeit_spit.dataset import flip_samples
-    from pypeit_spit.network import build_model
-    from pypeit_spit.stats import STAT_NAMES
-    from pypeit_spit.train import FrameSequence, _compile
+    from pypeit_spit.model.keras_net import FrameSequence, compile_for_training, set_random_seed
+    from pypeit_spit.model.store import build_model
+    from pypeit_spit.preprocess.contract import STAT_NAMES
+    from pypeit_spit.training.dataset import flip_samples
 
     rng = np.random.default_rng(seed)
     n = max(batch_size * (steps + 1) // 4 + 1, 8)
     images = rng.integers(0, 256, (n, 210, 650), dtype=np.uint8)
     stats = rng.normal(size=(n, len(STAT_NAMES))).astype(np.float32)
     labels = rng.integers(0, 5, n)
-    keras.utils.set_random_seed(seed)
+    set_random_seed(seed)
     spit = build_model(arch)
-    _compile(spit.model, 1e-4)
+    network = spit.backend.network
+    compile_for_training(network, 1e-4)
     samples = flip_samples(np.arange(n))[:batch_size * (steps + 1)]
     seq = FrameSequence(images, stats if spit.uses_stats else None, labels, samples,
                         batch_size)
     x, y = seq[0]
-    spit.model.train_on_batch(x, y)                        # trace / warm up
+    network.train_on_batch(x, y)                        # trace / warm up
     t0 = time.perf_counter()
     for i in range(1, steps + 1):
         x, y = seq[i]
-        spit.model.train_on_batch(x, y)
+        network.train_on_batch(x, y)
     dt = time.perf_counter() - t0
     return steps * batch_size / dt, spit.n_weights
 

@@ -4,7 +4,7 @@ without the header evidence that settles science vs standard.
 
 Simulates fresh nights (seeds never used for training) with header faults switched
 on, builds PypeIt's metadata for each night, types every frame with
-:func:`pypeit_spit.pypeit_types.type_frames` and compares with the simulator's truth:
+:func:`pypeit_spit.integration.frametypes.type_frames` and compares with the simulator's truth:
 
 - ``rules``: PypeIt's header rules alone (what ``pypeit_setup`` does);
 - ``spit``: the network's answer (Unknown counted apart);
@@ -38,6 +38,31 @@ def _class_of(types):
     return ''
 
 
+def header_evidence_gain(result, true_classes):
+    """
+    How many SPIT errors the header evidence removes (and adds), given true labels.
+
+    Returns
+    -------
+    dict
+        ``n``, ``settled`` (frames where the evidence decided), ``errors_spit`` /
+        ``errors_settled`` (wrong classes before / after, over the frames SPIT
+        answered), ``fixed`` and ``broken`` (frames the evidence made right / wrong).
+    """
+    table = result.table
+    raw = np.asarray(table['spit_class'], dtype=str)
+    settled = np.asarray(table['spit_settled'], dtype=str)
+    truth = np.asarray(true_classes, dtype=str)
+    answered = raw != 'unknown'
+    changed = raw != settled
+    return {'n': int(len(raw)),
+            'settled': int(np.sum(np.asarray(table['evidence'], dtype=str) != '')),
+            'errors_spit': int(np.sum(answered & (raw != truth))),
+            'errors_settled': int(np.sum(answered & (settled != truth))),
+            'fixed': int(np.sum(changed & (settled == truth))),
+            'broken': int(np.sum(changed & (raw == truth)))}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[1])
     p.add_argument('--cameras', default='shane_kast_blue,shane_kast_red,shane_kast_red_ret')
@@ -49,8 +74,8 @@ def main():
     args = p.parse_args()
 
     from pypeit.pypeitsetup import PypeItSetup
-    from pypeit_spit.config import instrument_config
-    from pypeit_spit.pypeit_types import header_evidence_gain, type_frames
+    from pypeit_spit.integration.config import instrument_config
+    from pypeit_spit.integration.frametypes import type_frames
     from pypeit_spit.simulate import simulate_nights
 
     outdir = Path(args.outdir)

@@ -1,6 +1,7 @@
 """
-Classify raw frames: pre-process, run the network on each image and its three
-flips in batches, and vote.
+Type raw frames from their pixels: pre-process each file, run the network on every
+image and its three flips in batches (:func:`pypeit_spit.model.inference.infer`, the
+one inference path), and vote.
 """
 import re
 import sys
@@ -11,13 +12,14 @@ import numpy as np
 from astropy.table import Table
 from pypeit import log
 
-from pypeit_spit.load import FrameError, get_spectrograph
-from pypeit_spit.network import CLASSES, get_model
-from pypeit_spit.preprocess import flips, prepare_frame
-from pypeit_spit.vote import MIN_VOTES, UNKNOWN, vote
+from pypeit_spit.errors import FrameError
+from pypeit_spit.model.inference import DEFAULT_BATCH_SIZE, infer
+from pypeit_spit.model.store import get_model
+from pypeit_spit.preprocess.frame import prepare_frame
+from pypeit_spit.preprocess.load import get_spectrograph
+from pypeit_spit.vocab import CLASSES, UNKNOWN
 
-__all__ = ['FITS_SUFFIXES', 'expand_paths', 'classify_files', 'classify_prepared',
-           'result_table']
+__all__ = ['FITS_SUFFIXES', 'expand_paths', 'classify_files', 'result_table', 'format_table']
 
 #: File name endings taken as FITS when a folder is given.
 FITS_SUFFIXES = ('.fits', '.fit', '.fts', '.fits.gz', '.fit.gz', '.fts.gz', '.fits.fz',
@@ -88,41 +90,6 @@ def result_table(n, classes=CLASSES):
     return t
 
 
-def classify_prepared(model, images, stats=None, threshold=None, min_votes=MIN_VOTES):
-    """
-    Classify pre-processed images, each with its three flips, in one network call.
-
-    Parameters
-    ----------
-    model : `pypeit_spit.network.SpitModel`
-    images : `numpy.ndarray` of uint8, shape (n, rows, cols)
-    stats : `numpy.ndarray`, shape (n, n_stats), optional
-    threshold : float or None, optional
-        Least mean probability of the winner; None takes the model's own.
-    min_votes : int, optional
-
-    Returns
-    -------
-    labels : list of str
-    votes : `numpy.ndarray` of int
-    mean_probs : `numpy.ndarray`, shape (n, n_classes)
-    """
-    images = np.asarray(images)
-    n = images.shape[0]
-    if threshold is None:
-        threshold = float(model.metadata.get('threshold', 0.0))
-    # (4, n, rows, cols) -> (n*4): the 4 copies of one frame are consecutive.
-    batch = np.swapaxes(flips(images), 0, 1).reshape(n * 4, *images.shape[1:])
-    bstats = None if stats is None else np.repeat(np.asarray(stats), 4, axis=0)
-    probs = model.predict(batch, bstats).reshape(n, 4, -1)
-    labels, votes, means = [], np.zeros(n, dtype=int), np.zeros((n, probs.shape[2]))
-    for i in range(n):
-        labels_i, votes[i], means[i] = vote(probs[i], model.classes, min_votes=min_votes,
-                                            threshold=threshold)
-        labels.append(labels_i)
-    return labels, votes, means
-
-
 class _Progress:
     """A minimal progress bar on stderr."""
 
@@ -145,8 +112,8 @@ class _Progress:
             sys.stderr.flush()
 
 
-def classify_files(paths, spectrograph=None, model=None, batch_size=16, threshold=None,
-                   progress=False, det=1, workers=2):
+def classify_files(paths, spectrograph=None, model=None, batch_size=DEFAULT_BATCH_SIZE,
+                   threshold=None, progress=False, det=1, workers=2):
     """
     Type raw frames from their pixels.
 
@@ -166,7 +133,8 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=16, threshol
     batch_size : int, optional
         Frames per network call.
     threshold : float or None, optional
-        Least mean probability of the winning class; None takes the model's.
+        Least mean probability of the winning class, replacing the model's own
+        (per-class) cut; None keeps the model's; 0 takes every 3-of-4 vote winner.
     progress : bool, optional
         Show a progress bar on stderr (only for more than 5 files).
     det : int, optional
@@ -183,9 +151,9 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=16, threshol
 
     Raises
     ------
-    ValueError
+    pypeit_spit.errors.UsageError
         An unknown spectrograph name (the whole call is wrong, not one frame).
-    pypeit_spit.network.ModelError
+    pypeit_spit.errors.ModelError
         No usable model.
     """
     files = expand_paths(paths)
@@ -228,14 +196,36 @@ def _fill(table, idx, images, stats, spit_model, threshold):
     """Run the network on one batch and write its rows."""
     if not idx:
         return
-    labels, votes, means = classify_prepared(
-        spit_model, np.stack(images),
-        np.stack(stats) if spit_model.uses_stats else None, threshold=threshold)
+    result = infer(spit_model, np.stack(images),
+                   np.stack(stats) if spit_model.uses_stats else None, batch_size=len(idx))
+    pred = result.decide(threshold)
+    prob = result.answer_probs(pred)
     for j, i in enumerate(idx):
-        table['class'][i] = labels[j]
-        table['votes'][i] = votes[j]
-        best = (spit_model.classes.index(labels[j]) if labels[j] != UNKNOWN
-                else int(np.argmax(means[j])))
-        table['prob'][i] = means[j][best]
+        table['class'][i] = UNKNOWN if pred[j] < 0 else spit_model.classes[pred[j]]
+        table['votes'][i] = result.votes[j]
+        table['prob'][i] = prob[j]
         for k, c in enumerate(spit_model.classes):
-            table[f'prob_{c}'][i] = means[j][k]
+            table[f'prob_{c}'][i] = result.probs[j, k]
+
+
+def format_table(table):
+    """
+    Readable lines for a classification table (file, class, votes, probability, error).
+
+    Parameters
+    ----------
+    table : `astropy.table.Table`
+        Output of :func:`classify_files`.
+
+    Returns
+    -------
+    list of str
+    """
+    names = [Path(f).name for f in table['file']]
+    w = max([4] + [len(n) for n in names])
+    lines = [f'{"file":<{w}}  {"class":<8}  votes  prob   error',
+             f'{"-" * w}  {"-" * 8}  -----  -----  -----']
+    for name, row in zip(names, table):
+        lines.append(f'{name:<{w}}  {row["class"]:<8}  {row["votes"]:>3}/4  '
+                     f'{row["prob"]:5.3f}  {row["error"]}')
+    return lines

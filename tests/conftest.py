@@ -1,25 +1,19 @@
 """
-Test configuration: offline astropy site list, paths to the shared real frames.
+Test configuration: where the shared real frames are. Nothing here touches the network
+or astropy's cache: PypeIt's observatories come from pypeit_spit.sites when astropy has
+no list (as on a fresh offline machine).
 """
-import os
 from pathlib import Path
 
 import pytest
 
-os.environ.setdefault('KERAS_BACKEND', 'tensorflow')
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
+from pypeit_spit.sites import use_offline_sites
 
 #: ../shared next to the checkout (CI clones the project with shared/ beside it).
 SHARED = Path(__file__).resolve().parents[1].parent / 'shared'
 REALFRAMES = SHARED / 'realframes'
-SITES = SHARED / 'astropy-data' / 'coordinates' / 'sites.json'
 
-
-if SITES.is_file():
-    # PypeIt needs astropy's observatory list at import: load it from ../shared, never
-    # from the network.
-    from pypeit_spit.sites import cache_sites
-    cache_sites(SITES)
+use_offline_sites()
 
 
 @pytest.fixture(scope='session')
@@ -28,3 +22,10 @@ def realframes():
     if not REALFRAMES.is_dir():
         pytest.skip('../shared/realframes is not available')
     return REALFRAMES
+
+
+@pytest.fixture(autouse=True)
+def no_user_config(monkeypatch, tmp_path):
+    """No test reads the user's ~/.config/pypeit_spit/spit.cfg."""
+    from pypeit_spit.integration import config
+    monkeypatch.setattr(config, 'user_config_path', lambda: tmp_path / 'absent-user.cfg')

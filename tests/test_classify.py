@@ -5,8 +5,12 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from pypeit_spit.classify import classify_files, classify_prepared, expand_paths
-from pypeit_spit.network import CLASSES, SpitModel, build_model, save_model
+from pypeit_spit.classify import classify_files, expand_paths
+from pypeit_spit.errors import UsageError
+from pypeit_spit.model.inference import infer
+from pypeit_spit.model.spit_model import SpitModel
+from pypeit_spit.model.store import build_model, save_model
+from pypeit_spit.vocab import CLASSES
 
 
 class FakeModel(SpitModel):
@@ -17,11 +21,11 @@ class FakeModel(SpitModel):
     """
 
     def __init__(self, plan, p=0.8):
-        super().__init__(model=None, metadata={'classes': list(CLASSES), 'stats': [],
-                                               'threshold': 0.0, 'temperature': 1.0})
+        super().__init__(backend=None, metadata={'classes': list(CLASSES), 'stats': [],
+                                                 'threshold': 0.0, 'temperature': 1.0})
         self.plan, self.p, self.calls = plan, p, []
 
-    def predict(self, images, stats=None, batch_size=64, temperature=None):
+    def predict(self, images, stats=None):
         self.calls.append(len(images))
         out = np.full((len(images), len(CLASSES)), (1 - self.p) / (len(CLASSES) - 1))
         for i in range(0, len(images), 4):
@@ -39,17 +43,22 @@ def _frame(path, value, shape=(200, 600)):
     fits.writeto(path, data.astype(np.float32), overwrite=True)
 
 
-def test_classify_prepared_votes():
+def test_infer_votes_in_one_call():
     images = np.stack([np.full((210, 650), v, dtype=np.uint8) for v in (10, 20)])
     model = FakeModel({10: ['arc'] * 4, 20: ['science', 'standard', 'science', 'standard']})
-    labels, votes, means = classify_prepared(model, images)
-    assert labels == ['arc', 'unknown'] and votes.tolist() == [4, 2]
+    result = infer(model, images)
+    assert result.labels() == ['arc', 'unknown'] and result.votes.tolist() == [4, 2]
     assert model.calls == [8]  # one network call for both frames and their flips
-    assert means[0, CLASSES.index('arc')] == pytest.approx(0.8)
+    assert result.probs[0, CLASSES.index('arc')] == pytest.approx(0.8)
+    # a cut replaces the model's: 0.8 passes at 0.8, not at 0.81
+    assert result.labels(threshold=0.8)[0] == 'arc'
+    assert result.labels(threshold=0.81)[0] == 'unknown'
+    assert infer(model, images, batch_size=1).probs4.tolist() == result.probs4.tolist()
+    assert model.calls[-2:] == [4, 4]
 
 
 def _mean_key(path):
-    from pypeit_spit.preprocess import prepare_frame
+    from pypeit_spit.preprocess.frame import prepare_frame
     return int(round(float(prepare_frame(path).image.mean())))
 
 
@@ -120,5 +129,5 @@ def test_real_network_on_real_frames(realframes, tmp_path):
 
 def test_unknown_spectrograph_is_a_usage_error(tmp_path):
     model = FakeModel({})
-    with pytest.raises(ValueError, match="unknown PypeIt spectrograph 'no_such_spec'"):
+    with pytest.raises(UsageError, match="unknown PypeIt spectrograph 'no_such_spec'"):
         classify_files([tmp_path / 'x.fits'], spectrograph='no_such_spec', model=model)

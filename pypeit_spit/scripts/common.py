@@ -9,7 +9,7 @@ def add_label_arguments(parser):
     """
     Options that say how to read a labels table's frames (``-s``,
     ``--spectrograph-column``, ``--loader``), as
-    :func:`pypeit_spit.dataset.read_labels` takes them.
+    :func:`pypeit_spit.training.dataset.read_labels` takes them.
 
     Parameters
     ----------

@@ -2,11 +2,11 @@
 ``pypeit_spit_check``: list the rows of a ``.pypeit`` file where SPIT and the
 file's ``frametype`` disagree, before running ``run_pypeit``.
 """
-from pypeit.scripts import scriptbase
+from pypeit_spit.scripts.base import EXIT_OK, EXIT_PARTIAL, SpitScript
 
 
-class SpitCheck(scriptbase.ScriptBase):
-    """Compare a ``.pypeit`` file's frame types with SPIT."""
+class SpitCheck(SpitScript):
+    """Compare a ``.pypeit`` file's frame types with SPIT (exit 1 on disagreement)."""
 
     @classmethod
     def name(cls):
@@ -15,10 +15,12 @@ class SpitCheck(scriptbase.ScriptBase):
 
     @classmethod
     def get_parser(cls, width=None):
+        """Command-line parser."""
         from pypeit_spit.scripts.spit_setup import add_spit_arguments
         parser = super().get_parser(
             description="List every row of a PypeIt reduction file whose frametype "
-                        "disagrees with SPIT's (pixel-based) type.", width=width)
+                        "disagrees with SPIT's (pixel-based) type.  Exit status 1 when a "
+                        'row disagrees, as a linter would.', width=width)
         parser.add_argument('pypeit_file', type=str, help='PypeIt reduction file (.pypeit)')
         parser.add_argument('--all', dest='show_all', default=False, action='store_true',
                             help='List every row, not only the disagreements')
@@ -28,11 +30,10 @@ class SpitCheck(scriptbase.ScriptBase):
 
     @classmethod
     def main(cls, args):
-        from pypeit_spit.pypeit_file import check_file
+        """Run the check; exit status 1 when some row disagrees."""
+        from pypeit_spit.integration.pypeit_file import check_file
         from pypeit_spit.scripts.spit_setup import spit_options
-        cls.init_log(args)
-        opts = spit_options(args)
-        table = check_file(args.pypeit_file, **opts)
+        table = check_file(args.pypeit_file, **spit_options(args))
         cols = ['filename', 'frametype', 'spit_type', 'spit_prob', 'rules_type', 'spit',
                 'status', 'note']
         shown = table if args.show_all else table[table['status'] == 'disagree']
@@ -42,4 +43,4 @@ class SpitCheck(scriptbase.ScriptBase):
             shown[cols].pprint_all()
         print(f'{args.pypeit_file}: {n_dis} row(s) where SPIT and the file disagree, '
               f'{n_und} undecided by SPIT, {len(table)} in all')
-        return table
+        return EXIT_PARTIAL if n_dis else EXIT_OK

@@ -1,12 +1,11 @@
 """
 ``pypeit_spit_evaluate``: the paper's figures of merit for a model on a labelled set.
 """
-from pypeit.scripts import scriptbase
-
+from pypeit_spit.scripts.base import EXIT_OK, SpitScript
 from pypeit_spit.scripts.common import add_label_arguments
 
 
-class SpitEvaluate(scriptbase.ScriptBase):
+class SpitEvaluate(SpitScript):
     """Evaluate a pypeit-spit model on labelled frames."""
 
     @classmethod
@@ -27,7 +26,7 @@ class SpitEvaluate(scriptbase.ScriptBase):
                                  'night, spectrograph or instrument), or a dataset cache '
                                  '(.npz) written by pypeit_spit_train.')
         parser.add_argument('--model', default=None,
-                            help='Bundled model name or path to a .keras file (default: the '
+                            help='Bundled model name or path to a model file (default: the '
                                  'bundled default).')
         parser.add_argument('--outdir', required=True, help='Output folder.')
         add_label_arguments(parser)
@@ -38,7 +37,8 @@ class SpitEvaluate(scriptbase.ScriptBase):
                             help='split.ecsv written by pypeit_spit_train (default: next to '
                                  'the .npz).')
         parser.add_argument('--threshold', type=float, default=None,
-                            help='Unknown threshold (default: the model\'s).')
+                            help='Unknown cut replacing the model\'s calibrated one (0: the '
+                                 'paper\'s plain 3-of-4 vote).')
         parser.add_argument('--workers', type=int, default=2,
                             help='Processes that pre-process the frames.')
         return parser
@@ -52,12 +52,11 @@ class SpitEvaluate(scriptbase.ScriptBase):
         from astropy.table import Table
         from pypeit import log
 
-        from pypeit_spit.dataset import (DatasetError, build_dataset, load_cache,
-                                         read_labels)
-        from pypeit_spit.evaluate import evaluate_frameset
-        from pypeit_spit.network import get_model
+        from pypeit_spit.errors import DatasetError
+        from pypeit_spit.model.store import get_model
+        from pypeit_spit.training.dataset import build_dataset, load_cache, read_labels
+        from pypeit_spit.training.evaluate import evaluate_frameset
 
-        cls.init_log(args)
         src = Path(args.labels)
         if src.suffix == '.npz':
             frames, _ = load_cache(src)
@@ -78,7 +77,7 @@ class SpitEvaluate(scriptbase.ScriptBase):
         if len(frames) == 0:
             raise DatasetError(f'{src}: no frame to evaluate')
         model = get_model(args.model)
-        summary = evaluate_frameset(model, frames, Path(args.outdir), threshold=args.threshold,
-                                    title=title)
+        evaluate_frameset(model, frames, Path(args.outdir), threshold=args.threshold,
+                          title=title)
         log.info(f'Report: {Path(args.outdir) / "summary.md"}')
-        return 0 if summary['n_frames'] else 1
+        return EXIT_OK

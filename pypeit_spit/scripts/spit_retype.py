@@ -2,10 +2,10 @@
 ``pypeit_spit_retype``: re-type the rows of a ``.pypeit`` file honouring its
 ``spit`` column (``auto``, ``rules``, ``keep`` or a forced type list).
 """
-from pypeit.scripts import scriptbase
+from pypeit_spit.scripts.base import EXIT_OK, SpitScript
 
 
-class SpitRetype(scriptbase.ScriptBase):
+class SpitRetype(SpitScript):
     """Re-type a ``.pypeit`` file with SPIT and the header rules."""
 
     @classmethod
@@ -15,6 +15,7 @@ class SpitRetype(scriptbase.ScriptBase):
 
     @classmethod
     def get_parser(cls, width=None):
+        """Command-line parser."""
         from pypeit_spit.scripts.spit_setup import add_spit_arguments
         parser = super().get_parser(
             description="Re-type the rows of a PypeIt reduction file with SPIT and PypeIt's "
@@ -30,12 +31,11 @@ class SpitRetype(scriptbase.ScriptBase):
 
     @classmethod
     def main(cls, args):
-        from pypeit_spit.pypeit_file import retype_file
+        """Run the command."""
+        from pypeit_spit.integration.pypeit_file import retype_file
         from pypeit_spit.scripts.spit_setup import spit_options
-        cls.init_log(args)
-        opts = spit_options(args)
         report = retype_file(args.pypeit_file, output=args.output, dry_run=args.dry_run,
-                             **opts)
+                             **spit_options(args))
         changed = report.table[report.table['changed']]
         if len(changed) == 0:
             print(f'{args.pypeit_file}: no frame type changed')
@@ -45,4 +45,4 @@ class SpitRetype(scriptbase.ScriptBase):
             changed['filename', 'old', 'new', 'source', 'reason'].pprint_all()
         for w in report.warnings:
             print(f'WARNING: {w}')
-        return report
+        return EXIT_OK

@@ -3,7 +3,7 @@
 
 Takes exactly ``pypeit_setup``'s arguments plus ``--spit/--no-spit``,
 ``--spit-threshold``, ``--spit-model`` and ``--spit-config``, and runs PypeIt's
-own setup inside :func:`pypeit_spit.pypeit_types.enabled`: configurations,
+own setup inside :func:`pypeit_spit.integration.hook.enabled`: configurations,
 calibration groups and the written ``.pypeit``, ``.sorted`` and ``.calib`` files
 are PypeIt's, typed by SPIT.
 """
@@ -11,28 +11,31 @@ import argparse
 
 from pypeit.scripts.setup import Setup
 
+from pypeit_spit.scripts.base import SpitCommand
 
-def add_spit_arguments(parser, setup=True):
+
+def add_spit_arguments(parser):
     """
     Add the SPIT options to a parser.
 
     Parameters
     ----------
     parser : `argparse.ArgumentParser`
-    setup : bool, optional
-        Unused; kept for symmetry with the other SPIT scripts.
+
+    Returns
+    -------
+    `argparse.ArgumentParser`
     """
     group = parser.add_argument_group('SPIT (pixel-based frame typing)')
     group.add_argument('--spit', dest='spit', default=None,
                        action=argparse.BooleanOptionalAction,
                        help='Use SPIT (--spit) or the header rules only (--no-spit) for '
-                            'every spectrograph.  Default: as configured (enabled for '
-                            'shane_kast_blue, shane_kast_red, shane_kast_red_ret).')
+                            'every spectrograph.  Default: as configured.')
     group.add_argument('--spit-threshold', dest='spit_threshold', type=float, default=None,
-                       help="Least probability of SPIT's answer for it to replace the header "
-                            'rules (0-1).  Default: the configured threshold.')
+                       help="Unknown cut replacing the model's calibrated one (0-1; 0 takes "
+                            'every 3-of-4 vote winner).  Default: the configured value.')
     group.add_argument('--spit-model', dest='spit_model', default=None,
-                       help='Bundled model name or path to a .keras model.  Default: the '
+                       help='Bundled model name or path to a model file.  Default: the '
                             'configured model.')
     group.add_argument('--spit-config', dest='spit_config', default=None,
                        help='pypeit-spit configuration file (configobj); default: '
@@ -42,7 +45,8 @@ def add_spit_arguments(parser, setup=True):
 
 def spit_options(args):
     """
-    Keyword arguments of :func:`pypeit_spit.pypeit_types.enabled` from parsed arguments.
+    Keyword arguments of :func:`pypeit_spit.integration.hook.enabled` from parsed
+    arguments.
 
     Parameters
     ----------
@@ -58,8 +62,11 @@ def spit_options(args):
             'model': getattr(args, 'spit_model', None)}
 
 
-class SpitSetup(Setup):
+class SpitSetup(SpitCommand, Setup):
     """``pypeit_setup`` with SPIT typing the frames."""
+
+    #: PypeIt's setup initialises the logger itself.
+    init_log_in_run = False
 
     @classmethod
     def name(cls):
@@ -68,6 +75,7 @@ class SpitSetup(Setup):
 
     @classmethod
     def get_parser(cls, width=None):
+        """Command-line parser: ``pypeit_setup``'s, plus the SPIT options."""
         parser = super().get_parser(width=width)
         parser.description = ('Parse data files to construct a pypeit file in preparation '
                               "for reduction using 'run_pypeit', with frames typed by SPIT "
@@ -76,11 +84,15 @@ class SpitSetup(Setup):
 
     @classmethod
     def main(cls, args):
-        from pypeit_spit.config import instrument_config
-        from pypeit_spit.pypeit_types import enabled
+        """Run PypeIt's setup with SPIT typing the frames."""
+        from pypeit_spit.integration.config import instrument_config
+        from pypeit_spit.integration.hook import enabled
+        from pypeit_spit.preprocess.load import get_spectrograph
         opts = spit_options(args)
         if args.spectrograph is not None:
-            # Fail early, naming the file, on an invalid configuration.
+            # Fail early, in one line, on an unknown spectrograph or an invalid
+            # configuration (naming the file and the key).
+            get_spectrograph(args.spectrograph)
             instrument_config(args.spectrograph, user_file=opts['user_file'],
                               enabled=opts['enable'], threshold=opts['threshold'],
                               model=opts['model'])

@@ -2,10 +2,10 @@
 ``pypeit_spit_simulate``: write simulated Kast observing nights, or compare simulated
 frames with real ones.
 """
-from pypeit.scripts import scriptbase
+from pypeit_spit.scripts.base import EXIT_OK, SpitScript
 
 
-class SpitSimulate(scriptbase.ScriptBase):
+class SpitSimulate(SpitScript):
     """Simulate raw Lick/Kast nights (FITS + manifest), or build the realism gallery."""
 
     @classmethod
@@ -26,7 +26,7 @@ class SpitSimulate(scriptbase.ScriptBase):
                             default=list(CAMERAS),
                             help='Camera(s) to simulate (default: all three)')
         parser.add_argument('--nights', type=int, default=1, help='Nights per camera')
-        parser.add_argument('--outdir', type=str, default=None,
+        parser.add_argument('--outdir', type=str, required=True,
                             help='Output folder (nights in <camera>_nightNNN/, '
                                  'manifest.ecsv at the top)')
         parser.add_argument('--seed', type=int, default=0, help='Random seed')
@@ -46,21 +46,19 @@ class SpitSimulate(scriptbase.ScriptBase):
                             help='Simulated frames per class for --compare')
         return parser
 
-    @staticmethod
-    def main(args):
+    @classmethod
+    def main(cls, args):
         """Run the command."""
         from pypeit import log
-        if args.outdir is None:
-            raise SystemExit('pypeit_spit_simulate: --outdir is required')
         if args.compare is not None:
             from pypeit_spit.simulate.compare import compare_real
             out = compare_real(args.compare, args.outdir, seed=args.seed, nsim=args.nsim)
             for k, v in out.items():
                 log.info(f'{k}: {v}')
-            return 0
+            return EXIT_OK
         from pypeit_spit.simulate.night import simulate_nights
         tab = simulate_nights(args.spectrograph, args.nights, args.outdir, args.seed,
                               faults=args.faults, scale=args.scale,
                               first_night=args.first_night, workers=args.workers)
         log.info(f'{len(tab)} frames listed in the manifest')
-        return 0
+        return EXIT_OK

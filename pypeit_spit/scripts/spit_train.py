@@ -1,12 +1,11 @@
 """
 ``pypeit_spit_train``: build a training set from labelled frames and train a network.
 """
-from pypeit.scripts import scriptbase
-
+from pypeit_spit.scripts.base import EXIT_OK, SpitScript
 from pypeit_spit.scripts.common import add_label_arguments
 
 
-class SpitTrain(scriptbase.ScriptBase):
+class SpitTrain(SpitScript):
     """Train a pypeit-spit network on labelled raw frames."""
 
     @classmethod
@@ -16,7 +15,9 @@ class SpitTrain(scriptbase.ScriptBase):
 
     @classmethod
     def get_parser(cls, width=None):
-        """Command-line parser."""
+        """Command-line parser (defaults: :class:`~pypeit_spit.training.train.TrainConfig`)."""
+        from pypeit_spit.training.train import TrainConfig
+        d = TrainConfig()
         parser = super().get_parser(
             description='Build a training set from labelled raw frames (ECSV/CSV tables of '
                         'file + class [+ night, spectrograph]), split it by night, balance and '
@@ -28,17 +29,17 @@ class SpitTrain(scriptbase.ScriptBase):
                                  'spectrograph (or instrument).')
         parser.add_argument('--outdir', required=True,
                             help='Output folder (model, log, curves, checkpoint, cache).')
-        parser.add_argument('--arch', default='compact', choices=['compact', 'spit2018'],
+        parser.add_argument('--arch', default=d.architecture, choices=['compact', 'spit2018'],
                             help='Network architecture.')
         parser.add_argument('--no-stats', action='store_true',
                             help='Image-only compact network (no raw-pixel statistics).')
-        parser.add_argument('--epochs', type=int, default=20, help='Number of epochs.')
-        parser.add_argument('--batch-size', type=int, default=30, help='Images per batch.')
-        parser.add_argument('--learning-rate', type=float, default=1e-4,
+        parser.add_argument('--epochs', type=int, default=d.epochs, help='Number of epochs.')
+        parser.add_argument('--batch-size', type=int, default=d.batch_size, help='Images per batch.')
+        parser.add_argument('--learning-rate', type=float, default=d.learning_rate,
                             help="Adam's learning rate.")
-        parser.add_argument('--seed', type=int, default=0,
+        parser.add_argument('--seed', type=int, default=d.seed,
                             help='Random seed (split, sampling, weights, shuffling).')
-        parser.add_argument('--fractions', type=float, nargs=3, default=[0.7, 0.15, 0.15],
+        parser.add_argument('--fractions', type=float, nargs=3, default=list(d.fractions),
                             metavar=('TRAIN', 'VAL', 'TEST'),
                             help='Fractions of the nights for training, validation, test.')
         add_label_arguments(parser)
@@ -53,7 +54,7 @@ class SpitTrain(scriptbase.ScriptBase):
                             help='Seed of the --generic-fraction choice.')
         parser.add_argument('--augment', default=False, action='store_true',
                             help='Layout augmentation of the training images: random crops '
-                                 'and partly lit slits (see pypeit_spit.augment).')
+                                 'and partly lit slits (see pypeit_spit.training.augment).')
         parser.add_argument('--max-per-class', type=int, default=None,
                             help='Use at most this many frames of each class (seeded choice).')
         parser.add_argument('--cache', default=None,
@@ -61,10 +62,10 @@ class SpitTrain(scriptbase.ScriptBase):
                                  'already in it are not read again.')
         parser.add_argument('--workers', type=int, default=2,
                             help='Processes that pre-process the frames.')
-        parser.add_argument('--target-error', type=float, default=0.005,
+        parser.add_argument('--target-error', type=float, default=d.target_error,
                             help='Error rate among accepted validation frames that sets the '
                                  'Unknown threshold.')
-        parser.add_argument('--patience', type=int, default=None,
+        parser.add_argument('--patience', type=int, default=d.patience,
                             help='Stop after this many epochs without improvement.')
         parser.add_argument('--name', default=None,
                             help='Model file name without .keras (default spit_ARCH).')
@@ -86,11 +87,10 @@ class SpitTrain(scriptbase.ScriptBase):
         from astropy.table import vstack
         from pypeit import log
 
-        from pypeit_spit.dataset import (add_generic_copies, build_dataset, limit_per_class,
-                                         read_labels)
-        from pypeit_spit.train import TrainConfig, command_line, train
+        from pypeit_spit.training.dataset import (add_generic_copies, build_dataset,
+                                                  limit_per_class, read_labels)
+        from pypeit_spit.training.train import TrainConfig, command_line, train
 
-        cls.init_log(args)
         outdir = Path(args.outdir)
         tables = [read_labels(p, spectrograph=args.spectrograph,
                               spectrograph_column=args.spectrograph_column,
@@ -119,4 +119,4 @@ class SpitTrain(scriptbase.ScriptBase):
                                                         for p in args.labels],
                        progress=args.progress)
         log.info(f'Done: {result["model"]}')
-        return 0
+        return EXIT_OK

@@ -1,0 +1,299 @@
+"""
+The one configuration reader of pypeit-spit.
+
+Settings are per PypeIt spectrograph and live in configobj files validated
+against ``configs/spit_spec.cfg``, where every key is documented with its type
+and **its default (the only place defaults are written)**. They are layered,
+each level overriding the previous one:
+
+1. the packaged defaults, ``configs/spit.cfg``;
+2. a user file: given explicitly (``--spit-config FILE``), or
+   ``~/.config/pypeit_spit/spit.cfg`` when it exists;
+3. command-line flags (``--spit/--no-spit``, ``--spit-threshold``, ``--spit-model``);
+4. the per-row ``spit`` column of a ``.pypeit`` file (handled by
+   :mod:`pypeit_spit.integration.frametypes`).
+
+Within one level, a ``[<spectrograph>]`` section overrides ``[default]`` key by
+key. The settings are *not* put in PypeIt's own parameter block: PypeIt refuses
+unknown keys there.
+"""
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import configobj
+import validate
+
+from pypeit_spit.errors import ConfigError
+from pypeit_spit.paths import package_folder
+from pypeit_spit.vocab import CLASSES
+
+__all__ = ['InstrumentConfig', 'user_config_path', 'read_config_file', 'load_config',
+           'instrument_config']
+
+#: Keys of one spectrograph's settings (besides the ``types`` subsection).
+KEYS = ('enabled', 'model', 'threshold', 'header_evidence', 'std_radius', 'batch_size')
+
+
+def user_config_path():
+    """
+    The user's configuration file (it may not exist).
+
+    Returns
+    -------
+    `pathlib.Path`
+        ``~/.config/pypeit_spit/spit.cfg``.
+    """
+    return Path.home() / '.config' / 'pypeit_spit' / 'spit.cfg'
+
+
+def spec_path():
+    """Path to the validation spec, ``spit_spec.cfg``."""
+    return package_folder('configs') / 'spit_spec.cfg'
+
+
+def default_path():
+    """Path to the packaged defaults, ``spit.cfg``."""
+    return package_folder('configs') / 'spit.cfg'
+
+
+@dataclass
+class InstrumentConfig:
+    """
+    The resolved SPIT settings of one spectrograph.
+
+    Every value comes from the configuration files (defaults: the spec) and the
+    command line; see ``configs/spit_spec.cfg`` for what each means.
+
+    Attributes
+    ----------
+    spectrograph : str
+        PypeIt spectrograph name.
+    enabled : bool
+        Whether SPIT types this spectrograph's frames.
+    model : object
+        Bundled model name, path to a model file, or a loaded
+        `pypeit_spit.model.spit_model.SpitModel`.
+    threshold : float or None
+        Unknown cut replacing the model's own calibrated cuts; None keeps the
+        model's; 0 takes every 3-of-4 vote winner.
+    header_evidence : bool
+        Let header evidence settle science vs standard.
+    std_radius : float
+        Matching radius to archived standards (arcmin).
+    batch_size : int
+        Frames per network call.
+    types : dict
+        SPIT class -> list of PypeIt frame type names.
+    sources : list of str
+        The configuration levels used, in order (for messages).
+    """
+    spectrograph: str
+    enabled: bool
+    model: object
+    threshold: float | None
+    header_evidence: bool
+    std_radius: float
+    batch_size: int
+    types: dict
+    sources: list = field(default_factory=list)
+
+    def types_for(self, spit_class):
+        """
+        PypeIt frame types of a SPIT class.
+
+        Parameters
+        ----------
+        spit_class : str
+
+        Returns
+        -------
+        list of str
+            Empty for ``unknown`` or an unmapped class.
+        """
+        return list(self.types.get(spit_class, []))
+
+
+def _valid_frametypes():
+    from pypeit.core.framematch import FrameTypeBitMask
+    return set(FrameTypeBitMask().keys())
+
+
+def _known_spectrographs():
+    from pypeit_spit.sites import use_offline_sites
+    use_offline_sites()
+    from pypeit.spectrographs import available_spectrographs
+    return set(available_spectrographs)
+
+
+def read_config_file(path, defaults=False):
+    """
+    Read and validate one configuration file.
+
+    Parameters
+    ----------
+    path : str or `pathlib.Path`
+        The file.
+    defaults : bool, optional
+        Keep the spec's defaults for keys the file does not set (only for the
+        packaged defaults); otherwise only the keys in the file are returned.
+
+    Returns
+    -------
+    dict
+        ``{section: {key: value, 'types': {class: [types]}}}`` with typed values.
+
+    Raises
+    ------
+    ConfigError
+        Missing or unparsable file, a value of the wrong type, an unknown key,
+        an unknown spectrograph section, or an unknown PypeIt frame type; the
+        message names the file and the key.
+    """
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise ConfigError(f'{path}: pypeit-spit configuration file does not exist')
+    try:
+        cfg = configobj.ConfigObj(str(path), configspec=str(spec_path()), file_error=True,
+                                  encoding='utf-8')
+    except (configobj.ConfigObjError, OSError) as exc:
+        raise ConfigError(f'{path}: cannot parse configuration: {exc}') from exc
+    result = cfg.validate(validate.Validator(), preserve_errors=True)
+    problems = []
+    if result is not True:
+        for sections, key, err in configobj.flatten_errors(cfg, result):
+            where = '[' + ']['.join(sections) + ']' if sections else 'top level'
+            what = key if key is not None else '(section)'
+            reason = err if err else 'missing'
+            problems.append(f'{where} {what}: {reason}')
+    for sections, key in configobj.get_extra_values(cfg):
+        where = '[' + ']['.join(sections) + ']' if sections else 'top level'
+        problems.append(f'{where} {key}: unknown key')
+    known = None
+    for name in cfg.sections:
+        if name == 'default':
+            continue
+        known = _known_spectrographs() if known is None else known
+        if name not in known:
+            problems.append(f'[{name}]: not a PypeIt spectrograph name')
+    valid = _valid_frametypes()
+    for name in cfg.sections:
+        for cls, types in cfg[name].get('types', {}).items():
+            if types is None:
+                continue
+            bad = [t for t in types if t not in valid]
+            if bad:
+                problems.append(f'[{name}][types] {cls}: unknown PypeIt frame type(s) '
+                                f'{", ".join(bad)}')
+    if problems:
+        raise ConfigError(f'{path}: invalid pypeit-spit configuration:\n  '
+                          + '\n  '.join(problems))
+    out = {}
+    for name in cfg.sections:
+        sec = cfg[name]
+        keep = defaults and name == 'default'
+        # The packaged [default] keeps every key (None included: "the model's cut");
+        # elsewhere only the keys the file sets.
+        entry = {k: sec.get(k) for k in KEYS
+                 if (keep and k in sec) or (sec.get(k) is not None and k not in sec.defaults)}
+        types = sec.get('types', {})
+        entry['types'] = {k: list(types[k]) for k in CLASSES
+                          if types.get(k) is not None and (keep or k not in types.defaults)}
+        out[name] = entry
+    return out
+
+
+def _merge(base, top):
+    out = copy.deepcopy(base)
+    for name, entry in top.items():
+        dest = out.setdefault(name, {'types': {}})
+        for k, v in entry.items():
+            if k == 'types':
+                dest.setdefault('types', {}).update(v)
+            else:
+                dest[k] = v
+    return out
+
+
+def load_config(user_file=None):
+    """
+    Read the packaged defaults and the user file, merged.
+
+    Parameters
+    ----------
+    user_file : str, `pathlib.Path` or None, optional
+        An explicit user file (must exist). None reads
+        :func:`user_config_path` when it exists.
+
+    Returns
+    -------
+    config : dict
+        Merged settings, ``{section: {...}}``.
+    sources : list of str
+        The files read, in order.
+    """
+    config = read_config_file(default_path(), defaults=True)
+    sources = [str(default_path())]
+    if user_file is None:
+        home = user_config_path()
+        user_file = home if home.is_file() else None
+    if user_file is not None:
+        config = _merge(config, read_config_file(user_file))
+        sources.append(str(Path(user_file).expanduser()))
+    return config, sources
+
+
+def instrument_config(spectrograph, user_file=None, enabled=None, threshold=None, model=None):
+    """
+    Resolve the SPIT settings of one spectrograph, through every layer.
+
+    Parameters
+    ----------
+    spectrograph : str or `pypeit.spectrographs.spectrograph.Spectrograph`
+        PypeIt spectrograph (name or instance).
+    user_file : str, `pathlib.Path` or None, optional
+        See :func:`load_config`.
+    enabled : bool or None, optional
+        Command-line ``--spit``/``--no-spit``; None leaves the files' value.
+    threshold : float or None, optional
+        Command-line ``--spit-threshold``.
+    model : str, `pathlib.Path`, SpitModel or None, optional
+        Command-line ``--spit-model``.
+
+    Returns
+    -------
+    InstrumentConfig
+
+    Raises
+    ------
+    ConfigError
+        For an invalid file, or an invalid command-line value.
+    """
+    name = spectrograph if isinstance(spectrograph, str) else spectrograph.name
+    config, sources = load_config(user_file)
+    settings = copy.deepcopy(config['default'])
+    if name in config:
+        own = config[name]
+        settings.update({k: v for k, v in own.items() if k != 'types'})
+        settings['types'].update(own.get('types', {}))
+    cli = []
+    if enabled is not None:
+        settings['enabled'] = bool(enabled)
+        cli.append('--spit' if enabled else '--no-spit')
+    if threshold is not None:
+        try:
+            threshold = float(threshold)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f'command line: --spit-threshold {threshold!r} is not a number') \
+                from exc
+        if not 0.0 <= threshold <= 1.0:
+            raise ConfigError(f'command line: --spit-threshold {threshold} is not in [0, 1]')
+        settings['threshold'] = threshold
+        cli.append('--spit-threshold')
+    if model is not None:
+        settings['model'] = model
+        cli.append('--spit-model')
+    if cli:
+        sources.append('command line (' + ', '.join(cli) + ')')
+    return InstrumentConfig(spectrograph=name, sources=sources,
+                            **{k: settings[k] for k in (*KEYS, 'types')})

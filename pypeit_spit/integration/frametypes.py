@@ -1,0 +1,339 @@
+"""
+Frame typing for PypeIt: SPIT's pixel-based classes merged with PypeIt's header rules.
+
+One typing function, :func:`type_frames`, is used by everything: the scoped patch
+of PypeIt installed by :func:`pypeit_spit.integration.hook.enabled` (and so
+``pypeit_spit_setup``), and the ``.pypeit`` tools of
+:mod:`pypeit_spit.integration.pypeit_file` (``pypeit_spit_retype``,
+``pypeit_spit_check``).
+
+Per frame, the decision is:
+
+1. the row's ``spit`` column (when typing an existing ``.pypeit`` file):
+   ``keep`` freezes the current ``frametype``, an explicit list of PypeIt types is
+   forced, ``rules`` uses the header rules only (source ``user`` or ``rules``);
+2. otherwise (``auto``) SPIT's class mapped to PypeIt types through the
+   instrument's ``[[types]]`` map, when SPIT's answer is not Unknown (its Unknown
+   cut: the model's calibrated cut, or the instrument's ``threshold`` which
+   replaces it) (source ``spit``);
+3. otherwise PypeIt's header rules (source ``rules``), computed without PypeIt's
+   side effects on untyped frames;
+4. a frame that nothing types is handled exactly as PypeIt does: listed, and
+   commented out (``flag_unknown=True``) or an error.
+
+When SPIT answers science or standard, strong header evidence (the pointing
+within ``std_radius`` of a spectrophotometric standard of PypeIt's archive, the
+exposure time in PypeIt's science or standard range) settles between the two,
+and this is recorded. Frame types are handled by name (PypeIt's
+``type_bitmask``); bit integers are never stored.
+"""
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+from astropy.table import Table
+from pypeit import log
+
+from pypeit_spit.integration.config import InstrumentConfig, instrument_config
+from pypeit_spit.integration.rules import header_evidence, rule_bits
+from pypeit_spit.vocab import ON_SKY, UNKNOWN
+
+__all__ = ['SPIT_COLUMNS', 'MODES', 'TypingResult', 'classify_metadata', 'type_frames',
+           'apply_unknown_policy', 'add_spit_columns', 'parse_mode']
+
+#: Columns added to PypeIt's metadata (and written to .pypeit/.sorted files).
+SPIT_COLUMNS = ('spit_type', 'spit_prob', 'spit', 'spit_src')
+
+#: Keywords of the ``spit`` column besides an explicit list of types.
+MODES = ('auto', 'rules', 'keep')
+
+
+@dataclass
+class TypingResult:
+    """
+    The outcome of :func:`type_frames`.
+
+    Attributes
+    ----------
+    bits : `numpy.ndarray`
+        PypeIt frame-type bits, one per row (for ``set_frame_types``; never store).
+    table : `astropy.table.Table`
+        One row per frame: ``filename``, ``frametype`` (decided, ``None`` if
+        untyped), ``source`` (``spit``, ``rules``, ``user`` or ``none``),
+        ``reason``, ``rules_type``, ``spit_class`` (SPIT's raw answer),
+        ``spit_settled`` (after header evidence), ``spit_type`` (PypeIt types of
+        the settled class), ``spit_prob``, ``evidence``.
+    config : `pypeit_spit.integration.config.InstrumentConfig`
+    """
+    bits: np.ndarray
+    table: Table
+    config: InstrumentConfig = None
+    extra: dict = field(default_factory=dict)
+
+
+def parse_mode(value):
+    """
+    Normalise a ``spit`` column value.
+
+    Parameters
+    ----------
+    value : str or None
+        ``auto`` (also empty / None), ``rules``, ``keep`` or a comma-separated
+        list of PypeIt frame types.
+
+    Returns
+    -------
+    str or list of str
+        The keyword, or the list of types.
+
+    Raises
+    ------
+    ValueError
+        An unknown frame type in a list.
+    """
+    if isinstance(value, (list, tuple)):
+        value = ','.join(str(v) for v in value)
+    text = '' if value is None else str(value).strip()
+    if text.lower() in ('', 'auto', 'none', '--'):
+        return 'auto'
+    if text.lower() in MODES:
+        return text.lower()
+    from pypeit.core.framematch import FrameTypeBitMask
+    valid = FrameTypeBitMask().keys()
+    types = [t.strip() for t in text.split(',') if t.strip()]
+    bad = [t for t in types if t not in valid]
+    if bad or not types:
+        raise ValueError(f'spit column value {text!r}: not auto/rules/keep nor a list of '
+                         f'PypeIt frame types (unknown: {", ".join(bad) or text})')
+    return types
+
+
+def _names_to_bits(bm, names, dtype):
+    one = np.zeros(1, dtype=dtype)
+    if not names:
+        return one[0]
+    return bm.turn_on(one, flag=list(names))[0]
+
+
+def _bits_to_names(bm, value):
+    names = bm.type_names(np.atleast_1d(value))
+    return names[0] if isinstance(names, list) else names
+
+
+def _frame_paths(fitstbl):
+    return [os.path.join(str(d), str(f).lstrip('# ').strip())
+            for d, f in zip(fitstbl['directory'], fitstbl['filename'])]
+
+
+def classify_metadata(fitstbl, config, classify=None):
+    """
+    Run SPIT on every frame of a metadata table.
+
+    Parameters
+    ----------
+    fitstbl : `pypeit.metadata.PypeItMetaData`
+    config : `pypeit_spit.integration.config.InstrumentConfig`
+        Its ``model``, ``threshold`` and ``batch_size`` are used.
+    classify : callable or None, optional
+        Replacement for :func:`pypeit_spit.classify.classify_files` (same call
+        and result); for tests.
+
+    Returns
+    -------
+    `astropy.table.Table`
+        :func:`~pypeit_spit.classify.classify_files`'s table, one row per frame in
+        ``fitstbl`` order.
+
+    Raises
+    ------
+    pypeit_spit.errors.ModelError
+        The configured model cannot be found or used (a configuration error: the
+        night is not silently typed by the rules instead).
+    """
+    if classify is None:
+        from pypeit_spit.classify import classify_files as classify
+    paths = _frame_paths(fitstbl)
+    table = classify(paths, spectrograph=fitstbl.spectrograph, model=config.model,
+                     batch_size=config.batch_size, threshold=config.threshold)
+    if len(table) != len(paths):
+        raise RuntimeError(f'SPIT returned {len(table)} rows for {len(paths)} frames')
+    return table
+
+
+def type_frames(fitstbl, config=None, spit_column=None, current=None, classify=None,
+                user_file=None):
+    """
+    Type every frame of a PypeIt metadata table: SPIT, header rules, user column.
+
+    Parameters
+    ----------
+    fitstbl : `pypeit.metadata.PypeItMetaData`
+        PypeIt's metadata (its ``spectrograph`` and ``par`` are used); not
+        modified.
+    config : `pypeit_spit.integration.config.InstrumentConfig` or None, optional
+        None resolves the spectrograph's settings with
+        :func:`pypeit_spit.integration.config.instrument_config`.
+    spit_column : sequence of str or None, optional
+        Per-row ``spit`` values (``auto``, ``rules``, ``keep`` or a type list);
+        None is ``auto`` everywhere.
+    current : sequence of str or None, optional
+        Per-row current ``frametype`` (needed by ``keep``).
+    classify : callable or None, optional
+        Replacement for :func:`pypeit_spit.classify.classify_files`.
+    user_file : str or None, optional
+        User configuration file (only when ``config`` is None).
+
+    Returns
+    -------
+    TypingResult
+    """
+    spec = fitstbl.spectrograph
+    cfg = config if config is not None else instrument_config(spec, user_file=user_file)
+    bm = fitstbl.type_bitmask
+    n = len(fitstbl)
+    dtype = bm.minimum_dtype()
+    modes = ['auto'] * n if spit_column is None else [parse_mode(v) for v in spit_column]
+    if current is None:
+        current = [''] * n
+
+    rules = rule_bits(fitstbl)
+    need_spit = cfg.enabled and any(m == 'auto' for m in modes)
+    spit_tab = classify_metadata(fitstbl, cfg, classify=classify) if need_spit else None
+
+    bits = np.zeros(n, dtype=dtype)
+    out = Table()
+    out['filename'] = [str(f) for f in fitstbl['filename']]
+    cols = {k: [] for k in ('frametype', 'source', 'reason', 'rules_type', 'spit_class',
+                            'spit_settled', 'spit_type', 'evidence')}
+    probs = np.zeros(n, dtype=float)
+    for i in range(n):
+        rules_i = rules[i]
+        rules_name = _bits_to_names(bm, rules_i)
+        spit_class = spit_settled = UNKNOWN
+        spit_bits = _names_to_bits(bm, [], dtype)
+        evidence = ''
+        prob = 0.0
+        spit_reason = ''
+        if spit_tab is not None:
+            spit_class = str(spit_tab['class'][i])
+            prob = float(spit_tab['prob'][i])
+            spit_settled = spit_class
+            err = str(spit_tab['error'][i] or '')
+            if spit_class == UNKNOWN:
+                votes = int(spit_tab['votes'][i])
+                spit_reason = (f'SPIT cannot read the frame ({err})' if err
+                               else f'SPIT undecided ({votes}/4 votes, p={prob:.3f})'
+                               if votes < 3 else
+                               f'SPIT unsure ({votes}/4 votes, p={prob:.3f} below its cut)')
+            elif spit_class in ON_SKY and cfg.header_evidence:
+                answer, note = header_evidence(fitstbl, i, radius=cfg.std_radius)
+                if answer is not None:
+                    # Header evidence settles science vs standard: the frame is on
+                    # sky with SPIT's combined probability of the two.
+                    prob = float(spit_tab['prob_science'][i] + spit_tab['prob_standard'][i]) \
+                        if 'prob_science' in spit_tab.colnames else prob
+                    spit_settled = answer
+                    verb = 'confirmed' if answer == spit_class else \
+                        f'changed SPIT {spit_class} to {answer}'
+                    evidence = f'header evidence {verb}: {note}'
+            if spit_settled != UNKNOWN:
+                types = cfg.types_for(spit_settled)
+                spit_bits = _names_to_bits(bm, types, dtype)
+                if not types:
+                    spit_reason = f'SPIT class {spit_settled} maps to no PypeIt type'
+        elif not cfg.enabled:
+            spit_reason = f'SPIT disabled for {cfg.spectrograph}'
+        spit_ok = spit_tab is not None and spit_settled != UNKNOWN and not spit_reason
+
+        mode = modes[i]
+        if mode == 'keep':
+            cur = str(current[i]).strip()
+            try:
+                bits[i] = _names_to_bits(bm, [t for t in cur.split(',') if t and t != 'None'],
+                                         dtype)
+                source, reason = 'user', f'spit=keep: frametype {cur} frozen'
+            except ValueError:
+                bits[i] = rules_i
+                source, reason = 'rules', f'spit=keep but frametype {cur!r} is invalid'
+        elif isinstance(mode, list):
+            bits[i] = _names_to_bits(bm, mode, dtype)
+            source, reason = 'user', f'spit={",".join(mode)} forced'
+        elif mode == 'rules':
+            bits[i] = rules_i
+            source, reason = 'rules', 'spit=rules'
+        elif spit_ok:
+            bits[i] = spit_bits
+            source = 'spit'
+            reason = f'SPIT {spit_class} p={prob:.3f}' + (f'; {evidence}' if evidence else '')
+        else:
+            bits[i] = rules_i
+            source, reason = 'rules', spit_reason or 'SPIT not run'
+        if not bm.flagged(np.atleast_1d(bits[i]))[0]:
+            source, reason = 'none', f'untyped: {reason}; header rules give nothing'
+        cols['frametype'].append(_bits_to_names(bm, bits[i]))
+        cols['source'].append(source)
+        cols['reason'].append(reason)
+        cols['rules_type'].append(rules_name)
+        cols['spit_class'].append(spit_class)
+        cols['spit_settled'].append(spit_settled)
+        cols['spit_type'].append(_bits_to_names(bm, spit_bits) if spit_settled != UNKNOWN
+                                 else UNKNOWN)
+        cols['evidence'].append(evidence)
+        probs[i] = prob
+    for k, v in cols.items():
+        out[k] = np.array(v, dtype=str) if v else np.zeros(0, dtype='U8')
+    out['spit_prob'] = probs
+    out['spit_prob'].format = '.3f'
+    for i in range(n):
+        log.info(f"{out['filename'][i]}: {out['frametype'][i]} from {out['source'][i]} "
+                 f"({out['reason'][i]})")
+    return TypingResult(bits=bits, table=out, config=cfg)
+
+
+def apply_unknown_policy(fitstbl, bits, flag_unknown):
+    """
+    PypeIt's own handling of frames without a type (as in ``get_frame_types``).
+
+    Parameters
+    ----------
+    fitstbl : `pypeit.metadata.PypeItMetaData`
+        Its ``filename`` column is edited in place (``'# '`` prefix) when
+        ``flag_unknown``.
+    bits : `numpy.ndarray`
+    flag_unknown : bool
+
+    Raises
+    ------
+    pypeit.PypeItError
+        Untyped frames and ``flag_unknown`` False.
+    """
+    from pypeit import PypeItError
+    indx = np.logical_not(fitstbl.type_bitmask.flagged(bits))
+    if not np.any(indx):
+        return
+    log.info("Couldn't identify the following files:")
+    for f in fitstbl['filename'][indx]:
+        log.info(f)
+    if not flag_unknown:
+        raise PypeItError('Check these files before continuing')
+    log.warning('These files are commented out and will be ignored during the reduction.')
+    fitstbl['filename'] = fitstbl['filename'].value.astype(
+        f"<U{np.char.str_len(fitstbl['filename']).max() + 3}")
+    fitstbl['filename'][indx] = ['# ' + fname for fname in fitstbl['filename'][indx]]
+
+
+def add_spit_columns(fitstbl, result):
+    """
+    Put the SPIT columns into PypeIt's metadata table.
+
+    Parameters
+    ----------
+    fitstbl : `pypeit.metadata.PypeItMetaData`
+    result : TypingResult
+    """
+    t = result.table
+    fitstbl.table['spit_type'] = np.array(t['spit_type'], dtype=str)
+    fitstbl.table['spit_prob'] = np.round(np.asarray(t['spit_prob'], dtype=float), 3)
+    fitstbl.table['spit_prob'].format = '.3f'
+    fitstbl.table['spit'] = np.full(len(t), 'auto', dtype='U32')
+    fitstbl.table['spit_src'] = np.array(t['source'], dtype=str)

@@ -1,0 +1,114 @@
+"""
+PypeIt's header rules and header evidence, computed without PypeIt's side effects.
+
+:func:`rule_bits` is the loop of ``PypeItMetaData.get_frame_types`` (every frame type
+tested with the spectrograph's ``check_frame_type`` and its exposure-time range, then
+``vet_assigned_ftypes``), without renaming or reporting untyped frames.
+:func:`header_evidence` reads the header facts that a telescope's control system
+writes (pointing, exposure time), which are sturdier than the lamp and OBJECT cards.
+"""
+import numpy as np
+from pypeit import log
+
+__all__ = ['rule_bits', 'header_evidence']
+
+
+def rule_bits(fitstbl):
+    """
+    PypeIt's header-rule frame types, without its side effects.
+
+    The same loop as ``PypeItMetaData.get_frame_types`` (every type tested with
+    ``check_frame_type`` and its exposure-time range, then
+    ``vet_assigned_ftypes``), but untyped frames are neither renamed nor
+    reported.
+
+    Parameters
+    ----------
+    fitstbl : `pypeit.metadata.PypeItMetaData`
+
+    Returns
+    -------
+    `numpy.ndarray`
+        Frame-type bits, one per row.
+    """
+    bm = fitstbl.type_bitmask
+    bits = np.zeros(len(fitstbl), dtype=bm.minimum_dtype())
+    for ftype in bm.keys():
+        exprng = fitstbl.par['scienceframe']['exprng'] if ftype == 'science' \
+            else fitstbl.par['calibrations'][f'{ftype}frame']['exprng']
+        indx = fitstbl.spectrograph.check_frame_type(ftype, fitstbl.table, exprng=exprng)
+        bits[indx] = bm.turn_on(bits[indx], flag=ftype)
+    if hasattr(fitstbl.spectrograph, 'vet_assigned_ftypes'):
+        out = fitstbl.spectrograph.vet_assigned_ftypes(bits, fitstbl)
+        bits = bits if out is None else out
+    return bits
+
+
+def _float(value):
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return np.nan
+    return out
+
+
+def header_evidence(fitstbl, row, radius=10.0):
+    """
+    Header evidence for science vs standard of one frame.
+
+    Parameters
+    ----------
+    fitstbl : `pypeit.metadata.PypeItMetaData`
+    row : int
+    radius : float, optional
+        Matching radius (arcmin) to PypeIt's archived standards.
+
+    Returns
+    -------
+    answer : str or None
+        ``'standard'`` (the pointing is within ``radius`` of an archived
+        standard and the exposure time is not only in the science range),
+        ``'science'`` (valid pointing far from every archived standard and the
+        exposure time only in the science range), or None (no strong evidence).
+    note : str
+        What was found.
+    """
+    from pypeit.core import framematch, standard
+    keys = fitstbl.keys()
+    ra = _float(fitstbl['ra'][row]) if 'ra' in keys else np.nan
+    dec = _float(fitstbl['dec'][row]) if 'dec' in keys else np.nan
+    exptime = _float(fitstbl['exptime'][row]) if 'exptime' in keys else np.nan
+    near = None
+    if np.isfinite(ra) and np.isfinite(dec):
+        try:
+            near = bool(standard.get_archive_standard(ra, dec, tol=radius, check=True))
+        except Exception as exc:  # archive unreadable: no positional evidence
+            log.debug(f'standard archive lookup failed: {exc}')
+    sci_rng = fitstbl.par['scienceframe']['exprng']
+    std_rng = fitstbl.par['calibrations']['standardframe']['exprng']
+    if np.isfinite(exptime):
+        t = np.array([exptime], dtype=object)
+        in_sci = bool(framematch.check_frame_exptime(t, sci_rng)[0])
+        in_std = bool(framematch.check_frame_exptime(t, std_rng)[0])
+    else:
+        in_sci = in_std = None
+    parts = []
+    if near is None:
+        parts.append('no usable pointing')
+    elif near:
+        parts.append(f"within {radius:g}' of an archived standard")
+    else:
+        parts.append(f"no archived standard within {radius:g}'")
+    if in_sci is None:
+        parts.append('no exposure time')
+    else:
+        rng = [n for n, ok in (('science', in_sci), ('standard', in_std)) if ok]
+        parts.append(f'exptime {exptime:g} s in ' + (' and '.join(rng) + ' range'
+                                                     if rng else 'neither range'))
+    note = '; '.join(parts)
+    sci_time = bool(in_sci) and not bool(in_std)
+    if near and not sci_time:
+        return 'standard', note
+    if near is False and sci_time:
+        return 'science', note
+    return None, note

@@ -1,0 +1,384 @@
+"""
+The networks in Keras 3 — the only module of pypeit-spit that imports Keras (and so
+TensorFlow).
+
+Two architectures:
+
+``spit2018``
+    Jankov & Prochaska (2018): conv 5x5x36, maxpool 2, conv 5x5x64, maxpool 2,
+    dense 128, softmax 5. About 69 million weights (263 MB); kept for reproduction.
+``compact``
+    pypeit-spit's default: a strided 5x5 stem, three 3x3 conv blocks with batch
+    normalisation and max-pooling, global average+max pooling, and (optionally) a
+    small branch for the raw-pixel statistics of :mod:`pypeit_spit.preprocess.stats`.
+    About 0.2 million weights.
+
+Besides the builders: :class:`KerasBackend` (a Keras network as a backend of
+:class:`~pypeit_spit.model.spit_model.SpitModel`), reading and writing ``.keras``
+files, and the few Keras pieces the training loop needs (:class:`FrameSequence`,
+:func:`compile_for_training`...). Keras is imported on first use, never at import.
+"""
+import os
+import platform
+import sys
+import tempfile
+
+import numpy as np
+
+from pypeit_spit.preprocess.contract import IMAGE_SHAPE, STAT_NAMES, to_network
+from pypeit_spit.vocab import CLASSES
+
+__all__ = ['ARCHITECTURES', 'import_keras', 'build_network', 'build_spit2018', 'build_compact',
+           'KerasBackend', 'save_keras', 'load_keras', 'FrameSequence',
+           'compile_for_training', 'set_random_seed', 'enable_determinism', 'machine_info']
+
+#: Architecture name -> (builder name, uses statistics by default).
+ARCHITECTURES = {'spit2018': ('build_spit2018', False), 'compact': ('build_compact', True)}
+
+#: Start-up lines TensorFlow's C++ runtime writes to stderr when imported.
+_STARTUP_NOISE = ('All log messages before absl::InitializeLog()', 'port.cc:',
+                  'cpu_feature_guard.cc:', 'To enable the following instructions',
+                  'rebuild TensorFlow with the appropriate compiler flags')
+
+_KERAS = []
+
+
+def import_keras():
+    """
+    Import Keras (TensorFlow backend unless ``KERAS_BACKEND`` says otherwise).
+
+    TensorFlow's native start-up lines (absl, oneDNN, CPU features) are kept off the
+    terminal; any other line it writes while importing is passed on.
+
+    Returns
+    -------
+    module
+        ``keras``.
+
+    Raises
+    ------
+    pypeit_spit.errors.ModelError
+        Keras or TensorFlow is not installed.
+    """
+    if _KERAS:
+        return _KERAS[0]
+    os.environ.setdefault('KERAS_BACKEND', 'tensorflow')
+    os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+    with tempfile.TemporaryFile(mode='w+b') as sink:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        os.dup2(sink.fileno(), 2)
+        try:
+            import keras
+        except ImportError as exc:
+            from pypeit_spit.errors import ModelError
+            raise ModelError('Keras/TensorFlow is not installed: install pypeit-spit with the '
+                             'training extra (pip install "pypeit-spit[train]") to train, '
+                             f'convert or run .keras models ({exc})') from exc
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            other = [line for line in sink.read().decode(errors='replace').splitlines()
+                     if line.strip() and not any(k in line for k in _STARTUP_NOISE)]
+            if other:
+                sys.stderr.write('\n'.join(other) + '\n')
+    _KERAS.append(keras)
+    return keras
+
+
+def build_spit2018(shape=IMAGE_SHAPE, n_classes=len(CLASSES)):
+    """
+    The network of Jankov & Prochaska (2018).
+
+    Parameters
+    ----------
+    shape : tuple, optional
+        Input image shape (rows, columns).
+    n_classes : int, optional
+        Number of classes.
+
+    Returns
+    -------
+    `keras.Model`
+    """
+    keras = import_keras()
+    layers = keras.layers
+    image = keras.Input(shape=(*shape, 1), name='image')
+    x = layers.Conv2D(36, 5, padding='same', activation='relu', name='conv1')(image)
+    x = layers.MaxPooling2D(2, name='pool1')(x)
+    x = layers.Conv2D(64, 5, padding='same', activation='relu', name='conv2')(x)
+    x = layers.MaxPooling2D(2, name='pool2')(x)
+    x = layers.Flatten(name='flatten')(x)
+    x = layers.Dense(128, activation='relu', name='dense')(x)
+    out = layers.Dense(n_classes, activation='softmax', name='softmax')(x)
+    return keras.Model(image, out, name='spit2018')
+
+
+def build_compact(shape=IMAGE_SHAPE, n_classes=len(CLASSES), n_stats=len(STAT_NAMES),
+                  width=16, dropout=0.3):
+    """
+    pypeit-spit's compact network.
+
+    Parameters
+    ----------
+    shape : tuple, optional
+        Input image shape (rows, columns).
+    n_classes : int, optional
+        Number of classes.
+    n_stats : int, optional
+        Length of the statistics vector; 0 builds an image-only network.
+    width : int, optional
+        Channels of the first layer; later blocks use 2x, 4x, 6x, 8x.
+    dropout : float, optional
+        Dropout before the last layer.
+
+    Returns
+    -------
+    `keras.Model`
+    """
+    keras = import_keras()
+    layers = keras.layers
+    image = keras.Input(shape=(*shape, 1), name='image')
+    x = layers.Conv2D(width, 5, strides=2, padding='same', use_bias=False, name='stem')(image)
+    x = layers.BatchNormalization(name='stem_bn')(x)
+    x = layers.ReLU(name='stem_relu')(x)
+    x = layers.MaxPooling2D(2, name='stem_pool')(x)
+    for i, mult in enumerate((2, 4, 6)):
+        x = layers.Conv2D(width * mult, 3, padding='same', use_bias=False, name=f'conv{i + 1}')(x)
+        x = layers.BatchNormalization(name=f'bn{i + 1}')(x)
+        x = layers.ReLU(name=f'relu{i + 1}')(x)
+        x = layers.MaxPooling2D(2, name=f'pool{i + 1}')(x)
+    x = layers.Conv2D(width * 8, 3, padding='same', use_bias=False, name='conv4')(x)
+    x = layers.BatchNormalization(name='bn4')(x)
+    x = layers.ReLU(name='relu4')(x)
+    x = layers.Concatenate(name='pooled')([layers.GlobalAveragePooling2D(name='gap')(x),
+                                           layers.GlobalMaxPooling2D(name='gmp')(x)])
+    inputs = [image]
+    if n_stats:
+        stats = keras.Input(shape=(n_stats,), name='stats')
+        s = layers.Dense(16, activation='relu', name='stats_dense')(stats)
+        x = layers.Concatenate(name='joined')([x, s])
+        inputs.append(stats)
+    x = layers.Dense(64, activation='relu', name='dense')(x)
+    x = layers.Dropout(dropout, name='dropout')(x)
+    out = layers.Dense(n_classes, activation='softmax', name='softmax')(x)
+    return keras.Model(inputs if n_stats else image, out, name='compact')
+
+
+def build_network(architecture, use_stats):
+    """
+    Build an untrained network.
+
+    Parameters
+    ----------
+    architecture : str
+        A key of :data:`ARCHITECTURES`.
+    use_stats : bool
+        Give the network the statistics input (compact only).
+
+    Returns
+    -------
+    `keras.Model`
+    """
+    builder = globals()[ARCHITECTURES[architecture][0]]
+    if architecture == 'spit2018':
+        return builder()
+    return builder(n_stats=len(STAT_NAMES) if use_stats else 0)
+
+
+class KerasBackend:
+    """
+    A Keras network run by Keras: one backend of a
+    :class:`~pypeit_spit.model.spit_model.SpitModel`.
+
+    Parameters
+    ----------
+    network : `keras.Model`
+        Softmax output; inputs ``image`` (and ``stats``).
+    """
+
+    kind = 'keras'
+
+    def __init__(self, network):
+        self.network = network
+
+    @property
+    def n_weights(self):
+        """Number of weights (parameters)."""
+        return int(self.network.count_params())
+
+    def signature(self):
+        """
+        What the network takes and gives.
+
+        Returns
+        -------
+        dict
+            ``name`` (architecture), ``image_shape`` (rows, cols), ``n_stats``
+            (0 when it takes no statistics), ``n_classes``.
+        """
+        shapes = {t.name.split(':')[0]: tuple(t.shape) for t in self.network.inputs}
+        image = shapes.get('image', next(iter(shapes.values())))
+        stats = shapes.get('stats')
+        return {'name': self.network.name, 'image_shape': tuple(image[1:3]),
+                'n_stats': int(stats[1]) if stats else 0,
+                'n_classes': int(self.network.outputs[0].shape[-1])}
+
+    def predict(self, images, stats=None):
+        """
+        Softmax output for network inputs.
+
+        Parameters
+        ----------
+        images : `numpy.ndarray` of float32, shape (m, rows, cols, 1)
+        stats : `numpy.ndarray` of float32, shape (m, n_stats), optional
+
+        Returns
+        -------
+        `numpy.ndarray` of float64, shape (m, n_classes)
+        """
+        x = images if stats is None else {'image': images, 'stats': stats}
+        return np.asarray(self.network.predict_on_batch(x), dtype=np.float64)
+
+
+def save_keras(network, path):
+    """
+    Write a network to a ``.keras`` file.
+
+    Parameters
+    ----------
+    network : `keras.Model`
+    path : str or `pathlib.Path`
+    """
+    network.save(path)
+
+
+def load_keras(path, compile=False):
+    """
+    Read a ``.keras`` file (``safe_mode``: no arbitrary code such as Lambda layers).
+
+    Parameters
+    ----------
+    path : str or `pathlib.Path`
+    compile : bool, optional
+        Restore the optimizer state too (training checkpoints).
+
+    Returns
+    -------
+    `keras.Model`
+    """
+    keras = import_keras()
+    return keras.saving.load_model(path, compile=compile, safe_mode=True)
+
+
+def set_random_seed(seed):
+    """Seed Python, numpy and the backend (Keras' ``set_random_seed``)."""
+    import_keras().utils.set_random_seed(int(seed))
+
+
+def enable_determinism():
+    """
+    Ask TensorFlow for deterministic kernels.
+
+    Returns
+    -------
+    str
+        '' when done, else why not (reproducibility is then approximate).
+    """
+    import_keras()
+    try:
+        import tensorflow as tf
+        tf.config.experimental.enable_op_determinism()
+    except Exception as exc:  # not fatal
+        return f'{type(exc).__name__}: {exc}'
+    return ''
+
+
+def compile_for_training(network, learning_rate):
+    """
+    Compile a network with Adam and the sparse categorical cross-entropy.
+
+    Parameters
+    ----------
+    network : `keras.Model`
+    learning_rate : float
+    """
+    keras = import_keras()
+    network.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+                    loss='sparse_categorical_crossentropy', metrics=['accuracy'])
+
+
+def machine_info():
+    """
+    The machine and library versions, for a model's metadata.
+
+    Returns
+    -------
+    dict
+    """
+    keras = import_keras()
+    import tensorflow as tf
+    return {'node': platform.node(), 'machine': platform.machine(),
+            'processor': platform.processor(), 'cpus': os.cpu_count(),
+            'python': platform.python_version(), 'tensorflow': tf.__version__,
+            'keras': keras.__version__,
+            'gpus': len(tf.config.list_physical_devices('GPU'))}
+
+
+def FrameSequence(images, stats, labels, samples, batch_size, transform=None):
+    """
+    Training batches of (frame, flip) samples taken from uint8 arrays, flipped,
+    transformed and converted on the fly (:func:`~pypeit_spit.preprocess.contract.to_network`).
+
+    Images stay uint8 in memory; only a batch is ever float.
+
+    Parameters
+    ----------
+    images : `numpy.ndarray` of uint8, shape (n, rows, cols)
+    stats : `numpy.ndarray` or None
+        Statistics of each frame; None for an image-only network.
+    labels : `numpy.ndarray` of int
+    samples : `numpy.ndarray` of int, shape (m, 2)
+        ``(frame, flip)`` pairs in batch order (flip 0 none, 1 vertical, 2 horizontal,
+        3 both, as :func:`~pypeit_spit.preprocess.contract.flips`); settable.
+    batch_size : int
+    transform : callable or None, optional
+        ``transform(uint8 images, epoch_seed, batch_index) -> uint8 images``, applied
+        before the flips (e.g. layout augmentation).
+
+    Returns
+    -------
+    `keras.utils.PyDataset`
+        With settable ``samples`` and ``epoch_seed``.
+    """
+    keras = import_keras()
+
+    class _FrameSequence(keras.utils.PyDataset):
+        def __init__(self):
+            super().__init__(workers=1, use_multiprocessing=False)
+            self.samples = np.asarray(samples, dtype=np.int64).reshape(-1, 2)
+            self.epoch_seed = (0,)
+
+        def __len__(self):
+            return int(np.ceil(len(self.samples) / batch_size))
+
+        def __getitem__(self, index):
+            s = self.samples[index * batch_size:(index + 1) * batch_size]
+            frames, flip = s[:, 0], s[:, 1]
+            img = images[frames]
+            if transform is not None:
+                img = transform(img, self.epoch_seed, index)
+            v = (flip == 1) | (flip == 3)
+            h = (flip == 2) | (flip == 3)
+            if v.any():
+                img[v] = img[v][:, ::-1, :]
+            if h.any():
+                img[h] = img[h][:, :, ::-1]
+            x = to_network(img)
+            if stats is not None:
+                x = {'image': x, 'stats': stats[frames].astype(np.float32)}
+            return x, labels[frames].astype(np.int32)
+
+    return _FrameSequence()

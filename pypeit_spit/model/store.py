@@ -1,0 +1,206 @@
+"""
+Model files: finding, reading and writing them, with their metadata.
+
+A model file is a ``.keras`` archive (the training artefact, read with Keras'
+``safe_mode``) that also holds ``spit_metadata.json``
+(:mod:`~pypeit_spit.model.spit_model`). A file whose metadata does not match this
+version of pypeit-spit, or whose network disagrees with its metadata, is refused with
+:class:`~pypeit_spit.errors.ModelError`.
+"""
+import json
+import zipfile
+from pathlib import Path
+
+from pypeit_spit.errors import ModelError
+from pypeit_spit.model.spit_model import (METADATA_NAME, SpitModel, check_metadata,
+                                          check_signature, new_metadata)
+from pypeit_spit.paths import package_folder
+
+__all__ = ['DEFAULT_MODEL', 'MODEL_SUFFIXES', 'build_model', 'save_model', 'read_metadata',
+           'load_model', 'bundled_models', 'resolve_model', 'get_model']
+
+#: Name of the bundled default model (``models/<name>.keras``).
+DEFAULT_MODEL = 'kast_compact'
+
+#: File endings of model files.
+MODEL_SUFFIXES = ('.keras',)
+
+
+def build_model(architecture='compact', use_stats=None):
+    """
+    Build an untrained network with its metadata (needs Keras).
+
+    Parameters
+    ----------
+    architecture : str, optional
+        ``'compact'`` or ``'spit2018'``.
+    use_stats : bool or None, optional
+        Feed the raw-pixel statistics to the network (compact only). None takes the
+        architecture's default.
+
+    Returns
+    -------
+    `pypeit_spit.model.spit_model.SpitModel`
+    """
+    from pypeit_spit.model.keras_net import ARCHITECTURES, KerasBackend, build_network
+    if architecture not in ARCHITECTURES:
+        raise ModelError(f'unknown architecture {architecture!r}; '
+                         f'choose one of {", ".join(ARCHITECTURES)}')
+    default_stats = ARCHITECTURES[architecture][1]
+    use_stats = default_stats if use_stats is None else bool(use_stats)
+    if architecture == 'spit2018' and use_stats:
+        raise ModelError('spit2018 takes the image only (use_stats=False)')
+    return SpitModel(KerasBackend(build_network(architecture, use_stats)),
+                     new_metadata(architecture, use_stats))
+
+
+def save_model(spit_model, path):
+    """
+    Write a (Keras-backed) model and its metadata to a ``.keras`` file.
+
+    Parameters
+    ----------
+    spit_model : `pypeit_spit.model.spit_model.SpitModel`
+    path : str or `pathlib.Path`
+        Must end in ``.keras``.
+    """
+    from pypeit_spit.model.keras_net import save_keras
+    path = Path(path)
+    if path.suffix != '.keras':
+        raise ModelError(f'{path}: model files must end in .keras')
+    if getattr(spit_model.backend, 'kind', None) != 'keras':
+        raise ModelError(f'{path}: only a Keras network can be saved as .keras')
+    check_metadata(spit_model.metadata, path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_keras(spit_model.backend.network, path)
+    with zipfile.ZipFile(path, 'a') as zf:
+        zf.writestr(METADATA_NAME, json.dumps(spit_model.metadata, indent=1, sort_keys=True))
+    spit_model.path = str(path)
+
+
+def read_metadata(path):
+    """
+    Read the metadata stored in a model file (not checked).
+
+    Parameters
+    ----------
+    path : str or `pathlib.Path`
+
+    Returns
+    -------
+    object
+        The parsed JSON.
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return json.loads(zf.read(METADATA_NAME))
+    except KeyError as exc:
+        raise ModelError(f'{path}: not a pypeit-spit model (no {METADATA_NAME})') from exc
+    except (zipfile.BadZipFile, OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f'{path}: cannot read model file ({type(exc).__name__}: {exc})') \
+            from exc
+
+
+def load_model(path):
+    """
+    Load a model file, checking its metadata and its network against it.
+
+    Parameters
+    ----------
+    path : str or `pathlib.Path`
+        A ``.keras`` file written by :func:`save_model`.
+
+    Returns
+    -------
+    `pypeit_spit.model.spit_model.SpitModel`
+
+    Raises
+    ------
+    pypeit_spit.errors.ModelError
+        Missing or unreadable file, incompatible metadata, or a network that does not
+        match its metadata.
+    """
+    from pypeit_spit.model.keras_net import KerasBackend, load_keras
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f'{path}: model file does not exist')
+    metadata = read_metadata(path)
+    check_metadata(metadata, path)
+    try:
+        network = load_keras(path)
+    except ModelError:
+        raise
+    except Exception as exc:
+        raise ModelError(f'{path}: Keras cannot load it ({type(exc).__name__}: {exc})') from exc
+    backend = KerasBackend(network)
+    check_signature(backend.signature(), metadata, path)
+    return SpitModel(backend, metadata, path=str(path))
+
+
+def bundled_models():
+    """
+    Names of the models shipped with the package.
+
+    Returns
+    -------
+    list of str
+    """
+    folder = package_folder('models')
+    return sorted({p.stem for s in MODEL_SUFFIXES for p in folder.glob(f'*{s}')})
+
+
+def resolve_model(name_or_path=None):
+    """
+    Find a model file from a bundled name or a path.
+
+    Parameters
+    ----------
+    name_or_path : str, `pathlib.Path` or None
+        None means the bundled default (:data:`DEFAULT_MODEL`).
+
+    Returns
+    -------
+    `pathlib.Path`
+
+    Raises
+    ------
+    pypeit_spit.errors.ModelError
+        When nothing matches.
+    """
+    name = DEFAULT_MODEL if name_or_path is None else str(name_or_path)
+    candidate = Path(name).expanduser()
+    if candidate.suffix in MODEL_SUFFIXES or candidate.is_file() or '/' in name:
+        if not candidate.is_file():
+            raise ModelError(f'{candidate}: model file does not exist')
+        return candidate
+    for suffix in MODEL_SUFFIXES:
+        bundled = package_folder('models') / f'{name}{suffix}'
+        if bundled.is_file():
+            return Path(str(bundled))
+    available = ', '.join(bundled_models()) or 'none'
+    raise ModelError(f'no model named {name!r} (bundled models: {available}); '
+                     'give a path to a model file')
+
+
+_CACHE = {}
+
+
+def get_model(name_or_path=None):
+    """
+    Resolve and load a model, caching it for the process.
+
+    Parameters
+    ----------
+    name_or_path : str, `pathlib.Path`, SpitModel or None
+
+    Returns
+    -------
+    `pypeit_spit.model.spit_model.SpitModel`
+    """
+    if isinstance(name_or_path, SpitModel):
+        return name_or_path
+    path = resolve_model(name_or_path).resolve()
+    key = (str(path), path.stat().st_mtime_ns)
+    if key not in _CACHE:
+        _CACHE[key] = load_model(path)
+    return _CACHE[key]

@@ -1,0 +1,100 @@
+"""
+Scalar statistics of the raw pixels that ZSCALE throws away.
+
+ZSCALE maps any image onto 0-255 and so discards the absolute signal level: the one
+thing that separates a bias from a flat. These few numbers, computed from the pixels
+(never from headers), go to the network beside the image.
+"""
+import numpy as np
+
+__all__ = ['frame_stats', 'robust_sigma', 'SATURATION']
+
+
+def robust_sigma(values):
+    """
+    Robust standard deviation (1.4826 x median absolute deviation) of finite values.
+
+    Parameters
+    ----------
+    values : array_like
+        Input values; non-finite ones are ignored.
+
+    Returns
+    -------
+    float
+        The robust sigma, or ``nan`` when no finite value exists.
+    """
+    v = np.asarray(values, dtype=float).ravel()
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return np.nan
+    return float(1.4826 * np.median(np.abs(v - np.median(v))))
+
+#: Raw value above which a pixel counts as saturated (16-bit converters).
+SATURATION = 60000.0
+
+
+def _pixel_noise(image):
+    """Robust pixel-to-pixel noise from differences of neighbouring rows."""
+    # True neighbours, on a subsample of about 100 000 pixel pairs.
+    step = max(1, int(np.sqrt(image.size / 100_000)))
+    diff = image[1::step, ::step] - image[:-1:step, ::step][:image[1::step].shape[0]]
+    return robust_sigma(diff) / np.sqrt(2.0)
+
+
+def frame_stats(image, bias_level=None, read_noise=None):
+    """
+    Statistics of a canonical (trimmed, full-resolution) image.
+
+    Parameters
+    ----------
+    image : `numpy.ndarray`
+        Canonical image (spectral axis horizontal). Overscan-subtracted when
+        ``bias_level`` is given, raw counts otherwise.
+    bias_level : float or None
+        Overscan level already subtracted from ``image``, when known.
+    read_noise : float or None
+        Overscan noise in ADU, when known. Without it, the pixel-to-pixel noise of
+        the image is used.
+
+    Returns
+    -------
+    `numpy.ndarray` of float32
+        Values in the order of :data:`~pypeit_spit.preprocess.contract.STAT_NAMES`:
+
+        ``log_signal``
+            log10(1 + max(median signal above the zero level, 0) / read noise); the
+            zero level is the overscan when known, otherwise the 0.5th percentile, and
+            the read noise is the overscan's, otherwise the pixel-to-pixel noise.
+        ``log_spread``
+            log10(1 + (99.5th - 0.5th percentile) / pixel-to-pixel noise): structure
+            against noise.
+        ``saturated_fraction``
+            Fraction of pixels whose raw value exceeds 60000 ADU.
+        ``log_cr_density``
+            log10(1 + number per megapixel of pixels brighter than all four neighbours
+            by 8 pixel-noise units: cosmic rays, not lines or traces).
+        ``bright_fraction``
+            Fraction of pixels more than 20 read-noise units above the zero level.
+    """
+    img = np.asarray(image, dtype=np.float32)
+    pix_noise = _pixel_noise(img)
+    if not np.isfinite(pix_noise) or pix_noise <= 0:
+        pix_noise = 1.0
+    noise = read_noise if (read_noise is not None and np.isfinite(read_noise)
+                           and read_noise > 0) else pix_noise
+    sample = img[::2, ::2] if img.size > 400_000 else img
+    p_lo, p50, p_hi = np.percentile(sample, [0.5, 50.0, 99.5])
+    zero = 0.0 if bias_level is not None else p_lo
+    raw = img + (bias_level if bias_level is not None else 0.0)
+    log_signal = np.log10(1.0 + max(p50 - zero, 0.0) / noise)
+    log_spread = np.log10(1.0 + max(p_hi - p_lo, 0.0) / pix_noise)
+    saturated = float(np.mean(raw >= SATURATION))
+    c = img[1:-1, 1:-1]
+    thresh = 8.0 * pix_noise
+    peak = ((c - img[:-2, 1:-1] > thresh) & (c - img[2:, 1:-1] > thresh)
+            & (c - img[1:-1, :-2] > thresh) & (c - img[1:-1, 2:] > thresh))
+    cr_density = peak.sum() / (c.size / 1e6) if c.size else 0.0
+    bright = float(np.mean(sample - zero > 20.0 * noise))
+    return np.array([log_signal, log_spread, saturated, np.log10(1.0 + cr_density), bright],
+                    dtype=np.float32)

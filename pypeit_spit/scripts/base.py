@@ -1,0 +1,79 @@
+"""
+What every pypeit-spit command shares: logging set up from ``-v``/``--log_file``, and
+an exit status that tells the shell the truth.
+
+Exit status:
+
+0
+    Everything asked for was done: every input typed, every row agrees.
+1
+    The command ran, but some inputs could not be typed, some ``.pypeit`` rows
+    disagree with SPIT or are in conflict, or an input file was refused.
+2
+    The command could not run: a usage or configuration error, a model that cannot
+    be loaded (one clear ``log.error`` line, no traceback).
+
+The project's own errors (:class:`pypeit_spit.errors.SpitError`) become one
+``log.error`` line and their exit status; anything else is a bug and keeps its
+traceback.
+"""
+import sys
+
+from pypeit import log
+from pypeit.scripts.scriptbase import ScriptBase
+
+from pypeit_spit.errors import SpitError
+
+__all__ = ['SpitCommand', 'SpitScript', 'EXIT_OK', 'EXIT_PARTIAL', 'EXIT_ERROR']
+
+#: Exit status: all good.
+EXIT_OK = 0
+#: Exit status: some inputs not typed, rows disagree or are in conflict.
+EXIT_PARTIAL = 1
+#: Exit status: usage or configuration error.
+EXIT_ERROR = 2
+
+
+class SpitCommand:
+    """
+    Mixin for a PypeIt ``ScriptBase`` subclass: ``entry_point`` runs :meth:`run` and
+    exits with its status. Subclasses implement ``main(args)`` returning an exit
+    status (None counts as 0).
+    """
+
+    #: Whether :meth:`run` sets up PypeIt's logger (False where ``main`` does it itself).
+    init_log_in_run = True
+
+    @classmethod
+    def entry_point(cls):
+        """The console-script entry point."""
+        sys.exit(cls.run(cls.parse_args()))
+
+    @classmethod
+    def run(cls, args):
+        """
+        Set up logging, run ``main`` and turn its outcome into an exit status.
+
+        Parameters
+        ----------
+        args : `argparse.Namespace`
+
+        Returns
+        -------
+        int
+        """
+        if cls.init_log_in_run and hasattr(args, 'verbosity'):
+            cls.init_log(args)
+        try:
+            status = cls.main(args)
+        except SpitError as exc:
+            log.error(str(exc))
+            return exc.exit_status
+        except KeyboardInterrupt:
+            log.error('interrupted')
+            return 130
+        return EXIT_OK if status is None else int(status)
+
+
+class SpitScript(SpitCommand, ScriptBase):
+    """Base class of the pypeit-spit commands."""

@@ -1,0 +1,437 @@
+"""
+Training: the loop of Jankov & Prochaska (2018) on a :class:`~pypeit_spit.training.dataset.FrameSet`.
+
+* train / validation / test split by night (:func:`~pypeit_spit.training.dataset.split_by_night`);
+* every epoch, the training frames are oversampled to balanced classes and every
+  frame is shown with its three flips (the paper's augmentation), shuffled;
+* Adam, learning rate 1e-4, batches of 30 (the paper's values; configurable);
+* after every epoch the network is evaluated on the validation nights (the image and
+  its three flips of every frame); the best epoch (by the paper's normalized accuracy
+  on validation, ties by validation loss) is kept;
+* a checkpoint (network, optimizer, epoch, history) after every epoch makes the run
+  resumable;
+* at the end the best network is calibrated on validation (temperature and Unknown
+  threshold, :mod:`pypeit_spit.model.calibrate`), saved with its metadata
+  (:func:`pypeit_spit.model.store.save_model`) and evaluated on the test nights
+  (:mod:`pypeit_spit.training.evaluate`).
+
+Validation, calibration and the test evaluation run the network through the one
+inference path (:func:`pypeit_spit.model.inference.infer`), as users do. Images stay
+uint8 in memory; flips and the scaling to [0, 1] are applied per batch
+(:func:`pypeit_spit.model.keras_net.FrameSequence`), so 10,000 frames need 1.4 GB, not
+4 x 4 bytes x that. Keras itself is only touched through :mod:`pypeit_spit.model`.
+
+Files written into the output folder::
+
+    split.ecsv                 frame, class, night and part (train/validation/test)
+    training_log.ecsv / .json  one row per epoch
+    learning_curves.png
+    checkpoint/last.keras      network + optimizer after the last epoch (for --resume)
+    checkpoint/best.weights.h5 weights of the best epoch so far
+    checkpoint/state.json      epoch, history, best epoch, configuration
+    calibration/               calibration.json, reliability.png
+    <name>.keras               the final model with its metadata
+    test/                      evaluation on the test nights (when there are any)
+"""
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+from astropy.table import Table
+from pypeit import log
+
+from pypeit_spit import __version__
+from pypeit_spit.errors import TrainError
+from pypeit_spit.model import keras_net
+from pypeit_spit.model.calibrate import DEFAULT_TARGET_ERROR, calibrate, write_calibration
+from pypeit_spit.model.inference import infer
+from pypeit_spit.model.keras_net import KerasBackend
+from pypeit_spit.model.spit_model import SpitModel, new_metadata
+from pypeit_spit.model.store import build_model, save_model
+from pypeit_spit.training.augment import augment_batch
+from pypeit_spit.training.dataset import (balance_indices, fingerprint, flip_samples,
+                                          split_by_night)
+from pypeit_spit.training.evaluate import final_scheme, normalized_accuracy
+from pypeit_spit.vocab import CLASSES
+
+__all__ = ['TrainConfig', 'train', 'validate', 'plot_learning_curves', 'LOG_COLUMNS']
+
+#: Columns of the training log.
+LOG_COLUMNS = ('epoch', 'loss', 'accuracy', 'val_loss', 'val_accuracy',
+               'val_normalized_accuracy', 'val_final_correct', 'val_final_unknown',
+               'train_samples', 'seconds', 'images_per_s', 'best')
+
+
+@dataclass
+class TrainConfig:
+    """
+    Settings of a training run.
+
+    Attributes
+    ----------
+    architecture : str
+        ``'compact'`` or ``'spit2018'``.
+    use_stats : bool or None
+        Feed the raw-pixel statistics (compact only); None: the architecture's default.
+    epochs : int
+        Total number of epochs.
+    batch_size : int
+        Images per batch (paper: 30).
+    learning_rate : float
+        Adam's learning rate (paper: 1e-4).
+    seed : int
+        Seeds the split, the sampling, the weights and the shuffling.
+    fractions : tuple
+        Train, validation, test fractions of the nights.
+    target_error : float
+        Error rate among accepted validation frames that sets the Unknown threshold.
+    patience : int or None
+        Stop after this many epochs without improvement (None: never).
+    deterministic : bool
+        Ask TensorFlow for deterministic kernels.
+    augment : bool
+        Layout augmentation of training images (:mod:`pypeit_spit.training.augment`).
+    name : str or None
+        File name of the model (without ``.keras``); None: ``spit_<architecture>``.
+    """
+    architecture: str = 'compact'
+    use_stats: bool | None = None
+    epochs: int = 20
+    batch_size: int = 30
+    learning_rate: float = 1e-4
+    seed: int = 0
+    fractions: tuple = (0.7, 0.15, 0.15)
+    target_error: float = DEFAULT_TARGET_ERROR
+    patience: int | None = None
+    deterministic: bool = True
+    augment: bool = False
+    name: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def model_name(self):
+        """File name (without suffix) of the final model."""
+        return self.name or f'spit_{self.architecture}'
+
+    def resolved_stats(self):
+        """Whether the network takes the statistics."""
+        if self.use_stats is None:
+            return self.architecture == 'compact'
+        return bool(self.use_stats)
+
+
+def _augmenter(images, epoch_seed, batch_index):
+    """Layout augmentation of one training batch, seeded by epoch and batch."""
+    return augment_batch(images, np.random.default_rng([*epoch_seed, batch_index]))
+
+
+def validate(network, frameset, frames, use_stats, architecture):
+    """
+    Run a network being trained on validation frames, through the one inference path.
+
+    Parameters
+    ----------
+    network : `keras.Model`
+    frameset : `pypeit_spit.training.dataset.FrameSet`
+    frames : array_like of int
+        Frames to run.
+    use_stats : bool
+    architecture : str
+
+    Returns
+    -------
+    `pypeit_spit.model.inference.Inference`
+        At temperature 1, with no Unknown cut.
+    """
+    model = SpitModel(KerasBackend(network), new_metadata(architecture, use_stats))
+    frames = np.asarray(frames, dtype=int)
+    return infer(model, frameset.images[frames],
+                 frameset.stats[frames] if use_stats else None)
+
+
+def _val_metrics(result, labels):
+    labels = np.asarray(labels, dtype=int)
+    flat = result.probs4.reshape(-1, result.probs4.shape[-1])
+    lab4 = np.repeat(labels, result.probs4.shape[1])
+    p = np.clip(flat[np.arange(lab4.size), lab4], 1e-15, 1.0)
+    fs = final_scheme(result.decide(0.0), labels)
+    return {'val_loss': float(-np.mean(np.log(p))),
+            'val_accuracy': float(np.mean(flat.argmax(axis=1) == lab4)),
+            'val_normalized_accuracy': float(normalized_accuracy(result.probs4, labels)[0]),
+            'val_final_correct': fs['correct'], 'val_final_unknown': fs['unknown']}
+
+
+def plot_learning_curves(history, path, title=None):
+    """
+    Loss and accuracy per epoch (training and validation) to a PNG.
+
+    Parameters
+    ----------
+    history : list of dict
+        Rows of the training log.
+    path : str or `pathlib.Path`
+    title : str, optional
+    """
+    import matplotlib
+    matplotlib.use('Agg')
+    from matplotlib.figure import Figure
+
+    ep = np.array([h['epoch'] for h in history])
+    fig = Figure(figsize=(10, 4))
+    ax1, ax2 = fig.subplots(1, 2)
+    ax1.plot(ep, [h['loss'] for h in history], 'o-', label='train')
+    ax1.plot(ep, [h['val_loss'] for h in history], 's-', label='validation')
+    ax1.set_xlabel('epoch')
+    ax1.set_ylabel('cross-entropy loss')
+    ax1.set_yscale('log')
+    ax1.legend()
+    ax2.plot(ep, [h['accuracy'] for h in history], 'o-', label='train (per image)')
+    ax2.plot(ep, [h['val_accuracy'] for h in history], 's-', label='validation (per image)')
+    ax2.plot(ep, [h['val_normalized_accuracy'] for h in history], '^-',
+             label='validation (normalized)')
+    ax2.plot(ep, [h['val_final_correct'] for h in history], 'v-',
+             label='validation (final scheme, correct)')
+    best = [h['epoch'] for h in history if h.get('best')]
+    for ax in (ax1, ax2):
+        if best:
+            ax.axvline(best[-1], color='0.5', ls=':', lw=1)
+    ax2.set_xlabel('epoch')
+    ax2.set_ylabel('accuracy')
+    ax2.legend(fontsize=8, loc='lower right')
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def _write_json(path, obj):
+    tmp = Path(str(path) + '.tmp')
+    tmp.write_text(json.dumps(obj, indent=1, sort_keys=True, default=str))
+    tmp.replace(path)
+
+
+def _write_log(outdir, history):
+    t = Table(rows=[[h.get(c) for c in LOG_COLUMNS] for h in history], names=LOG_COLUMNS) \
+        if history else Table(names=LOG_COLUMNS)
+    t.write(outdir / 'training_log.ecsv', format='ascii.ecsv', overwrite=True)
+    _write_json(outdir / 'training_log.json', history)
+
+
+def _write_split(outdir, frameset, split):
+    part = np.full(len(frameset), '', dtype='U10')
+    for k, idx in split.items():
+        part[idx] = k
+    t = Table()
+    t['file'] = frameset.files
+    t['class'] = [CLASSES[i] for i in frameset.labels]
+    t['night'] = frameset.nights
+    t['spectrograph'] = frameset.spectrographs
+    t['split'] = part
+    t.write(outdir / 'split.ecsv', format='ascii.ecsv', overwrite=True)
+
+
+def train(frameset, outdir, config=None, resume=False, overwrite=False, command=None,
+          sources=None, progress='bar'):
+    """
+    Train, keep the best epoch, calibrate and save a model.
+
+    Parameters
+    ----------
+    frameset : `pypeit_spit.training.dataset.FrameSet`
+        All labelled frames (split here by night).
+    outdir : str or `pathlib.Path`
+        Output folder (see the module docstring).
+    config : TrainConfig or None, optional
+    resume : bool, optional
+        Continue from ``outdir/checkpoint`` (same data and configuration).
+    overwrite : bool, optional
+        Start afresh even when ``outdir`` holds a checkpoint.
+    command : str or None, optional
+        Command line, stored in the model metadata.
+    sources : list of str or None, optional
+        Labels files, stored in the model metadata.
+    progress : {'bar', 'epoch', 'none'}, optional
+        Keras progress bar per batch, one line per epoch only, or nothing but the log.
+
+    Returns
+    -------
+    dict
+        ``model`` (path), ``best_epoch``, ``calibration``, ``history``, ``split``
+        (frames per part), ``test`` (summary or None).
+
+    Raises
+    ------
+    TrainError
+        Too few nights, a class missing from training, a checkpoint in the way, or
+        a checkpoint that does not match.
+    """
+    config = config or TrainConfig()
+    outdir = Path(outdir)
+    ckdir = outdir / 'checkpoint'
+    state_path = ckdir / 'state.json'
+    if state_path.exists() and not (resume or overwrite):
+        raise TrainError(f'{outdir}: holds a training checkpoint; use resume to continue '
+                         'it, overwrite to start again, or another output folder')
+    if resume and not state_path.exists():
+        raise TrainError(f'{state_path}: no checkpoint to resume from')
+    if len(frameset) == 0:
+        raise TrainError('the training set is empty')
+    outdir.mkdir(parents=True, exist_ok=True)
+    ckdir.mkdir(exist_ok=True)
+
+    use_stats = config.resolved_stats()
+    split = split_by_night(frameset.nights, config.fractions, config.seed)
+    tr, va, te = split['train'], split['validation'], split['test']
+    if tr.size == 0 or va.size == 0:
+        raise TrainError(f'{np.unique(frameset.nights).size} night(s) give no '
+                         f'{"training" if tr.size == 0 else "validation"} frames: need at '
+                         'least 2 nights (3 with a test part); add a night column or more '
+                         'frames')
+    counts = {p: {c: int(n) for c, n in zip(CLASSES, np.bincount(frameset.labels[idx],
+                                                                    minlength=len(CLASSES)))}
+              for p, idx in split.items()}
+    missing = [c for c, n in counts['train'].items() if n == 0]
+    if missing:
+        raise TrainError(f'no training frames of class {", ".join(missing)}')
+    for c, n in counts['validation'].items():
+        if n == 0:
+            log.warning(f'no validation frames of class {c}: calibration ignores it')
+    _write_split(outdir, frameset, split)
+    data_id = fingerprint(list(frameset.files[tr]) + ['|'] + list(frameset.files[va])
+                          + [str(x) for x in frameset.labels])
+    cfg = asdict(config)
+    cfg['fractions'] = list(config.fractions)
+    stats_tr = frameset.stats if use_stats else None
+
+    if config.deterministic:
+        problem = keras_net.enable_determinism()
+        if problem:  # not fatal: reproducibility then is approximate
+            log.warning(f'cannot enable deterministic TensorFlow kernels: {problem}')
+
+    keys = ('architecture', 'use_stats', 'batch_size', 'learning_rate', 'seed', 'fractions')
+    if resume:
+        state = json.loads(state_path.read_text())
+        changed = [k for k in keys if state['config'].get(k) != cfg.get(k)]
+        if changed:
+            raise TrainError(f'{state_path}: cannot resume: {", ".join(changed)} differ from '
+                             'the checkpoint')
+        if state['data'] != data_id:
+            raise TrainError(f'{state_path}: cannot resume: the training/validation frames '
+                             'differ from the checkpoint')
+        try:
+            model = keras_net.load_keras(ckdir / 'last.keras', compile=True)
+        except Exception as exc:
+            raise TrainError(f'{ckdir / "last.keras"}: cannot load the checkpoint '
+                             f'({type(exc).__name__}: {exc})') from exc
+        history, start = state['history'], state['epoch'] + 1
+        best = state['best']
+        log.info(f'Resuming {outdir} after epoch {state["epoch"]}')
+    else:
+        keras_net.set_random_seed(config.seed)
+        model = build_model(config.architecture, use_stats=use_stats).backend.network
+        keras_net.compile_for_training(model, config.learning_rate)
+        history, start = [], 1
+        best = {'epoch': 0, 'val_normalized_accuracy': -1.0, 'val_loss': np.inf}
+        state = {'started': time.strftime('%Y-%m-%dT%H:%M:%S'), 'seconds': 0.0}
+    log.info(f'Training {config.architecture} ({"image + statistics" if use_stats else "image"}'
+             f', {model.count_params()} weights) on {tr.size} frames '
+             f'({np.unique(frameset.nights[tr]).size} nights), validating on {va.size} '
+             f'({np.unique(frameset.nights[va]).size} nights), testing on {te.size}')
+    log.info('Training frames per class: ' + ', '.join(f'{c} {n}' for c, n in
+                                                         counts['train'].items()))
+    verbose = {'bar': 1, 'epoch': 2, 'none': 0}[progress]
+    transform = _augmenter if config.augment else None
+    seq = keras_net.FrameSequence(frameset.images, stats_tr, frameset.labels,
+                                  np.zeros((0, 2)), config.batch_size, transform=transform)
+    waited = sum(1 for h in history if h['epoch'] > best['epoch'])
+    for epoch in range(start, config.epochs + 1):
+        if config.patience is not None and waited >= config.patience:
+            log.info(f'No improvement for {waited} epochs: stopping')
+            break
+        rng = np.random.default_rng([config.seed, epoch])
+        samples = flip_samples(tr[balance_indices(frameset.labels[tr], rng)])
+        seq.samples = samples[rng.permutation(len(samples))]
+        seq.epoch_seed = (config.seed, epoch)
+        keras_net.set_random_seed(config.seed * 100003 + epoch)
+        t0 = time.time()
+        fit = model.fit(seq, epochs=epoch, initial_epoch=epoch - 1, verbose=verbose,
+                        shuffle=False)
+        seconds = time.time() - t0
+        result = validate(model, frameset, va, use_stats, config.architecture)
+        row = {'epoch': epoch, 'loss': float(fit.history['loss'][-1]),
+               'accuracy': float(fit.history['accuracy'][-1]),
+               **_val_metrics(result, frameset.labels[va]),
+               'train_samples': int(len(samples)), 'seconds': round(seconds, 2),
+               'images_per_s': round(len(samples) / max(seconds, 1e-9), 2), 'best': False}
+        key = (row['val_normalized_accuracy'], -row['val_loss'])
+        if key > (best['val_normalized_accuracy'], -best['val_loss']):
+            best = {'epoch': epoch, 'val_normalized_accuracy': row['val_normalized_accuracy'],
+                    'val_loss': row['val_loss']}
+            row['best'] = True
+            model.save_weights(ckdir / 'best.weights.h5')
+            waited = 0
+        else:
+            waited += 1
+        history.append(row)
+        model.save(ckdir / 'last.keras')
+        state.update({'epoch': epoch, 'history': history, 'best': best, 'config': cfg,
+                      'data': data_id, 'seconds': state.get('seconds', 0.0) + seconds})
+        _write_json(state_path, state)
+        _write_log(outdir, history)
+        plot_learning_curves(history, outdir / 'learning_curves.png',
+                             title=f'{config.architecture}, seed {config.seed}')
+        log.info(f'epoch {epoch}/{config.epochs}: loss {row["loss"]:.4f} acc '
+                 f'{row["accuracy"]:.4f} | val loss {row["val_loss"]:.4f} acc '
+                 f'{row["val_accuracy"]:.4f} normalized {row["val_normalized_accuracy"]:.4f} '
+                 f'final {row["val_final_correct"]:.4f} | {seconds:.0f} s, '
+                 f'{row["images_per_s"]:.1f} images/s' + (' | best' if row['best'] else ''))
+    if not (ckdir / 'best.weights.h5').exists():
+        raise TrainError(f'{ckdir}: no epoch was trained (epochs={config.epochs})')
+
+    # Final model: a fresh network (no optimizer state) with the best weights.
+    final = build_model(config.architecture, use_stats=use_stats)
+    final.backend.network.load_weights(ckdir / 'best.weights.h5')
+    probs4 = validate(final.backend.network, frameset, va, use_stats,
+                      config.architecture).probs4
+    cal = calibrate(probs4, frameset.labels[va], target=config.target_error)
+    write_calibration(cal, probs4, frameset.labels[va], outdir / 'calibration')
+    log.info(f'Calibration on {va.size} validation frames: T = {cal["temperature"]:.3f}, '
+             f'ECE {cal["ece_before"]:.4f} -> {cal["ece_after"]:.4f}; threshold '
+             f'{cal["threshold"]:.4f} for error <= {config.target_error:.2%} '
+             f'({cal["accepted_fraction"]:.1%} of validation frames accepted)')
+    if not cal['target_reached']:
+        log.warning('the target error rate cannot be reached on the validation set: the '
+                    'threshold makes every frame Unknown')
+    final.metadata['temperature'] = float(cal['temperature'])
+    final.metadata['threshold'] = float(cal['threshold'])
+    final.metadata['calibration'] = cal
+    final.metadata['training'] = {
+        'data': list(sources or []), 'data_fingerprint': data_id,
+        'frames': counts, 'nights': {p: int(np.unique(frameset.nights[idx]).size)
+                                     for p, idx in split.items()},
+        'command': command, 'seed': config.seed, 'epochs': len(history),
+        'best_epoch': best['epoch'], 'config': cfg,
+        'best_val_normalized_accuracy': best['val_normalized_accuracy'],
+        'best_val_loss': best['val_loss'], 'seconds': round(state['seconds'], 1),
+        'time': time.strftime('%Y-%m-%dT%H:%M:%S'),
+        'machine': {**keras_net.machine_info(), 'pypeit_spit': __version__}}
+    model_path = outdir / f'{config.model_name}.keras'
+    save_model(final, model_path)
+    log.info(f'Model written: {model_path} (best epoch {best["epoch"]})')
+
+    test = None
+    if te.size:
+        from pypeit_spit.training.evaluate import evaluate_frameset
+        test = evaluate_frameset(final, frameset.subset(te), outdir / 'test',
+                                 title=f'test nights ({te.size} frames)')
+    return {'model': str(model_path), 'best_epoch': best['epoch'], 'calibration': cal,
+            'history': history, 'split': {k: int(v.size) for k, v in split.items()},
+            'test': test}
+
+
+def command_line():
+    """The command line of this process, for the metadata."""
+    return ' '.join([Path(sys.argv[0]).name] + sys.argv[1:])

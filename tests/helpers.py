@@ -1,0 +1,32 @@
+"""
+Helpers shared by the tests: running the installed console scripts.
+"""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+__all__ = ['run_command', 'script_path']
+
+
+def script_path(name):
+    """The installed console script ``name`` (beside this Python)."""
+    path = Path(sys.executable).parent / name
+    if not path.is_file():
+        raise FileNotFoundError(f'{name} is not installed beside {sys.executable}')
+    return str(path)
+
+
+def run_command(name, *args, cwd=None, env=None, timeout=600):
+    """
+    Run an installed console script in a subprocess.
+
+    Returns
+    -------
+    `subprocess.CompletedProcess`
+        With ``stdout`` and ``stderr`` as text.
+    """
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    return subprocess.run([script_path(name), *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd, env=full_env, timeout=timeout)

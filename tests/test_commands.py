@@ -1,0 +1,99 @@
+"""The pypeit_spit_classify and pypeit_spit_png commands."""
+import numpy as np
+import pytest
+from astropy.io import fits
+from astropy.table import Table
+
+from pypeit_spit.model.store import build_model, save_model
+from pypeit_spit.scripts.spit_classify import SpitClassify
+from pypeit_spit.scripts.spit_png import SpitPng
+
+
+@pytest.fixture(scope='module')
+def model_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp('model') / 'm.keras'
+    save_model(build_model('compact'), path)
+    return path
+
+
+def test_names():
+    assert SpitClassify.name() == 'pypeit_spit_classify'
+    assert SpitPng.name() == 'pypeit_spit_png'
+
+
+def test_classify_command_prints_and_writes_ecsv(realframes, model_path, tmp_path, capsys):
+    folder = realframes / 'shane_kast_blue'
+    out = tmp_path / 'sub' / 'types.ecsv'
+    args = SpitClassify.parse_args([str(folder), str(tmp_path / 'missing.fits'), '-s',
+                                    'shane_kast_blue', '--model', str(model_path), '-o', str(out)])
+    assert SpitClassify.run(args) == 1   # one file missing
+    printed = capsys.readouterr().out.splitlines()
+    n_files = len(list(folder.glob('*.fits*')))
+    assert len(printed) == 2 + n_files + 1
+    assert printed[0].split()[:4] == ['file', 'class', 'votes', 'prob']
+    assert 'file does not exist' in printed[-1]
+    t = Table.read(out)
+    assert len(t) == n_files + 1 and 'prob_flat' in t.colnames
+
+
+def test_classify_command_bad_model(tmp_path):
+    args = SpitClassify.parse_args([str(tmp_path), '--model', str(tmp_path / 'none.keras')])
+    assert SpitClassify.run(args) == 2
+
+
+def test_png_command(tmp_path, capsys):
+    data = np.random.default_rng(0).normal(1000, 3, (300, 800)).astype(np.float32)
+    fits.writeto(tmp_path / 'f.fits.gz', data)
+    outdir = tmp_path / 'png'
+    args = SpitPng.parse_args([str(tmp_path / 'f.fits.gz'), '-d', str(outdir), '--flips'])
+    assert SpitPng.run(args) == 0
+    names = sorted(p.name for p in outdir.iterdir())
+    assert names == ['f.png', 'f_fliph.png', 'f_flipv.png', 'f_flipvh.png']
+    import matplotlib.image as mimage
+    img = mimage.imread(outdir / 'f.png')
+    assert img.shape[:2] == (210, 650)
+
+
+# ---------------------------------------------------------------- exit statuses
+# The installed console scripts, in subprocesses: calling main() in-process is what
+# once hid that failures exited 0.
+
+from helpers import run_command  # noqa: E402
+
+
+def _error_lines(proc):
+    return [line for line in proc.stderr.splitlines() + proc.stdout.splitlines()
+            if 'ERROR' in line or 'Traceback' in line]
+
+
+def test_classify_exit_status_all_typed(realframes, tmp_path):
+    proc = run_command('pypeit_spit_classify', realframes / 'shane_kast_blue' / 'b1.fits.gz',
+                       realframes / 'shane_kast_blue' / 'b14.fits.gz', '-s', 'shane_kast_blue',
+                       '-v', '0')
+    assert proc.returncode == 0, proc.stderr
+    assert 'b1.fits.gz' in proc.stdout and 'Traceback' not in proc.stderr
+
+
+@pytest.mark.parametrize('args,status,message', [
+    (['{tmp}/nonexistent.fits'], 1, 'file does not exist'),
+    (['{tmp}', '--model', '/nonexistent.keras'], 2, '/nonexistent.keras: model file does not exist'),
+    (['{tmp}/x.fits', '-s', 'no_such_spec'], 2, "unknown PypeIt spectrograph 'no_such_spec'"),
+    (['{tmp}/x.fits', '--model', 'no_such_model'], 2, "no model named 'no_such_model'"),
+])
+def test_classify_exit_status_failures(tmp_path, args, status, message):
+    args = [a.replace('{tmp}', str(tmp_path)) for a in args]
+    proc = run_command('pypeit_spit_classify', *args, '-v', '0')
+    assert proc.returncode == status, proc.stderr
+    out = proc.stdout + proc.stderr
+    assert message in out and 'Traceback' not in out
+
+
+def test_import_is_light():
+    """Importing the package imports neither PypeIt nor the network runtime."""
+    import subprocess
+    import sys
+    code = ('import sys, pypeit_spit; '
+            'print(sorted(m for m in ("tensorflow", "keras", "pypeit") if m in sys.modules))')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == '[]'

@@ -1,0 +1,136 @@
+"""Loaders on every instrument in ../shared/realframes and on constructed files."""
+import numpy as np
+import pytest
+from astropy.io import fits
+
+from pypeit_spit.errors import FrameError
+from pypeit_spit.preprocess.load import load_frame, load_generic
+from pypeit_spit.preprocess.stats import robust_sigma
+
+# (folder, PypeIt spectrograph) for each instrument of the shared real frames.
+INSTRUMENTS = [('shane_kast_blue', 'shane_kast_blue'), ('shane_kast_red', 'shane_kast_red_ret'),
+               ('wht_isis_blue', 'wht_isis_blue'), ('keck_lris_blue', 'keck_lris_blue'),
+               ('p200_dbsp_blue', 'p200_dbsp_blue'), ('p200_dbsp_red', 'p200_dbsp_red'),
+               ('lco_floyds', None)]
+
+
+def _first(folder):
+    files = sorted(p for p in folder.iterdir() if p.is_file())
+    assert files, folder
+    return files[0]
+
+
+@pytest.mark.parametrize('folder,spec', INSTRUMENTS)
+def test_generic_loader_every_instrument(realframes, folder, spec):
+    frame = load_generic(_first(realframes / folder))
+    assert frame.image.ndim == 2
+    assert frame.image.shape[1] >= frame.image.shape[0]  # spectral axis horizontal
+    assert np.all(np.isfinite(frame.image))
+    assert frame.loader == 'generic'
+
+
+@pytest.mark.parametrize('folder,spec', [i for i in INSTRUMENTS if i[1] is not None])
+def test_pypeit_loader_every_instrument(realframes, folder, spec):
+    path = _first(realframes / folder)
+    frame = load_frame(path, spectrograph=spec)
+    assert frame.loader == f'pypeit:{spec}'
+    assert frame.image.ndim == 2 and np.all(np.isfinite(frame.image))
+    # Spectral axis horizontal: PypeIt's spectral length is the longer axis for all of
+    # these long-slit instruments.
+    assert frame.image.shape[1] > frame.image.shape[0]
+
+
+def test_kast_blue_pypeit_loader_crops_overscan(realframes):
+    path = realframes / 'shane_kast_blue' / 'b14.fits.gz'  # a bias
+    raw = fits.getdata(path).astype(float)
+    frame = load_frame(path, spectrograph='shane_kast_blue')
+    # 2048 data columns of the 2112 raw ones (overscan cropped), all 350 rows.
+    assert frame.image.shape == (350, 2048)
+    # Overscan subtracted per amplifier: a bias is then centred on zero on both amps.
+    assert abs(np.median(frame.image[:, :1024])) < 3
+    assert abs(np.median(frame.image[:, 1024:])) < 3
+    assert 900 < frame.bias_level < 1000
+    assert 1 < frame.read_noise < 6
+    assert frame.raw_max == pytest.approx(raw[:, :2048].max())
+
+
+def test_kast_red_reticon_orientation(realframes):
+    frame = load_frame(realframes / 'shane_kast_red' / 'r6.fits', spectrograph='shane_kast_red_ret')
+    assert frame.image.shape == (250, 1200)
+
+
+def test_lris_joins_amplifiers(realframes):
+    path = realframes / 'keck_lris_blue' / 'b150910_2036.fits.gz'
+    with fits.open(path) as hdul:
+        amp_width = hdul[1].data.shape[1]
+    frame = load_frame(path, spectrograph='keck_lris_blue')
+    # Two amplifiers per LRIS-blue CCD are joined into one image wider than either.
+    assert frame.image.shape[0] > amp_width
+
+
+def test_fz_file_reads_extension(realframes):
+    path = sorted((realframes / 'lco_floyds').glob('*.fz'))[0]
+    frame = load_generic(path)
+    assert frame.image.shape == (512, 2079)
+
+
+def test_generic_rotates_tall_images(tmp_path):
+    data = np.zeros((300, 100), dtype=np.float32)
+    data[:, 10] = 5.0  # a column of the tall frame becomes a row
+    path = tmp_path / 'tall.fits'
+    fits.writeto(path, data)
+    frame = load_generic(path)
+    assert frame.image.shape == (100, 300)
+    assert np.count_nonzero(frame.image.max(axis=1)) == 1
+
+
+def test_generic_finds_first_2d_extension(tmp_path):
+    path = tmp_path / 'mef.fits'
+    hdus = fits.HDUList([fits.PrimaryHDU(),
+                         fits.ImageHDU(np.ones(5)),
+                         fits.ImageHDU(np.full((20, 40), 7.0))])
+    hdus.writeto(path)
+    assert np.all(load_generic(path).image == 7.0)
+
+
+def test_nan_pixels_replaced(tmp_path):
+    data = np.ones((60, 100))
+    data[5, 5] = np.nan
+    path = tmp_path / 'nan.fits'
+    fits.writeto(path, data)
+    assert np.all(np.isfinite(load_generic(path).image))
+
+
+@pytest.mark.parametrize('maker,reason', [
+    (lambda p: None, 'does not exist'),
+    (lambda p: p.write_bytes(b''), 'empty'),
+    (lambda p: p.write_text('this is not FITS\n' * 10), 'not a readable FITS'),
+    (lambda p: fits.writeto(p, np.ones(50)), 'no HDU holds 2-D image data'),
+    (lambda p: fits.writeto(p, np.full((10, 10), np.nan)), 'no finite pixel'),
+])
+def test_bad_inputs_name_file_and_reason(tmp_path, maker, reason):
+    path = tmp_path / 'bad.fits'
+    maker(path)
+    with pytest.raises(FrameError, match=reason) as info:
+        load_generic(path)
+    assert str(path) in str(info.value)
+
+
+def test_truncated_fits(tmp_path):
+    good = tmp_path / 'good.fits'
+    fits.writeto(good, np.ones((200, 300), dtype=np.float32))
+    bad = tmp_path / 'truncated.fits'
+    bad.write_bytes(good.read_bytes()[:5000])
+    with pytest.raises(FrameError, match='truncated.fits'):
+        load_generic(bad)
+
+
+def test_unknown_spectrograph(realframes):
+    with pytest.raises(FrameError, match='unknown PypeIt spectrograph'):
+        load_frame(realframes / 'shane_kast_blue' / 'b1.fits.gz', spectrograph='not_a_spec')
+
+
+def test_robust_sigma_gaussian():
+    rng = np.random.default_rng(1)
+    assert robust_sigma(rng.normal(0, 3.0, 100_000)) == pytest.approx(3.0, rel=0.02)
+    assert np.isnan(robust_sigma([np.nan]))
