@@ -44,13 +44,13 @@ class OracleModel(SpitModel):
                 self.lookup[hashlib.sha1(np.ascontiguousarray(im[0]).tobytes()).hexdigest()] = cls
 
     def predict(self, images, stats=None):
-        out = np.full((len(images), len(CLASSES)), 0.01)
+        out = np.full((len(images), len(CLASSES)), 1e-6)
         for i, im in enumerate(images):
             cls = self.lookup.get(hashlib.sha1(np.ascontiguousarray(im).tobytes()).hexdigest())
             if cls is None:
                 out[i] = 1.0 / len(CLASSES)
             else:
-                out[i, CLASSES.index(cls)] = 0.96
+                out[i, CLASSES.index(cls)] = 1 - 4e-6
         return out
 
 
@@ -180,20 +180,24 @@ def test_simulated_night(tmp_path):
               'standard': 'standard', 'science': 'science'}
     want = {f.split('/')[-1]: expect[c] for f, c in truth.items()}
 
-    def typed(out):
+    def typed(out, column='frametype'):
         types = {}
         for pfile in out.glob('*/*.pypeit'):
             data = PypeItFile.from_file(str(pfile), preserve_comments=True).data
             types.update({str(f).lstrip('# '): str(t)
-                          for f, t in zip(data['filename'], data['frametype'])})
+                          for f, t in zip(data['filename'], data[column])})
         return types
 
     by_rules = typed(run_setup(Setup, root, tmp_path / 'rules', '-c', 'all'))
-    by_spit = typed(run_setup(SpitSetup, root, tmp_path / 'spit', '-c', 'all', model=oracle))
+    spit_out = run_setup(SpitSetup, root, tmp_path / 'spit', '-c', 'all', model=oracle)
+    by_spit, source = typed(spit_out), typed(spit_out, 'spit_src')
     wrong_rules = {k for k, v in by_rules.items() if v != want[k]}
     wrong_spit = {k for k, v in by_spit.items() if v != want[k]}
     assert wrong_rules, 'the header faults should mislead the rules'
-    assert not wrong_spit
+    # a SPIT that is always right and sure: every frame the rules mistype is typed right
+    # by SPIT's override, or (where a header fact objects) flagged as a conflict
+    assert not {k for k in wrong_spit if source[k] != 'conflict'}, 'silently wrong'
+    assert sum(source[k] == 'spit' for k in wrong_rules) >= len(wrong_rules) // 2
     assert set(by_spit) == set(want)
 
 

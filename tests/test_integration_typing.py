@@ -13,26 +13,60 @@ from pypeit_spit.vocab import CLASSES
 
 
 
-def fake_classifier(answers, prob=0.95, errors=None):
-    """A stand-in for classify_files: file basename -> class (default science)."""
-    errors = errors or {}
+#: The true classes of the real Kast blue night (labels.csv of ../shared/realframes).
+TRUTH = {**{f'b{i}.fits.gz': 'flat' for i in range(2, 14)},
+         **{f'b{i}.fits.gz': 'bias' for i in range(14, 24)},
+         'b1.fits.gz': 'arc', 'b24.fits.gz': 'standard',
+         **{f'b{i}.fits.gz': 'science' for i in (27, 28, 29)}}
+
+
+def fake_classifier(answers=None, prob=0.995, errors=None, cut=0.9):
+    """
+    A stand-in for classify_files. Each frame gets probability ``prob`` for a class
+    (its true class, or ``answers[name]``: a class, or a dict class -> probability),
+    the rest spread evenly; the answer passes a (fake) model cut of ``cut`` unless a
+    threshold replaces it.
+    """
+    answers, errors = answers or {}, errors or {}
 
     def classify(paths, spectrograph=None, model=None, batch_size=16, threshold=None, **kw):
         t = Table()
         names = [str(p).split('/')[-1] for p in paths]
-        voted = [answers.get(n, 'science') if n not in errors else 'unknown' for n in names]
-        cut = 0.9 if threshold is None else threshold  # the (fake) model's own cut
-        cls = [c if c != 'unknown' and prob >= cut else 'unknown' for c in voted]
+        rows = []
+        for n in names:
+            a = answers.get(n, TRUTH.get(n, 'science'))
+            if isinstance(a, str):
+                a = {a: prob}
+            rest = (1 - sum(a.values())) / (len(CLASSES) - len(a))
+            rows.append(np.array([a.get(c, rest) for c in CLASSES]))
+        probs = np.array(rows)
+        best = probs.argmax(axis=1)
+        c = cut if threshold is None else threshold
+        voted = [CLASSES[b] if n not in errors else 'unknown' for b, n in zip(best, names)]
         t['file'] = list(paths)
-        t['class'] = cls
-        t['votes'] = [4 if c != 'unknown' else 0 for c in voted]
-        t['prob'] = [prob if c != 'unknown' else 0.0 for c in voted]
-        for c in CLASSES:
-            t[f'prob_{c}'] = [prob if k == c else (1 - prob) / 4 for k in voted]
+        t['class'] = [v if v != 'unknown' and probs[i, best[i]] >= c else 'unknown'
+                      for i, v in enumerate(voted)]
+        t['votes'] = [4 if v != 'unknown' else 0 for v in voted]
+        t['prob'] = probs.max(axis=1)
+        for k, cl in enumerate(CLASSES):
+            t[f'prob_{cl}'] = probs[:, k]
         t['loader'] = 'fake'
         t['error'] = [errors.get(n, '') for n in names]
         return t
     return classify
+
+
+def faulted(meta, arcs_flats_off=(), lamp_on=()):
+    """A copy of a metadata table with lamp cards faulted as on a real night."""
+    from pypeit.metadata import PypeItMetaData
+    out = PypeItMetaData(meta.spectrograph, meta.par, data=meta.table.copy())
+    names = list(out['filename'])
+    for name in arcs_flats_off:
+        for k in range(1, 17):
+            out.table[f'lampstat{k:02d}'][names.index(name)] = 'off'
+    for name in lamp_on:
+        out.table['lampstat11'][names.index(name)] = 'on'      # He arc lamp card
+    return out
 
 
 @pytest.fixture(scope='module')
@@ -66,43 +100,98 @@ def test_rules_without_side_effects(kast_meta):
     assert typed[names.index('b24.fits.gz')] == 'standard'
 
 
-def test_spit_rules_and_evidence(kast_meta):
-    answers = {'b1.fits.gz': 'arc', 'b14.fits.gz': 'bias', 'b3.fits.gz': 'flat',
-               'b24.fits.gz': 'science',       # SPIT's classic error: standard -> science
-               'b27.fits.gz': 'standard'}      # and science -> standard
-    cfg = instrument_config('shane_kast_blue', model='unused')
-    res = type_frames(kast_meta, config=cfg, classify=fake_classifier(
-        answers, errors={'b5.fits.gz': 'cannot read pixels'}))
-    assert _row(res, 'b1.fits.gz')['frametype'] == 'arc,tilt'
-    assert _row(res, 'b1.fits.gz')['source'] == 'spit'
-    assert _row(res, 'b3.fits.gz')['frametype'] == 'pixelflat,illumflat,trace'
-    # header evidence: Feige 66 within 10' of an archived standard, 30 s
-    std = _row(res, 'b24.fits.gz')
-    assert std['frametype'] == 'standard' and std['spit_class'] == 'science'
-    assert std['spit_settled'] == 'standard' and 'archived standard' in std['evidence']
-    sci = _row(res, 'b27.fits.gz')
-    assert sci['frametype'] == 'science' and 'changed SPIT standard' in sci['evidence']
-    # unreadable frame: the rules, with the reason
+def test_clean_night_agrees(kast_meta):
+    """Clean headers and a SPIT that is right: every row 'agree', typed as the rules."""
+    res = type_frames(kast_meta, config=instrument_config('shane_kast_blue', model='unused'),
+                      classify=fake_classifier())
+    assert set(res.table['source']) == {'agree'}
+    rules = kast_meta.type_bitmask.type_names(rule_bits(kast_meta))
+    assert list(res.table['frametype']) == list(rules)
+
+
+def test_header_evidence_settles_science_and_standard(kast_meta):
+    """SPIT's classic confusion, fixed by the pointing and exposure time."""
+    answers = {'b24.fits.gz': 'science',       # Feige 66, 30 s: near an archived standard
+               'b27.fits.gz': 'standard'}      # 1200 s, far from every standard
+    res = type_frames(kast_meta, config=instrument_config('shane_kast_blue', model='unused'),
+                      classify=fake_classifier(answers))
+    std, sci = _row(res, 'b24.fits.gz'), _row(res, 'b27.fits.gz')
+    assert (std['frametype'], std['source'], std['spit_class']) == ('standard', 'agree',
+                                                                    'science')
+    assert 'archived standard' in std['evidence'] and 'changed SPIT science' in std['evidence']
+    assert (sci['frametype'], sci['source']) == ('science', 'agree')
+    assert 'changed SPIT standard' in sci['evidence']
+
+
+def test_faulted_lamp_cards(kast_meta):
+    """Lamp cards faulted as on a real night: SPIT overrides where it is sure; an unsure
+    science frame whose rules say arc is a conflict typed science, never silently tilt."""
+    meta = faulted(kast_meta, arcs_flats_off=('b1.fits.gz', 'b3.fits.gz'),
+                   lamp_on=('b27.fits.gz',))
+    rules = dict(zip(meta['filename'], meta.type_bitmask.type_names(rule_bits(meta))))
+    assert (rules['b1.fits.gz'], rules['b3.fits.gz'], rules['b27.fits.gz']) == \
+        ('standard', 'standard', 'tilt')
+    answers = {'b1.fits.gz': {'arc': 0.99995},
+               'b3.fits.gz': {'flat': 0.99995},
+               # unsure (below the cut), and not an arc at all
+               'b27.fits.gz': {'science': 0.8, 'standard': 0.19, 'arc': 0.001}}
+    res = type_frames(meta, config=instrument_config('shane_kast_blue', model='unused'),
+                      classify=fake_classifier(answers))
+    arc, flat, sci = (_row(res, n) for n in ('b1.fits.gz', 'b3.fits.gz', 'b27.fits.gz'))
+    assert (arc['frametype'], arc['source']) == ('arc,tilt', 'spit')
+    assert (flat['frametype'], flat['source']) == ('pixelflat,illumflat,trace', 'spit')
+    assert (sci['frametype'], sci['source']) == ('science', 'conflict')
+    assert 'rules arc' in sci['reason'] and 'SPIT unsure' in sci['reason']
+    others = [r for r in res.table if r['filename'] not in ('b1.fits.gz', 'b3.fits.gz',
+                                                            'b27.fits.gz')]
+    assert {r['source'] for r in others} == {'agree'}
+
+
+def test_spit_sure_but_outvoted_is_a_conflict(kast_meta):
+    """SPIT sure of flat on a bias (0 s): the posterior keeps the rules' bias, flagged."""
+    res = type_frames(kast_meta, config=instrument_config('shane_kast_blue', model='unused'),
+                      classify=fake_classifier({'b14.fits.gz': {'flat': 0.95, 'bias': 0.02}}))
+    row = _row(res, 'b14.fits.gz')
+    assert (row['frametype'], row['source']) == ('bias', 'conflict')
+    assert 'SPIT flat p=0.950 against rules bias' in row['reason']
+
+
+def test_unsure_spit_not_against_the_rules(kast_meta):
+    answers = {'b24.fits.gz': {'flat': 0.5, 'standard': 0.3},      # unsure, gives the rules 0.3
+               'b15.fits.gz': {'arc': 0.6, 'bias': 0.005}}         # unsure, against the rules
+    res = type_frames(kast_meta, config=instrument_config('shane_kast_blue', model='unused'),
+                      classify=fake_classifier(answers))
+    std, bias = _row(res, 'b24.fits.gz'), _row(res, 'b15.fits.gz')
+    assert (std['frametype'], std['source']) == ('standard', 'rules')
+    assert (bias['frametype'], bias['source']) == ('bias', 'conflict')
+    assert 'SPIT gives bias only p=0.005' in bias['reason']
+
+
+def test_unreadable_frame_keeps_the_rules(kast_meta):
+    res = type_frames(kast_meta, config=instrument_config('shane_kast_blue', model='unused'),
+                      classify=fake_classifier(errors={'b5.fits.gz': 'cannot read pixels'}))
     bad = _row(res, 'b5.fits.gz')
     assert bad['source'] == 'rules' and 'cannot read pixels' in bad['reason']
     assert bad['frametype'] == 'pixelflat,illumflat,trace'
 
 
-def test_threshold_user_column_and_disabled(kast_meta):
+def test_threshold_replaces_the_cut_user_column_and_disabled(kast_meta):
     names = list(kast_meta['filename'])
-    cfg = instrument_config('shane_kast_blue', model='unused', threshold=0.99)
-    res = type_frames(kast_meta, config=cfg, classify=fake_classifier({}, prob=0.95))
-    assert set(res.table['source']) == {'rules'}
-    assert 'SPIT unsure (4/4 votes, p=0.950 below its cut)' in _row(res, 'b1.fits.gz')['reason']
-    # the configured threshold replaces the model's cut (0.9 here): a lower one lets
-    # SPIT's 0.85 answers through, 0 takes every vote winner
+    meta = faulted(kast_meta, arcs_flats_off=('b1.fits.gz',))
+    arc = {'b1.fits.gz': {'arc': 0.85, 'standard': 0.0001}}
+    # the fake model's own cut is 0.9: SPIT's 0.85 arc is no answer
+    res = type_frames(meta, config=instrument_config('shane_kast_blue', model='unused'),
+                      classify=fake_classifier(arc))
+    assert _row(res, 'b1.fits.gz')['spit_class'] == 'unknown'
+    # a configured threshold replaces the model's cut (does not stack): 0.8 and 0
     for t in (0.8, 0.0):
         cfg = instrument_config('shane_kast_blue', model='unused', threshold=t)
-        res = type_frames(kast_meta, config=cfg, classify=fake_classifier({}, prob=0.85))
-        assert set(res.table['source']) == {'spit'}
-    cfg = instrument_config('shane_kast_blue', model='unused')
-    res = type_frames(kast_meta, config=cfg, classify=fake_classifier({}, prob=0.85))
-    assert set(res.table['source']) == {'rules'}
+        res = type_frames(meta, config=cfg, classify=fake_classifier(arc))
+        assert _row(res, 'b1.fits.gz')['spit_class'] == 'arc'
+        assert 'SPIT arc p=0.850' in _row(res, 'b1.fits.gz')['reason']
+    cfg = instrument_config('shane_kast_blue', model='unused', threshold=0.99)
+    res = type_frames(meta, config=cfg, classify=fake_classifier(arc))
+    assert _row(res, 'b1.fits.gz')['spit_class'] == 'unknown'
     modes = ['auto'] * len(names)
     current = ['bias'] * len(names)
     modes[names.index('b1.fits.gz')] = 'keep'
@@ -110,13 +199,13 @@ def test_threshold_user_column_and_disabled(kast_meta):
     modes[names.index('b3.fits.gz')] = 'rules'
     cfg = instrument_config('shane_kast_blue', model='unused')
     res = type_frames(kast_meta, config=cfg, spit_column=modes, current=current,
-                      classify=fake_classifier({}, prob=0.99))
+                      classify=fake_classifier({'b10.fits.gz': 'science'}))
     assert _row(res, 'b1.fits.gz')['frametype'] == 'bias'
     assert _row(res, 'b1.fits.gz')['source'] == 'user'
     assert _row(res, 'b14.fits.gz')['frametype'] == 'arc,tilt'
     assert _row(res, 'b3.fits.gz')['frametype'] == 'pixelflat,illumflat,trace'
     assert _row(res, 'b3.fits.gz')['source'] == 'rules'
-    assert _row(res, 'b10.fits.gz')['frametype'] == 'science'     # SPIT (fake)
+    assert _row(res, 'b10.fits.gz')['source'] == 'conflict'    # SPIT (fake) sure of science
     off = instrument_config('shane_kast_blue', enabled=False)
     res = type_frames(kast_meta, config=off, classify=None)
     assert set(res.table['source']) == {'rules'}
@@ -133,11 +222,11 @@ def test_untyped_frames_handled_like_pypeit(kast_meta):
     from pypeit import PypeItError
     from pypeit.metadata import PypeItMetaData
     meta = PypeItMetaData(kast_meta.spectrograph, kast_meta.par, data=kast_meta.table.copy())
-    # a lamps-off 0.5 s frame: the rules give nothing, SPIT is undecided
+    # a lamps-off 0.5 s frame: the rules give nothing, and SPIT cannot read it
     i = list(meta['filename']).index('b3.fits.gz')
     meta.table['lampstat05'][i] = 'off'
     meta.table['exptime'][i] = 0.5
-    fake = fake_classifier({}, errors={'b3.fits.gz': 'undecided'})
+    fake = fake_classifier(errors={'b3.fits.gz': 'cannot read pixels'})
     with enabled(model='unused', classify=fake):
         with pytest.raises(PypeItError):
             meta.get_frame_types(flag_unknown=False)
@@ -168,7 +257,7 @@ def test_context_manager_restores(kast_meta):
 def test_patched_get_frame_types(kast_meta):
     from pypeit.metadata import PypeItMetaData
     meta = PypeItMetaData(kast_meta.spectrograph, kast_meta.par, data=kast_meta.table.copy())
-    with enabled(model='unused', classify=fake_classifier({'b1.fits.gz': 'arc'})) as rec:
+    with enabled(model='unused', classify=fake_classifier()) as rec:
         meta.get_frame_types(flag_unknown=True)
         cols = meta.set_pypeit_cols()
     assert {'spit_type', 'spit_prob', 'spit', 'spit_src'} <= set(cols)
@@ -186,7 +275,7 @@ def test_hook_is_per_thread_and_reference_counted(kast_meta):
 
     from pypeit.metadata import PypeItMetaData
     original = PypeItMetaData.__dict__['get_frame_types']
-    fake = fake_classifier({'b1.fits.gz': 'bias'})       # SPIT would type b1 bias
+    fake = fake_classifier({'b1.fits.gz': {'bias': 0.99999}})   # SPIT: b1 is a bias
     i = list(kast_meta['filename']).index('b1.fits.gz')
     a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
     seen = {}

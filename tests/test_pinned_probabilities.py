@@ -97,8 +97,7 @@ def test_evaluate_matches_reference(realframes, reference, tmp_path):
 
 
 def test_setup_matches_reference(realframes, reference):
-    """PypeIt's setup: spit_prob is the answer's probability (science + standard where
-    header evidence settled between the two)."""
+    """PypeIt's setup: spit_prob is SPIT's probability of its answer."""
     from pypeit.pypeitsetup import PypeItSetup
 
     from pypeit_spit.integration.config import instrument_config
@@ -111,8 +110,9 @@ def test_setup_matches_reference(realframes, reference):
     checked = 0
     for row in result.table:
         r = ref[index[str(row['filename'])]]
-        want = r['prob_science'] + r['prob_standard'] if row['evidence'] else \
-            r[f"prob_{row['spit_class']}"]
+        want = r[f"prob_{row['spit_class']}"] if row['spit_class'] != 'unknown' else \
+            max(r[c] for c in PROB_COLUMNS)
+        assert row['spit_class'] == r['class']
         assert abs(row['spit_prob'] - want) <= TOLERANCE, row['filename']
         checked += 1
     assert checked == 27

@@ -32,7 +32,8 @@ __all__ = ['InstrumentConfig', 'user_config_path', 'read_config_file', 'load_con
            'instrument_config']
 
 #: Keys of one spectrograph's settings (besides the ``types`` subsection).
-KEYS = ('enabled', 'model', 'threshold', 'header_evidence', 'std_radius', 'batch_size')
+KEYS = ('enabled', 'model', 'threshold', 'header_evidence', 'std_radius', 'batch_size',
+        'rules_error', 'near_zero', 'override', 'exptime_mismatch')
 
 
 def user_config_path():
@@ -83,6 +84,9 @@ class InstrumentConfig:
         Matching radius to archived standards (arcmin).
     batch_size : int
         Frames per network call.
+    rules_error, near_zero, override, exptime_mismatch : float
+        The parameters of the typing decision
+        (:mod:`pypeit_spit.integration.decision`).
     types : dict
         SPIT class -> list of PypeIt frame type names.
     sources : list of str
@@ -95,6 +99,10 @@ class InstrumentConfig:
     header_evidence: bool
     std_radius: float
     batch_size: int
+    rules_error: float
+    near_zero: float
+    override: float
+    exptime_mismatch: float
     types: dict
     sources: list = field(default_factory=list)
 

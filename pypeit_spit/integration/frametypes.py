@@ -35,17 +35,31 @@ from astropy.table import Table
 from pypeit import log
 
 from pypeit_spit.integration.config import InstrumentConfig, instrument_config
-from pypeit_spit.integration.rules import header_evidence, rule_bits
-from pypeit_spit.vocab import ON_SKY, UNKNOWN
+from pypeit_spit.integration.decision import DecisionParams, decide_frame
+from pypeit_spit.integration.rules import header_facts, rule_bits
+from pypeit_spit.vocab import CLASSES, FRAMETYPE_TO_CLASS, ON_SKY, UNKNOWN
 
-__all__ = ['SPIT_COLUMNS', 'MODES', 'TypingResult', 'classify_metadata', 'type_frames',
-           'apply_unknown_policy', 'add_spit_columns', 'parse_mode']
+__all__ = ['SPIT_COLUMNS', 'MODES', 'COLUMNS_HELP', 'TypingResult', 'classify_metadata',
+           'type_frames', 'apply_unknown_policy', 'add_spit_columns', 'parse_mode',
+           'explain_columns', 'conflict_lines']
 
 #: Columns added to PypeIt's metadata (and written to .pypeit/.sorted files).
 SPIT_COLUMNS = ('spit_type', 'spit_prob', 'spit', 'spit_src')
 
 #: Keywords of the ``spit`` column besides an explicit list of types.
 MODES = ('auto', 'rules', 'keep')
+
+#: Comment lines written above the data block of a ``.pypeit`` file by
+#: ``pypeit_spit_setup`` (PypeIt ignores comments).
+COLUMNS_HELP = (
+    '# pypeit-spit columns: spit_type = SPIT\'s class as PypeIt types (unknown: no answer);',
+    '#   spit_prob = probability of the decided type; spit_src = who decided: agree (SPIT',
+    '#   and the header rules), spit (SPIT over the rules), rules (SPIT unsure), conflict',
+    '#   (they contradict each other: look at the frame), user (the spit column), none.',
+    '# spit = your control of a row: auto, rules (header rules only), keep (freeze its',
+    '#   frametype) or PypeIt frame types to force (e.g. arc,tilt); then run',
+    '#   pypeit_spit_retype on this file. pypeit_spit_check lists what is left to settle.',
+)
 
 
 @dataclass
@@ -58,17 +72,15 @@ class TypingResult:
     bits : `numpy.ndarray`
         PypeIt frame-type bits, one per row (for ``set_frame_types``; never store).
     table : `astropy.table.Table`
-        One row per frame: ``filename``, ``frametype`` (decided, ``None`` if
-        untyped), ``source`` (``spit``, ``rules``, ``user`` or ``none``),
-        ``reason``, ``rules_type``, ``spit_class`` (SPIT's raw answer),
-        ``spit_settled`` (after header evidence), ``spit_type`` (PypeIt types of
-        the settled class), ``spit_prob``, ``evidence``.
+        One row per frame (see :func:`type_frames`).
     config : `pypeit_spit.integration.config.InstrumentConfig`
+    paths : list of str
+        The full path of each row's file.
     """
     bits: np.ndarray
     table: Table
     config: InstrumentConfig = None
-    extra: dict = field(default_factory=dict)
+    paths: list = field(default_factory=list)
 
 
 def parse_mode(value):
@@ -165,6 +177,15 @@ def type_frames(fitstbl, config=None, spit_column=None, current=None, classify=N
     """
     Type every frame of a PypeIt metadata table: SPIT, header rules, user column.
 
+    Per row: the user's ``spit`` column first (``keep``, ``rules`` or a forced type
+    list; source ``user`` or ``rules``); otherwise (``auto``) the decision of
+    :mod:`pypeit_spit.integration.decision`, which weighs SPIT's probabilities, the
+    header rules and sturdy header facts, and records ``agree``, ``rules``, ``spit``,
+    ``conflict`` or ``none``. Frames SPIT cannot read keep the rules (``rules``, with
+    the reason); frames whose pixels are no calibration at all (dead, constant,
+    saturated: SPIT's quality flag) are left untyped (``none``), so that PypeIt
+    comments them out.
+
     Parameters
     ----------
     fitstbl : `pypeit.metadata.PypeItMetaData`
@@ -186,6 +207,12 @@ def type_frames(fitstbl, config=None, spit_column=None, current=None, classify=N
     Returns
     -------
     TypingResult
+        Its table: ``filename``, ``frametype`` (decided; ``None`` untyped), ``source``,
+        ``reason``, ``rules_type``, ``spit_class`` (SPIT's answer), ``spit_settled``
+        (the decided class, or SPIT's when the rules or the user decided),
+        ``spit_type`` (PypeIt types of SPIT's answer), ``spit_prob`` (SPIT's
+        probability of its answer; the largest when Unknown), ``evidence`` (header
+        facts; the posterior is in ``reason``).
     """
     spec = fitstbl.spectrograph
     cfg = config if config is not None else instrument_config(spec, user_file=user_file)
@@ -199,6 +226,8 @@ def type_frames(fitstbl, config=None, spit_column=None, current=None, classify=N
     rules = rule_bits(fitstbl)
     need_spit = cfg.enabled and any(m == 'auto' for m in modes)
     spit_tab = classify_metadata(fitstbl, cfg, classify=classify) if need_spit else None
+    params = DecisionParams(rules_error=cfg.rules_error, near_zero=cfg.near_zero,
+                            override=cfg.override)
 
     bits = np.zeros(n, dtype=dtype)
     out = Table()
@@ -209,43 +238,42 @@ def type_frames(fitstbl, config=None, spit_column=None, current=None, classify=N
     for i in range(n):
         rules_i = rules[i]
         rules_name = _bits_to_names(bm, rules_i)
+        rules_classes = {FRAMETYPE_TO_CLASS.get(t) for t in rules_name.split(',')} - {None}
         spit_class = spit_settled = UNKNOWN
         spit_bits = _names_to_bits(bm, [], dtype)
         evidence = ''
         prob = 0.0
-        spit_reason = ''
+        decision = None
+        mode = modes[i]
         if spit_tab is not None:
             spit_class = str(spit_tab['class'][i])
+            p = np.array([float(spit_tab[f'prob_{c}'][i]) for c in CLASSES])
             prob = float(spit_tab['prob'][i])
-            spit_settled = spit_class
             err = str(spit_tab['error'][i] or '')
-            if spit_class == UNKNOWN:
+            if spit_class != UNKNOWN and cfg.types_for(spit_class):
+                spit_bits = _names_to_bits(bm, cfg.types_for(spit_class), dtype)
+            if not err and mode == 'auto':
+                plaus, on_sky, evidence = header_facts(
+                    fitstbl, i, CLASSES, cfg.types_for, std_radius=cfg.std_radius,
+                    exptime_mismatch=cfg.exptime_mismatch, use_pointing=cfg.header_evidence)
+                answer = spit_class
+                if on_sky is not None:
+                    # The pointing settles science vs standard, SPIT's weakest margin:
+                    # the frame is on sky with SPIT's combined probability of the two.
+                    sci, std = CLASSES.index('science'), CLASSES.index('standard')
+                    p = p.copy()
+                    on, off = (sci, std) if on_sky == 'science' else (std, sci)
+                    p[on], p[off] = p[on] + p[off], 0.0
+                    if spit_class in ON_SKY:
+                        answer = on_sky
+                        if on_sky != spit_class:
+                            evidence = f'header evidence changed SPIT {spit_class} to ' \
+                                       f'{on_sky}: {evidence}'
                 votes = int(spit_tab['votes'][i])
-                spit_reason = (f'SPIT cannot read the frame ({err})' if err
-                               else f'SPIT undecided ({votes}/4 votes, p={prob:.3f})'
-                               if votes < 3 else
-                               f'SPIT unsure ({votes}/4 votes, p={prob:.3f} below its cut)')
-            elif spit_class in ON_SKY and cfg.header_evidence:
-                answer, note = header_evidence(fitstbl, i, radius=cfg.std_radius)
-                if answer is not None:
-                    # Header evidence settles science vs standard: the frame is on
-                    # sky with SPIT's combined probability of the two.
-                    prob = float(spit_tab['prob_science'][i] + spit_tab['prob_standard'][i]) \
-                        if 'prob_science' in spit_tab.colnames else prob
-                    spit_settled = answer
-                    verb = 'confirmed' if answer == spit_class else \
-                        f'changed SPIT {spit_class} to {answer}'
-                    evidence = f'header evidence {verb}: {note}'
-            if spit_settled != UNKNOWN:
-                types = cfg.types_for(spit_settled)
-                spit_bits = _names_to_bits(bm, types, dtype)
-                if not types:
-                    spit_reason = f'SPIT class {spit_settled} maps to no PypeIt type'
-        elif not cfg.enabled:
-            spit_reason = f'SPIT disabled for {cfg.spectrograph}'
-        spit_ok = spit_tab is not None and spit_settled != UNKNOWN and not spit_reason
+                decision = decide_frame(p, answer, votes, rules_classes, plaus, params,
+                                        CLASSES)
+                spit_settled = decision.cls or UNKNOWN
 
-        mode = modes[i]
         if mode == 'keep':
             cur = str(current[i]).strip()
             try:
@@ -261,14 +289,22 @@ def type_frames(fitstbl, config=None, spit_column=None, current=None, classify=N
         elif mode == 'rules':
             bits[i] = rules_i
             source, reason = 'rules', 'spit=rules'
-        elif spit_ok:
-            bits[i] = spit_bits
-            source = 'spit'
-            reason = f'SPIT {spit_class} p={prob:.3f}' + (f'; {evidence}' if evidence else '')
-        else:
+        elif spit_tab is None:
             bits[i] = rules_i
-            source, reason = 'rules', spit_reason or 'SPIT not run'
-        if not bm.flagged(np.atleast_1d(bits[i]))[0]:
+            source = 'rules'
+            reason = f'SPIT disabled for {cfg.spectrograph}' if not cfg.enabled \
+                else 'SPIT not run'
+        elif decision is None:
+            bits[i] = rules_i
+            source, reason = 'rules', f'SPIT cannot read the frame ({spit_tab["error"][i]})'
+        else:
+            source, reason = decision.source, decision.reason
+            if source in ('agree', 'spit') or (source == 'conflict'
+                                               and decision.cls not in rules_classes):
+                bits[i] = _names_to_bits(bm, cfg.types_for(decision.cls), dtype)
+            elif source in ('rules', 'conflict'):
+                bits[i] = rules_i
+        if source != 'none' and not bm.flagged(np.atleast_1d(bits[i]))[0]:
             source, reason = 'none', f'untyped: {reason}; header rules give nothing'
         cols['frametype'].append(_bits_to_names(bm, bits[i]))
         cols['source'].append(source)
@@ -276,7 +312,7 @@ def type_frames(fitstbl, config=None, spit_column=None, current=None, classify=N
         cols['rules_type'].append(rules_name)
         cols['spit_class'].append(spit_class)
         cols['spit_settled'].append(spit_settled)
-        cols['spit_type'].append(_bits_to_names(bm, spit_bits) if spit_settled != UNKNOWN
+        cols['spit_type'].append(_bits_to_names(bm, spit_bits) if spit_class != UNKNOWN
                                  else UNKNOWN)
         cols['evidence'].append(evidence)
         probs[i] = prob
@@ -287,7 +323,7 @@ def type_frames(fitstbl, config=None, spit_column=None, current=None, classify=N
     for i in range(n):
         log.info(f"{out['filename'][i]}: {out['frametype'][i]} from {out['source'][i]} "
                  f"({out['reason'][i]})")
-    return TypingResult(bits=bits, table=out, config=cfg)
+    return TypingResult(bits=bits, table=out, config=cfg, paths=_frame_paths(fitstbl))
 
 
 def apply_unknown_policy(fitstbl, bits, flag_unknown):
@@ -337,3 +373,52 @@ def add_spit_columns(fitstbl, result):
     fitstbl.table['spit_prob'].format = '.3f'
     fitstbl.table['spit'] = np.full(len(t), 'auto', dtype='U32')
     fitstbl.table['spit_src'] = np.array(t['source'], dtype=str)
+
+
+def explain_columns(text):
+    """
+    Put :data:`COLUMNS_HELP` above the data block of a ``.pypeit`` file's text (once).
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    str
+    """
+    if COLUMNS_HELP[0] in text:
+        return text
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if line.split('#')[0].split()[:2] == ['data', 'read']:
+            lines[i:i] = list(COLUMNS_HELP)
+            return '\n'.join(lines) + '\n'
+    return text
+
+
+def conflict_lines(result, paths=None):
+    """
+    The conflicts of a typing, each with the command to look at the frame.
+
+    Parameters
+    ----------
+    result : TypingResult
+    paths : sequence of str or None, optional
+        Full path of each row (for the commands); default: the file names.
+
+    Returns
+    -------
+    list of str
+    """
+    t = result.table
+    paths = list(t['filename']) if paths is None else list(paths)
+    spec = result.config.spectrograph if result.config is not None else None
+    out = []
+    for row, path in zip(t, paths):
+        if row['source'] != 'conflict':
+            continue
+        out.append(f"{row['filename']}: typed {row['frametype']} ({row['reason']})")
+        out.append(f"    look: pypeit_spit_png {path} --annotate -d spit_png"
+                   + (f' -s {spec}' if spec else ''))
+    return out

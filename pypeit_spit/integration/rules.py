@@ -10,7 +10,7 @@ writes (pointing, exposure time), which are sturdier than the lamp and OBJECT ca
 import numpy as np
 from pypeit import log
 
-__all__ = ['rule_bits', 'header_evidence']
+__all__ = ['rule_bits', 'header_evidence', 'header_facts', 'exposure_range']
 
 
 def rule_bits(fitstbl):
@@ -66,10 +66,10 @@ def header_evidence(fitstbl, row, radius=10.0):
     Returns
     -------
     answer : str or None
-        ``'standard'`` (the pointing is within ``radius`` of an archived
-        standard and the exposure time is not only in the science range),
-        ``'science'`` (valid pointing far from every archived standard and the
-        exposure time only in the science range), or None (no strong evidence).
+        ``'standard'`` (the pointing is within ``radius`` of an archived standard,
+        PypeIt's own test in ``vet_assigned_ftypes``), ``'science'`` (a valid
+        pointing far from every archived standard and the exposure time only in the
+        science range), or None (no strong evidence).
     note : str
         What was found.
     """
@@ -107,8 +107,96 @@ def header_evidence(fitstbl, row, radius=10.0):
                                                      if rng else 'neither range'))
     note = '; '.join(parts)
     sci_time = bool(in_sci) and not bool(in_std)
-    if near and not sci_time:
+    if near:
         return 'standard', note
     if near is False and sci_time:
         return 'science', note
     return None, note
+
+
+def exposure_range(fitstbl, frametype):
+    """
+    PypeIt's exposure-time range of a frame type for this spectrograph and setup.
+
+    Parameters
+    ----------
+    fitstbl : `pypeit.metadata.PypeItMetaData`
+    frametype : str
+        A PypeIt frame type (``'science'``, ``'bias'``, ``'pixelflat'``...).
+
+    Returns
+    -------
+    list
+        ``[low, high]`` (either may be None: no limit); low exclusive, high inclusive.
+    """
+    if frametype == 'science':
+        return fitstbl.par['scienceframe']['exprng']
+    return fitstbl.par['calibrations'][f'{frametype}frame']['exprng']
+
+
+def header_facts(fitstbl, row, classes, types_for, std_radius=10.0, exptime_mismatch=0.1,
+                 use_pointing=True):
+    """
+    What the sturdy header facts of one frame say about each class.
+
+    The exposure time (written by the controller) against each class's PypeIt
+    exposure range (and a zero exposure against every class but bias: no light reached
+    the detector), and the pointing against PypeIt's archive of spectrophotometric
+    standards (:func:`header_evidence`).
+
+    Parameters
+    ----------
+    fitstbl : `pypeit.metadata.PypeItMetaData`
+    row : int
+    classes : sequence of str
+    types_for : callable
+        Class -> PypeIt frame types (the instrument's map); the first type's exposure
+        range is the class's.
+    std_radius : float, optional
+        Matching radius to archived standards (arcmin).
+    exptime_mismatch : float, optional
+        Plausibility of a class whose exposure range excludes the frame's exposure time.
+    use_pointing : bool, optional
+        Let the pointing and exposure time settle science against standard.
+
+    Returns
+    -------
+    plausibility : `numpy.ndarray`
+        One value per class in (0, 1]: 1 where nothing objects. The class the
+        pointing settles on (``on_sky``) is not held to its exposure range (PypeIt's
+        standard range is a convention that long standards break).
+    on_sky : str or None
+        ``'science'`` or ``'standard'`` when the evidence settles between the two.
+    note : str
+        What was found.
+    """
+    from pypeit.core import framematch
+    plaus = np.ones(len(classes))
+    keys = fitstbl.keys()
+    exptime = _float(fitstbl['exptime'][row]) if 'exptime' in keys else np.nan
+    notes = []
+    if np.isfinite(exptime):
+        t = np.array([exptime], dtype=object)
+        outside = []
+        for i, c in enumerate(classes):
+            types = types_for(c)
+            if not types:
+                continue
+            if not framematch.check_frame_exptime(t, exposure_range(fitstbl, types[0]))[0]:
+                plaus[i] = exptime_mismatch
+                outside.append(c)
+        if exptime <= 0:
+            # No light reached the detector: only a bias (a "zero") is plausible.
+            for i, c in enumerate(classes):
+                if c != 'bias' and plaus[i] == 1.0:
+                    plaus[i] = exptime_mismatch
+                    outside.append(c)
+        notes.append(f'exptime {exptime:g} s' + (f' outside the {"/".join(outside)} range'
+                                                 if outside else ''))
+    on_sky = None
+    if use_pointing:
+        on_sky, note = header_evidence(fitstbl, row, radius=std_radius)
+        notes.append(note)
+        if on_sky is not None:
+            plaus[list(classes).index(on_sky)] = 1.0
+    return plaus, on_sky, '; '.join(notes)

@@ -85,7 +85,13 @@ class SpitSetup(SpitCommand, Setup):
     @classmethod
     def main(cls, args):
         """Run PypeIt's setup with SPIT typing the frames."""
+        import time
+        from pathlib import Path
+
+        from pypeit import log
+
         from pypeit_spit.integration.config import instrument_config
+        from pypeit_spit.integration.frametypes import conflict_lines, explain_columns
         from pypeit_spit.integration.hook import enabled
         from pypeit_spit.preprocess.load import get_spectrograph
         opts = spit_options(args)
@@ -96,5 +102,20 @@ class SpitSetup(SpitCommand, Setup):
             instrument_config(args.spectrograph, user_file=opts['user_file'],
                               enabled=opts['enable'], threshold=opts['threshold'],
                               model=opts['model'])
-        with enabled(**opts):
-            return super().main(args)
+        started = time.time()
+        with enabled(**opts) as record:
+            status = super().main(args)
+        if record['results']:      # SPIT typed: the .pypeit files explain its columns
+            for pfile in Path(args.output_path).glob('*/*.pypeit'):
+                if pfile.stat().st_mtime >= started:
+                    pfile.write_text(explain_columns(pfile.read_text()))
+        conflicts = []
+        for result in record['results']:
+            conflicts += conflict_lines(result, result.paths)
+        if conflicts:
+            log.warning(f'{len(conflicts) // 2} frame(s) where SPIT and the header rules '
+                        'contradict each other (spit_src = conflict): look at each, then set '
+                        "its 'spit' column in the .pypeit file (keep, rules, or the types) and "
+                        'run pypeit_spit_retype; pypeit_spit_check fails until then.')
+            print('\n'.join(conflicts))
+        return status

@@ -1,0 +1,172 @@
+"""
+How SPIT's pixels and PypeIt's header rules decide a frame's type together.
+
+The evidence about one frame:
+
+``p``
+    SPIT's calibrated class probabilities (the mean over the image and its three
+    flips, temperature-scaled), and ``answer``: SPIT's class after the 3-of-4 vote and
+    its Unknown cut, or Unknown.
+``R``
+    The classes of the types PypeIt's header rules give. The rules read fragile cards
+    (lamp status, ``OBJECT``...) that observers and scripts get wrong; ``R`` may be
+    empty (untyped) or hold several classes (e.g. ``arc,bias,tilt``).
+``h``
+    The plausibility of each class from sturdy header facts that the telescope's
+    control system writes (:func:`pypeit_spit.integration.rules.header_facts`): the
+    exposure time against each class's PypeIt exposure range, and the pointing against
+    PypeIt's archive of spectrophotometric standards, which settles science against
+    standard (SPIT's classic confusion).
+
+The rules are treated as a noisy label whose error rate is ``rules_error`` (``ε``)::
+
+    score(c) = p(c) · L(c) · h(c)        L(c) = (1 − ε) / |R|  for c in R
+                                          L(c) = ε / (K − |R|)  otherwise (1/K when R is empty)
+    posterior(c) = score(c) / Σ score;   f = argmax posterior
+
+and one of these outcomes is recorded for the frame (``spit_src``):
+
+``agree``
+    ``f`` is a class the rules give, and SPIT says so too (its answer, or its 3-of-4
+    vote winner when its answer is below the cut).
+``rules``
+    ``f`` is a class the rules give; SPIT is unsure (no answer past its cut) but gives
+    ``f`` a probability of at least ``near_zero``: it does not contradict the rules,
+    whose types are kept.
+``spit``
+    SPIT overrides the rules: ``f`` is not a class the rules give, SPIT's answer (past
+    its cut) is ``f``, and the posterior of ``f`` is at least ``override``. Also when
+    the rules give nothing and SPIT answers.
+``conflict``
+    SPIT and the rules contradict each other and neither is sure enough: SPIT answers
+    (past its cut) a class the posterior does not choose; or ``f`` differs from the
+    rules without the support to override them; or the rules' class is one SPIT gives
+    less than ``near_zero``; or the rules give nothing and SPIT is unsure. The frame
+    gets the better-supported type (``f``; the rules' own types when ``f`` is theirs),
+    the reason, and is listed for the user to look at; ``pypeit_spit_check`` fails
+    until the user settles it in the ``spit`` column.
+
+A rule's type to which SPIT gives less than ``near_zero`` is therefore never accepted
+without a flag. The parameters are settings (``configs/spit_spec.cfg``); their values
+were chosen on simulated validation nights (see the model card).
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from pypeit_spit.vocab import UNKNOWN
+
+__all__ = ['OUTCOMES', 'DecisionParams', 'Decision', 'decide_frame']
+
+#: Outcomes recorded in ``spit_src`` by :func:`decide_frame`.
+OUTCOMES = ('agree', 'rules', 'spit', 'conflict')
+
+
+@dataclass(frozen=True)
+class DecisionParams:
+    """
+    Parameters of the decision (their defaults and meaning: ``configs/spit_spec.cfg``).
+
+    Attributes
+    ----------
+    rules_error : float
+        ``ε``: how often the header rules' class is taken to be wrong.
+    near_zero : float
+        A class SPIT gives less than this is contradicted by the pixels.
+    override : float
+        Posterior SPIT's answer needs to overrule the rules without a conflict.
+    """
+    rules_error: float
+    near_zero: float
+    override: float
+
+
+@dataclass
+class Decision:
+    """
+    The decision for one frame.
+
+    Attributes
+    ----------
+    cls : str
+        The decided class ('' when untyped).
+    source : str
+        One of :data:`OUTCOMES`.
+    posterior : `numpy.ndarray`
+        Posterior of each class.
+    reason : str
+        Why, in words.
+    """
+    cls: str
+    source: str
+    posterior: np.ndarray
+    reason: str
+
+
+def _fmt(classes, values):
+    order = np.argsort(values)[::-1][:2]
+    return ', '.join(f'{classes[i]} {values[i]:.3f}' for i in order)
+
+
+def decide_frame(probs, answer, votes, rules_classes, plausibility, params, classes):
+    """
+    Decide one frame's class from SPIT, the header rules and the header facts.
+
+    Parameters
+    ----------
+    probs : array_like, shape (K,)
+        SPIT's calibrated mean probabilities.
+    answer : str
+        SPIT's answer after its vote and cut (a class or ``'unknown'``).
+    votes : int
+        Votes of SPIT's most-voted class.
+    rules_classes : collection of str
+        Classes of the types the header rules give (empty: untyped).
+    plausibility : array_like, shape (K,)
+        ``h``: plausibility of each class from sturdy header facts (1 = no objection).
+    params : DecisionParams
+    classes : sequence of str
+        Class names in the order of ``probs``.
+
+    Returns
+    -------
+    Decision
+    """
+    p = np.asarray(probs, dtype=float)
+    h = np.asarray(plausibility, dtype=float)
+    k = len(classes)
+    rules = [c for c in classes if c in set(rules_classes)]
+    in_rules = np.array([c in rules for c in classes])
+    eps = params.rules_error
+    if rules:
+        like = np.where(in_rules, (1.0 - eps) / len(rules), eps / max(k - len(rules), 1))
+    else:
+        like = np.full(k, 1.0 / k)
+    score = p * like * h
+    total = score.sum()
+    post = score / total if total > 0 else np.full(k, 1.0 / k)
+    f = int(np.argmax(post))
+    fc = classes[f]
+    winner = classes[int(np.argmax(p))] if votes >= 3 else None
+    spit_says = (f'SPIT {answer} p={p[classes.index(answer)]:.3f}' if answer != UNKNOWN
+                 else f'SPIT unsure ({votes}/4 votes; {_fmt(classes, p)})')
+    rules_say = f'rules {"/".join(rules)}' if rules else 'rules untyped'
+    best = f'posterior {_fmt(classes, post)}'
+    if not rules:
+        if answer == fc:
+            return Decision(fc, 'spit', post, f'{spit_says}; {rules_say}')
+        return Decision(fc, 'conflict', post, f'{rules_say}; {spit_says}; {best}')
+    if in_rules[f]:
+        if answer == fc or (answer == UNKNOWN and winner == fc):
+            return Decision(fc, 'agree', post, f'{spit_says}; {rules_say}')
+        if answer != UNKNOWN:
+            return Decision(fc, 'conflict', post, f'{spit_says} against {rules_say}; {best}')
+        if p[f] >= params.near_zero:
+            return Decision(fc, 'rules', post, f'{rules_say}; {spit_says}, not against them')
+        return Decision(fc, 'conflict', post, f'{rules_say} but SPIT gives {fc} only '
+                                              f'p={p[f]:.3f}; {spit_says}; {best}')
+    if answer == fc and post[f] >= params.override:
+        return Decision(fc, 'spit', post, f'{spit_says} overrides {rules_say} '
+                                          f'(posterior {post[f]:.3f})')
+    return Decision(fc, 'conflict', post, f'{rules_say}, {spit_says}: neither sure enough; '
+                                          f'{best}')

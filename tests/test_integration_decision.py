@@ -1,0 +1,90 @@
+"""The typing decision (pypeit_spit.integration.decision), on hand-made evidence."""
+import numpy as np
+import pytest
+
+from pypeit_spit.integration.decision import OUTCOMES, DecisionParams, decide_frame
+from pypeit_spit.vocab import CLASSES, UNKNOWN
+
+PARAMS = DecisionParams(rules_error=0.05, near_zero=0.02, override=0.99)
+ONE = np.ones(len(CLASSES))
+
+
+def probs(**values):
+    rest = (1 - sum(values.values())) / (len(CLASSES) - len(values))
+    return np.array([values.get(c, rest) for c in CLASSES])
+
+
+def test_agree():
+    d = decide_frame(probs(arc=0.99), 'arc', 4, {'arc'}, ONE, PARAMS, CLASSES)
+    assert (d.cls, d.source) == ('arc', 'agree')
+    # SPIT below its cut but its vote winner is the rules' class: still agreement
+    d = decide_frame(probs(arc=0.6), UNKNOWN, 3, {'arc'}, ONE, PARAMS, CLASSES)
+    assert (d.cls, d.source) == ('arc', 'agree')
+
+
+def test_spit_overrides_only_when_sure():
+    sure = probs(arc=0.9999, standard=1e-6)
+    d = decide_frame(sure, 'arc', 4, {'standard'}, ONE, PARAMS, CLASSES)
+    assert (d.cls, d.source) == ('arc', 'spit') and d.posterior[3] >= 0.99
+    # as sure, but the rules' class keeps some probability: flagged, not overridden
+    d = decide_frame(probs(arc=0.99, standard=0.005), 'arc', 4, {'standard'}, ONE, PARAMS,
+                     CLASSES)
+    assert (d.cls, d.source) == ('arc', 'conflict')
+
+
+def test_rules_when_spit_is_unsure_and_not_against():
+    d = decide_frame(probs(flat=0.5, standard=0.3), UNKNOWN, 2, {'standard'}, ONE, PARAMS,
+                     CLASSES)
+    assert (d.cls, d.source) == ('standard', 'rules')
+
+
+def test_near_zero_rules_class_is_flagged():
+    d = decide_frame(probs(science=0.8, arc=0.01), UNKNOWN, 4, {'arc'}, ONE, PARAMS, CLASSES)
+    assert d.source == 'conflict'
+    # the exposure time makes an arc implausible (e.g. 1800 s): science, flagged
+    h = ONE.copy()
+    h[CLASSES.index('arc')] = 0.1
+    d = decide_frame(probs(science=0.8, arc=0.01), UNKNOWN, 4, {'arc'}, h, PARAMS, CLASSES)
+    assert (d.cls, d.source) == ('science', 'conflict')
+
+
+def test_spit_sure_against_the_posterior_is_a_conflict():
+    d = decide_frame(probs(flat=0.95, bias=0.03), 'flat', 4, {'bias'}, ONE, PARAMS, CLASSES)
+    assert (d.cls, d.source) == ('bias', 'conflict')
+
+
+def test_rules_untyped():
+    d = decide_frame(probs(arc=0.99), 'arc', 4, set(), ONE, PARAMS, CLASSES)
+    assert (d.cls, d.source) == ('arc', 'spit')
+    d = decide_frame(probs(arc=0.5), UNKNOWN, 2, set(), ONE, PARAMS, CLASSES)
+    assert (d.cls, d.source) == ('arc', 'conflict')
+
+
+def test_invariants_on_random_evidence():
+    """Never silently accept what SPIT contradicts; never override without the support."""
+    rng = np.random.default_rng(1)
+    seen = set()
+    for _ in range(3000):
+        p = rng.dirichlet(np.full(len(CLASSES), rng.choice([0.1, 0.5, 2.0])))
+        votes = int(rng.integers(1, 5))
+        cut = rng.uniform(0.5, 0.99)
+        best = int(np.argmax(p))
+        answer = CLASSES[best] if votes >= 3 and p[best] >= cut else UNKNOWN
+        rules = set(rng.choice(CLASSES, size=int(rng.integers(0, 3)), replace=False))
+        h = np.where(rng.random(len(CLASSES)) < 0.2, 0.1, 1.0)
+        d = decide_frame(p, answer, votes, rules, h, PARAMS, CLASSES)
+        seen.add(d.source)
+        assert d.source in OUTCOMES and d.cls in CLASSES
+        k = CLASSES.index(d.cls)
+        assert k == int(np.argmax(d.posterior))
+        if d.source == 'rules':
+            assert d.cls in rules and p[k] >= PARAMS.near_zero and answer == UNKNOWN
+        if d.source == 'agree':
+            assert d.cls in rules and (answer == d.cls or best == k)
+        if d.source == 'spit':
+            assert answer == d.cls and (not rules or d.posterior[k] >= PARAMS.override)
+        if d.cls in rules and p[k] < PARAMS.near_zero:
+            assert d.source == 'conflict'
+        if answer not in (UNKNOWN, d.cls):
+            assert d.source == 'conflict'
+    assert seen == set(OUTCOMES)
