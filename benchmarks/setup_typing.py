@@ -1,135 +1,177 @@
 """
-Frame typing on simulated Kast nights: PypeIt's header rules against SPIT, with and
-without the header evidence that settles science vs standard.
+Frame typing inside PypeIt, as ``pypeit_spit_setup`` does it, against PypeIt's header
+rules: on real frames with clean and with faulted lamp cards, and on simulated nights
+with and without header faults.
 
-Simulates fresh nights (seeds never used for training) with header faults switched
-on, builds PypeIt's metadata for each night, types every frame with
-:func:`pypeit_spit.integration.frametypes.type_frames` and compares with the simulator's truth:
+For every frame: right, **silently wrong** (a wrong type with no flag), conflict
+(flagged for the user; typed right or wrong), untyped (commented out as PypeIt does).
+PypeIt's rules alone are what ``pypeit_setup`` writes.
 
-- ``rules``: PypeIt's header rules alone (what ``pypeit_setup`` does);
-- ``spit``: the network's answer (Unknown counted apart);
-- ``spit+evidence``: after a known standard near the pointing / the exposure-time
-  ranges settle science vs standard;
-- ``final``: what ``pypeit_spit_setup`` writes (SPIT, else the rules).
+Real frames (``--real``, e.g. ``../shared/realframes``, validation data only): the Kast
+frames of its ``labels.csv``, one night per spectrograph, typed as found (clean) and
+with their lamp cards faulted as observers' scripts fault them: every ``LAMPSTA*``
+card ``off`` on arcs and flats, one arc-lamp card left ``on`` on science and standard
+frames.
+
+Simulated nights (``--nights N`` per camera, seeds from ``--seed``: use seeds never
+used for training): clean, and with header faults at ``--faults``.
 
 Usage::
 
-    python benchmarks/setup_typing.py --nights 3 --faults 0.3 --seed 99 \
-        --outdir /tmp/spit_setup_typing [--model PATH]
+    python benchmarks/setup_typing.py --real ../shared/realframes --nights 3 \\
+        --faults 0.3 --seed 9100 --outdir /tmp/spit_setup_typing [--model NAME_OR_PATH]
 """
 import argparse
+import shutil
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
-#: SPIT class -> the PypeIt types the rules give a correctly typed frame.
-RULE_TYPES = {'bias': {'bias'}, 'arc': {'arc', 'tilt'},
-              'flat': {'pixelflat', 'illumflat', 'trace'},
-              'science': {'science'}, 'standard': {'standard'}}
+#: Folder of the real frames -> PypeIt spectrograph (r6 is a Reticon frame).
+REAL_KAST = {'shane_kast_blue': 'shane_kast_blue', 'shane_kast_red': 'shane_kast_red_ret'}
+#: Arc-lamp cards (PypeIt lampstat06..16 = LAMPSTAA..K).
+ARC_CARDS = tuple(f'LAMPSTA{c}' for c in 'ABCDEFGHIJK')
 
 
-def _class_of(types):
-    """The SPIT class a PypeIt type string amounts to ('' when none matches)."""
-    got = set(t for t in str(types).split(',') if t and t != 'None')
-    for cls, want in RULE_TYPES.items():
-        if got == want:
-            return cls
-    return ''
+def fault_lamp_cards(path, cls):
+    """Fault one copied real frame's lamp cards in place, as described above."""
+    from astropy.io import fits
+    with fits.open(path, mode='update') as hdul:
+        header = hdul[0].header
+        if cls in ('arc', 'flat'):
+            for key in list(header):
+                if key.startswith('LAMPSTA'):
+                    header[key] = 'off'
+        elif cls in ('science', 'standard'):
+            header['LAMPSTAF'] = 'on'
 
 
-def header_evidence_gain(result, true_classes):
+def type_night(folder, spectrograph, model=None, extension=None):
     """
-    How many SPIT errors the header evidence removes (and adds), given true labels.
+    Type one night's folder as pypeit_spit_setup does.
 
     Returns
     -------
     dict
-        ``n``, ``settled`` (frames where the evidence decided), ``errors_spit`` /
-        ``errors_settled`` (wrong classes before / after, over the frames SPIT
-        answered), ``fixed`` and ``broken`` (frames the evidence made right / wrong).
+        file name -> (frametype, spit_src, rules class).
     """
-    table = result.table
-    raw = np.asarray(table['spit_class'], dtype=str)
-    settled = np.asarray(table['spit_settled'], dtype=str)
-    truth = np.asarray(true_classes, dtype=str)
-    answered = raw != 'unknown'
-    changed = raw != settled
-    return {'n': int(len(raw)),
-            'settled': int(np.sum(np.asarray(table['evidence'], dtype=str) != '')),
-            'errors_spit': int(np.sum(answered & (raw != truth))),
-            'errors_settled': int(np.sum(answered & (settled != truth))),
-            'fixed': int(np.sum(changed & (settled == truth))),
-            'broken': int(np.sum(changed & (raw == truth)))}
+    from pypeit.pypeitsetup import PypeItSetup
+
+    from pypeit_spit.integration.hook import enabled
+    from pypeit_spit.vocab import class_of_frametypes
+    with enabled(model=model, enable=True) as record:
+        ps = PypeItSetup.from_file_root(str(folder), spectrograph, extension=extension)
+        ps.run(setup_only=True)
+    t = record['results'][0].table
+    return {str(r['filename']): (str(r['frametype']), str(r['source']),
+                                 class_of_frametypes(r['rules_type'])) for r in t}
+
+
+def score(typed, truth):
+    """Counts of one night: rules and setup, right / silently wrong / conflict / untyped."""
+    from pypeit_spit.vocab import class_of_frametypes
+    c = Counter()
+    for name, cls in truth.items():
+        frametype, source, rules = typed[name]
+        got = class_of_frametypes(frametype)
+        c['n'] += 1
+        c['rules_right'] += rules == cls
+        if source == 'none' or frametype == 'None':
+            c['untyped'] += 1
+        elif source == 'conflict':
+            c['conflict'] += 1
+            c['conflict_right'] += got == cls
+        elif got == cls:
+            c['right'] += 1
+        else:
+            c['silently_wrong'] += 1
+        # a frame the rules type right, typed wrong by setup (flagged or not)
+        c['rules_right_made_wrong'] += rules == cls and got != cls
+    return c
+
+
+def real_nights(realframes, outdir, fault):
+    """Copy the real Kast frames into one folder per spectrograph (faulted or not)."""
+    from astropy.table import Table
+    labels = Table.read(Path(realframes) / 'labels.csv', format='ascii.csv')
+    nights = {}
+    for f, cls in zip(labels['file'], labels['frametype']):
+        folder = str(f).split('/')[0]
+        if folder not in REAL_KAST:
+            continue
+        spec = REAL_KAST[folder]
+        dest = Path(outdir) / ('faulted' if fault else 'clean') / spec
+        dest.mkdir(parents=True, exist_ok=True)
+        out = dest / Path(f).name
+        shutil.copy(Path(realframes) / f, out)
+        if fault:
+            fault_lamp_cards(out, cls)
+        nights.setdefault(spec, (dest, {}))[1][out.name] = cls
+    return nights
+
+
+def simulated_nights(camera, n, outdir, seed, faults):
+    from astropy.table import Table
+
+    from pypeit_spit.simulate import simulate_nights
+    manifest = simulate_nights(camera, n, outdir, seed, faults=faults)
+    manifest = manifest[manifest['camera'] == camera] if isinstance(manifest, Table) else manifest
+    out = []
+    for night in np.unique(manifest['night']):
+        rows = manifest[manifest['night'] == night]
+        folder = (Path(outdir) / rows['file'][0]).parent
+        out.append((folder, {Path(f).name: c for f, c in zip(rows['file'], rows['cls'])}))
+    return out
+
+
+def print_table(title, rows):
+    print(f'\n{title}')
+    print('| data | camera | frames | rules right | setup right | silently wrong | '
+          'conflict (typed right) | untyped | rules-right frames typed wrong |')
+    print('|---|---|---|---|---|---|---|---|---|')
+    for data, camera, c in rows:
+        n = c['n']
+        print(f"| {data} | {camera} | {n} | {c['rules_right']} | {c['right']} | "
+              f"{c['silently_wrong']} ({100 * c['silently_wrong'] / max(n, 1):.1f}%) | "
+              f"{c['conflict']} ({c['conflict_right']}) "
+              f"({100 * c['conflict'] / max(n, 1):.1f}%) | {c['untyped']} | "
+              f"{c['rules_right_made_wrong']} |")
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[1])
+    p.add_argument('--real', default=None, help='Folder of real frames with labels.csv')
     p.add_argument('--cameras', default='shane_kast_blue,shane_kast_red,shane_kast_red_ret')
-    p.add_argument('--nights', type=int, default=3)
+    p.add_argument('--nights', type=int, default=3, help='Simulated nights per camera (0: none)')
     p.add_argument('--faults', type=float, default=0.3)
-    p.add_argument('--seed', type=int, default=99)
+    p.add_argument('--seed', type=int, default=9100)
     p.add_argument('--model', default=None)
     p.add_argument('--outdir', required=True)
     args = p.parse_args()
 
-    from pypeit.pypeitsetup import PypeItSetup
-    from pypeit_spit.integration.config import instrument_config
-    from pypeit_spit.integration.frametypes import type_frames
-    from pypeit_spit.simulate import simulate_nights
-
+    from pypeit_spit.sites import use_offline_sites
+    use_offline_sites()
     outdir = Path(args.outdir)
-    totals = Counter()
-    gain = Counter()
-    for k, camera in enumerate(args.cameras.split(',')):
-        manifest = simulate_nights(camera, args.nights, outdir / 'sim', args.seed + k,
-                                   faults=args.faults)
-        manifest = manifest[manifest['camera'] == camera]
-        cfg = instrument_config(camera, enabled=True, model=args.model)
-        for night in np.unique(manifest['night']):
-            rows = manifest[manifest['night'] == night]
-            folder = (outdir / 'sim' / rows['file'][0]).parent
-            ps = PypeItSetup.from_file_root(str(folder), camera, extension='.fits')
-            ps.build_fitstbl()
-            truth_of = {Path(f).name: c for f, c in zip(rows['file'], rows['cls'])}
-            fault_of = {Path(f).name: c for f, c in zip(rows['file'], rows['fault'])}
-            res = type_frames(ps.fitstbl, config=cfg)
-            t = res.table
-            names = [Path(f).name for f in t['filename']]
-            truth = np.array([truth_of[n] for n in names])
-            faulted = np.array([fault_of[n] not in ('', 'none') for n in names])
-            rules = np.array([_class_of(x) for x in t['rules_type']])
-            final = np.array([_class_of(x) for x in t['frametype']])
-            spit = np.asarray(t['spit_class'], dtype=str)
-            settled = np.asarray(t['spit_settled'], dtype=str)
-            for name, pred in (('rules', rules), ('spit', spit), ('spit+evidence', settled),
-                               ('final', final)):
-                totals[(camera, name, 'correct')] += int(np.sum(pred == truth))
-                totals[(camera, name, 'unknown')] += int(np.sum(pred == 'unknown'))
-                totals[(camera, name, 'faulted_correct')] += int(np.sum((pred == truth)
-                                                                        & faulted))
-            totals[(camera, 'n')] += len(truth)
-            totals[(camera, 'faulted')] += int(faulted.sum())
-            for key, val in header_evidence_gain(res, truth).items():
-                gain[(camera, key)] += val
-    print(f'{args.nights} simulated nights per camera, header-fault rate {args.faults}, '
-          f'seed {args.seed}')
-    print('| camera | typer | correct | Unknown | correct on faulted headers |')
-    print('|---|---|---|---|---|')
-    for camera in args.cameras.split(','):
-        n, nf = totals[(camera, 'n')], totals[(camera, 'faulted')]
-        for name in ('rules', 'spit', 'spit+evidence', 'final'):
-            c = totals[(camera, name, 'correct')]
-            u = totals[(camera, name, 'unknown')]
-            fc = totals[(camera, name, 'faulted_correct')]
-            print(f'| {camera} | {name} | {c}/{n} ({100 * c / n:.1f}%) | {u} | {fc}/{nf} |')
-    print('\nHeader evidence (science vs standard), over frames SPIT answered:')
-    print('| camera | settled by evidence | SPIT errors before | after | fixed | broken |')
-    print('|---|---|---|---|---|---|')
-    for camera in args.cameras.split(','):
-        g = {k[1]: v for k, v in gain.items() if k[0] == camera}
-        print(f'| {camera} | {g["settled"]} | {g["errors_spit"]} | {g["errors_settled"]} | '
-              f'{g["fixed"]} | {g["broken"]} |')
+    if args.real:
+        for fault in (False, True):
+            rows = []
+            for spec, (folder, truth) in real_nights(args.real, outdir / 'real', fault).items():
+                rows.append(('real ' + ('faulted lamps' if fault else 'clean'), spec,
+                             score(type_night(folder, spec, args.model), truth)))
+            print_table(f"Real Kast frames, {'faulted lamp cards' if fault else 'clean headers'}"
+                        f" ({args.real})", rows)
+    for faults in (0.0, args.faults) if args.nights else ():
+        rows = []
+        for k, camera in enumerate(args.cameras.split(',')):
+            total = Counter()
+            sim = outdir / f'sim_faults{faults:g}'
+            for folder, truth in simulated_nights(camera, args.nights, sim, args.seed + k,
+                                                  faults):
+                total += score(type_night(folder, camera, args.model), truth)
+            rows.append((f'simulated, faults {faults:g}', camera, total))
+        print_table(f'Simulated nights ({args.nights} per camera, seed {args.seed}+, header '
+                    f'faults {faults:g})', rows)
 
 
 if __name__ == '__main__':
