@@ -70,6 +70,9 @@ class FrameSet:
         Spectrograph used to read each frame ('' = generic loader).
     failures : list of tuple
         ``(file, reason)`` of the frames that could not be prepared.
+    instruments : `numpy.ndarray` of str or None
+        The instrument each frame comes from, whatever loader read it (for figures
+        per instrument); None: the spectrographs.
     """
     images: np.ndarray
     stats: np.ndarray
@@ -78,6 +81,11 @@ class FrameSet:
     files: np.ndarray
     spectrographs: np.ndarray
     failures: list = field(default_factory=list)
+    instruments: np.ndarray = None
+
+    def __post_init__(self):
+        if self.instruments is None:
+            self.instruments = np.array(self.spectrographs, dtype=str)
 
     def __len__(self):
         return int(self.labels.size)
@@ -96,7 +104,8 @@ class FrameSet:
         """
         index = np.asarray(index)
         return FrameSet(self.images[index], self.stats[index], self.labels[index],
-                        self.nights[index], self.files[index], self.spectrographs[index], [])
+                        self.nights[index], self.files[index], self.spectrographs[index], [],
+                        self.instruments[index])
 
     def class_counts(self):
         """Frames per class, as a dict in :data:`CLASSES` order."""
@@ -161,7 +170,8 @@ def read_labels(path, spectrograph=None, spectrograph_column=None, group_by=None
         Column holding each row's spectrograph; None tries ``spectrograph``,
         ``instrument``, then ``camera``.
     group_by : str or None, optional
-        Column that defines the groups when there is no ``night`` column; ISO
+        Column that defines the groups when there is no ``night_id`` or ``night``
+        column; ISO
         date-times are binned into nights (:func:`night_of`) and prefixed by the
         row's spectrograph (or ``instrument``).
     loader : {'pypeit', 'generic'}, optional
@@ -206,7 +216,7 @@ def read_labels(path, spectrograph=None, spectrograph_column=None, group_by=None
         raise DatasetError(f'{path}: no column {group_by!r} to group frames by')
 
     folder = path.resolve().parent
-    files, classes, nights, specs = [], [], [], []
+    files, classes, nights, specs, instruments = [], [], [], [], []
     for i, row in enumerate(table):
         name = str(row['file']).strip()
         if not name:
@@ -220,6 +230,7 @@ def read_labels(path, spectrograph=None, spectrograph_column=None, group_by=None
             spec = str(row[spec_col]).strip()
         if not spec and spectrograph is not None:
             spec = spectrograph
+        instruments.append(spec)
         if spec and spec not in valid:
             if spectrograph_column is None and spec_col != 'spectrograph':
                 spec = ''      # a free-text instrument/camera name: generic loader
@@ -227,7 +238,10 @@ def read_labels(path, spectrograph=None, spectrograph_column=None, group_by=None
                 raise DatasetError(f'{path}: row {i + 1}: unknown PypeIt spectrograph '
                                    f'{spec!r}')
         specs.append('' if loader == 'generic' else spec)
-        if 'night' in table.colnames and not np.ma.is_masked(row['night']):
+        if 'night_id' in table.colnames and not np.ma.is_masked(row['night_id']) \
+                and str(row['night_id']).strip():
+            nights.append(f'{path.stem}:{row["night_id"]}')
+        elif 'night' in table.colnames and not np.ma.is_masked(row['night']):
             nights.append(f'{path.stem}:{row["night"]}')
         elif group_by is not None and not np.ma.is_masked(row[group_by]):
             inst = (str(row[spec_col]) + ':') if spec_col is not None else ''
@@ -239,6 +253,7 @@ def read_labels(path, spectrograph=None, spectrograph_column=None, group_by=None
     out['class'] = np.array(classes, dtype=str)
     out['night'] = np.array(nights, dtype=str)
     out['spectrograph'] = np.array(specs, dtype=str)
+    out['instrument'] = np.array(instruments, dtype=str)
     out['source'] = np.full(len(files), str(path))
     return out
 
@@ -403,8 +418,14 @@ def prepare_labels(table, workers=2, previous=None, progress=True):
     labels = np.array([CLASSES.index(c) for c in table['class']], dtype=np.int64)
     failures = [(files[i], reasons[i]) for i in range(n) if not ok[i]]
     fs = FrameSet(images[ok], stats[ok], labels[ok], np.asarray(table['night'], dtype=str)[ok],
-                  files[ok], specs[ok], failures)
+                  files[ok], specs[ok], failures, _instruments(table)[ok])
     return fs
+
+
+def _instruments(table):
+    """The instrument column of a labels table (its spectrograph column when absent)."""
+    col = 'instrument' if 'instrument' in table.colnames else 'spectrograph'
+    return np.asarray(table[col], dtype=str)
 
 
 # -------------------------------------------------------------------------- cache
@@ -426,6 +447,7 @@ def save_cache(frameset, path):
     tmp = path.with_name(path.name + '.tmp.npz')
     np.savez(tmp, images=frameset.images, stats=frameset.stats, labels=frameset.labels,
              nights=frameset.nights, files=frameset.files, spectrographs=frameset.spectrographs,
+             instruments=frameset.instruments,
              keys=keys, failures=fail, classes=np.array(CLASSES),
              stat_names=np.array(STAT_NAMES),
              preprocess_version=np.array(PREPROCESS_VERSION))
@@ -469,7 +491,8 @@ def load_cache(path):
                            '(classes, statistics or pre-processing differ)')
     failures = [tuple(r) for r in data.get('failures', np.zeros((0, 2), dtype=str))]
     fs = FrameSet(data['images'], data['stats'], data['labels'].astype(np.int64),
-                  data['nights'], data['files'], data['spectrographs'], failures)
+                  data['nights'], data['files'], data['spectrographs'], failures,
+                  data.get('instruments'))
     return fs, data['keys']
 
 
@@ -482,7 +505,7 @@ def _reuse_whole_cache(table, old, keys):
         return None
     labels = np.array([CLASSES.index(c) for c in table['class']], dtype=np.int64)
     return FrameSet(old.images, old.stats, labels, np.asarray(table['night'], dtype=str),
-                    old.files, old.spectrographs, [])
+                    old.files, old.spectrographs, [], _instruments(table))
 
 
 def _concat(a, b):
@@ -490,7 +513,8 @@ def _concat(a, b):
     return FrameSet(np.concatenate([a.images, b.images]), np.concatenate([a.stats, b.stats]),
                     np.concatenate([a.labels, b.labels]), np.concatenate([a.nights, b.nights]),
                     np.concatenate([a.files, b.files]),
-                    np.concatenate([a.spectrographs, b.spectrographs]), list(a.failures))
+                    np.concatenate([a.spectrographs, b.spectrographs]), list(a.failures),
+                    np.concatenate([a.instruments, b.instruments]))
 
 
 def build_dataset(table, cache=None, workers=2, progress=True):

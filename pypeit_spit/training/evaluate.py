@@ -29,7 +29,7 @@ from pypeit_spit.vocab import CLASSES, UNKNOWN, UNKNOWN_INDEX, as_indices
 
 __all__ = ['normalized_accuracy', 'final_scheme', 'confusion', 'confusion_fractions',
            'differential_confusion', 'per_class_recall', 'evaluate_inference',
-           'plot_confusion', 'write_report', 'evaluate_frameset']
+           'plot_confusion', 'write_report', 'evaluate_frameset', 'per_instrument']
 
 
 def normalized_accuracy(probs4, labels, n_classes=len(CLASSES)):
@@ -375,6 +375,42 @@ def write_report(result, files, labels, outdir, classes=CLASSES, title=None, fai
     return summary
 
 
+def per_instrument(result, frameset, threshold=None):
+    """
+    The final scheme per instrument and loader, by the plain 3-of-4 vote and at the
+    model's cut (or ``threshold``).
+
+    Parameters
+    ----------
+    result : `pypeit_spit.model.inference.Inference`
+    frameset : `pypeit_spit.training.dataset.FrameSet`
+    threshold : float or None, optional
+
+    Returns
+    -------
+    `astropy.table.Table`
+        ``instrument``, ``loader``, ``n``, ``vote_correct``, ``vote_wrong``,
+        ``vote_unknown``, ``cut_correct``, ``cut_wrong``, ``cut_unknown`` (fractions).
+    """
+    loaders = np.where(np.asarray(frameset.spectrographs, dtype=str) != '', 'pypeit',
+                       'generic')
+    instruments = np.asarray(frameset.instruments, dtype=str)
+    vote, cut = result.decide(0.0), result.decide(threshold)
+    rows = []
+    for inst in sorted(set(instruments)):
+        for loader in ('pypeit', 'generic'):
+            m = (instruments == inst) & (loaders == loader)
+            if not m.any():
+                continue
+            fv, fc = final_scheme(vote[m], frameset.labels[m]), final_scheme(cut[m],
+                                                                             frameset.labels[m])
+            rows.append((inst or '-', loader, int(m.sum()), fv['correct'], fv['wrong'],
+                         fv['unknown'], fc['correct'], fc['wrong'], fc['unknown']))
+    names = ('instrument', 'loader', 'n', 'vote_correct', 'vote_wrong', 'vote_unknown',
+             'cut_correct', 'cut_wrong', 'cut_unknown')
+    return Table(rows=rows, names=names) if rows else Table(names=names)
+
+
 def evaluate_frameset(model, frameset, outdir, threshold=None, title=None):
     """
     Run a model on prepared frames (the one inference path) and write the evaluation.
@@ -398,6 +434,10 @@ def evaluate_frameset(model, frameset, outdir, threshold=None, title=None):
     summary = write_report(figures, frameset.files, frameset.labels, outdir, title=title,
                            failures=frameset.failures, model_name=model.path,
                            cuts=figures['cuts'], temperature=model.temperature)
+    groups = per_instrument(result, frameset, threshold)
+    groups.write(Path(outdir) / 'per_instrument.ecsv', format='ascii.ecsv', overwrite=True)
+    summary['per_instrument'] = [dict(zip(groups.colnames, [r[c] for c in groups.colnames]))
+                                 for r in groups]
     fs = summary['final']
     log.info(f'{title or "evaluation"}: normalized accuracy '
              f'{_fmt(summary["normalized_accuracy"])}; final scheme {_fmt(fs["correct"])} '
