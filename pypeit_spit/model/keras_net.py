@@ -22,6 +22,7 @@ import os
 import platform
 import sys
 import tempfile
+import warnings
 
 import numpy as np
 
@@ -29,7 +30,7 @@ from pypeit_spit.preprocess.contract import IMAGE_SHAPE, STAT_NAMES, to_network
 from pypeit_spit.vocab import CLASSES
 
 __all__ = ['ARCHITECTURES', 'import_keras', 'build_network', 'build_spit2018', 'build_compact',
-           'KerasBackend', 'save_keras', 'load_keras', 'FrameSequence',
+           'KerasBackend', 'save_keras', 'load_keras', 'export_onnx', 'FrameSequence',
            'compile_for_training', 'set_random_seed', 'enable_determinism', 'machine_info']
 
 #: Architecture name -> (builder name, uses statistics by default).
@@ -253,6 +254,73 @@ def save_keras(network, path):
     path : str or `pathlib.Path`
     """
     network.save(path)
+
+
+def export_onnx(network, metadata, path, opset=17):
+    """
+    Export a network's graph to ONNX, with the model metadata inside.
+
+    The graph keeps a free batch dimension (named ``batch``), its inputs ``image``
+    (and ``stats``) and one softmax output; ``metadata`` is stored as JSON in the
+    file's ``metadata_props`` (:data:`pypeit_spit.model.runtime.METADATA_KEY`). Needs
+    the training extra (``tf2onnx``, ``onnx``).
+
+    Parameters
+    ----------
+    network : `keras.Model`
+    metadata : dict
+    path : str or `pathlib.Path`
+    opset : int, optional
+        ONNX opset.
+    """
+    import json
+    from pathlib import Path
+
+    try:
+        import onnx
+    except ImportError as exc:
+        from pypeit_spit.errors import ModelError
+        raise ModelError('exporting to ONNX needs the training extra (pip install '
+                         f'"pypeit-spit[train]"): {exc}') from exc
+    from pypeit_spit.model.runtime import METADATA_KEY
+    import_keras()
+    # Keras exports only a network that has been called once (a loaded one has not).
+    dummy = {t.name.split(':')[0]: np.zeros((1, *t.shape[1:]), np.float32)
+             for t in network.inputs}
+    network(dummy if len(dummy) > 1 else next(iter(dummy.values())), training=False)
+    path = Path(path)
+    tmp = path.with_name(path.name + '.tmp.onnx')
+    with tempfile.TemporaryFile(mode='w+b') as sink:   # tf2onnx's chatter
+        sys.stdout.flush()
+        sys.stderr.flush()
+        saved = os.dup(1), os.dup(2)
+        os.dup2(sink.fileno(), 1)
+        os.dup2(sink.fileno(), 2)
+        try:
+            with warnings.catch_warnings():
+                # tf2onnx still touches numpy names that numpy 2 deprecates
+                warnings.simplefilter('ignore', FutureWarning)
+                warnings.simplefilter('ignore', DeprecationWarning)
+                network.export(str(tmp), format='onnx', verbose=False, opset_version=opset)
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+    graph = onnx.load(str(tmp))
+    for value in list(graph.graph.input) + list(graph.graph.output):
+        value.type.tensor_type.shape.dim[0].dim_param = 'batch'
+    del graph.metadata_props[:]
+    for key, value in {METADATA_KEY: json.dumps(metadata, sort_keys=True),
+                       'producer': 'pypeit-spit'}.items():
+        prop = graph.metadata_props.add()
+        prop.key, prop.value = key, value
+    graph.doc_string = 'pypeit-spit frame classifier'
+    onnx.checker.check_model(graph, full_check=True)
+    onnx.save(graph, str(tmp))
+    os.replace(tmp, path)
 
 
 def load_keras(path, compile=False):

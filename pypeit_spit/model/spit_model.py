@@ -131,7 +131,7 @@ def check_signature(signature, metadata, path='model'):
     ------
     pypeit_spit.errors.ModelError
     """
-    problems = []
+    problems = list(signature.get('problems', []))
     if tuple(signature['image_shape']) != tuple(metadata['input_shape']):
         problems.append(f"its image input is {list(signature['image_shape'])}, the metadata "
                         f"says {metadata['input_shape']}")
@@ -213,8 +213,9 @@ class SpitModel:
 
     @property
     def n_weights(self):
-        """Number of weights (parameters)."""
-        return self.backend.n_weights
+        """Number of weights (parameters): the network's, or as recorded when saved."""
+        n = getattr(self.backend, 'n_weights', None)
+        return int(n) if n is not None else self.metadata.get('n_weights')
 
     def cuts(self, threshold=None):
         """

@@ -1,11 +1,22 @@
 """
 Model files: finding, reading and writing them, with their metadata.
 
-A model file is a ``.keras`` archive (the training artefact, read with Keras'
-``safe_mode``) that also holds ``spit_metadata.json``
-(:mod:`~pypeit_spit.model.spit_model`). A file whose metadata does not match this
-version of pypeit-spit, or whose network disagrees with its metadata, is refused with
-:class:`~pypeit_spit.errors.ModelError`.
+A model is saved as two files with the same stem:
+
+``<name>.onnx``
+    The exported graph with the metadata inside (``metadata_props``): what typing
+    frames runs, with ONNX Runtime (:mod:`~pypeit_spit.model.runtime`), without
+    TensorFlow.
+``<name>.keras``
+    The training artefact (read with Keras' ``safe_mode``), which also holds
+    ``spit_metadata.json``: for resuming, fine-tuning, evaluating and converting, with
+    the training extra.
+
+A bundled name resolves to its ``.onnx`` file (else its ``.keras``); a path is read as
+it is. A file whose metadata does not match this version of pypeit-spit, or whose
+network disagrees with its metadata, is refused with
+:class:`~pypeit_spit.errors.ModelError`. :func:`export_model` writes the ``.onnx`` of a
+``.keras`` file made without one.
 """
 import json
 import zipfile
@@ -16,14 +27,14 @@ from pypeit_spit.model.spit_model import (METADATA_NAME, SpitModel, check_metada
                                           check_signature, new_metadata)
 from pypeit_spit.paths import package_folder
 
-__all__ = ['DEFAULT_MODEL', 'MODEL_SUFFIXES', 'build_model', 'save_model', 'read_metadata',
-           'load_model', 'bundled_models', 'resolve_model', 'get_model']
+__all__ = ['DEFAULT_MODEL', 'MODEL_SUFFIXES', 'build_model', 'save_model', 'export_model',
+           'read_metadata', 'load_model', 'bundled_models', 'resolve_model', 'get_model']
 
 #: Name of the bundled default model (``models/<name>.keras``).
 DEFAULT_MODEL = 'kast_compact'
 
-#: File endings of model files.
-MODEL_SUFFIXES = ('.keras',)
+#: File endings of model files, in order of preference for a bundled name.
+MODEL_SUFFIXES = ('.onnx', '.keras')
 
 
 def build_model(architecture='compact', use_stats=None):
@@ -54,28 +65,68 @@ def build_model(architecture='compact', use_stats=None):
                      new_metadata(architecture, use_stats))
 
 
-def save_model(spit_model, path):
+def save_model(spit_model, path, graph=True):
     """
-    Write a (Keras-backed) model and its metadata to a ``.keras`` file.
+    Write a (Keras-backed) model: the ``.keras`` file with its metadata, and its exported
+    graph beside it (same stem, ``.onnx``).
 
     Parameters
     ----------
     spit_model : `pypeit_spit.model.spit_model.SpitModel`
     path : str or `pathlib.Path`
         Must end in ``.keras``.
+    graph : bool, optional
+        Also export the ``.onnx`` graph.
+
+    Returns
+    -------
+    list of `pathlib.Path`
+        The files written.
     """
-    from pypeit_spit.model.keras_net import save_keras
+    from pypeit_spit.model.keras_net import export_onnx, save_keras
     path = Path(path)
     if path.suffix != '.keras':
         raise ModelError(f'{path}: model files must end in .keras')
     if getattr(spit_model.backend, 'kind', None) != 'keras':
         raise ModelError(f'{path}: only a Keras network can be saved as .keras')
+    spit_model.metadata['n_weights'] = spit_model.backend.n_weights
     check_metadata(spit_model.metadata, path)
     path.parent.mkdir(parents=True, exist_ok=True)
     save_keras(spit_model.backend.network, path)
     with zipfile.ZipFile(path, 'a') as zf:
         zf.writestr(METADATA_NAME, json.dumps(spit_model.metadata, indent=1, sort_keys=True))
     spit_model.path = str(path)
+    written = [path]
+    if graph:
+        export_onnx(spit_model.backend.network, spit_model.metadata, path.with_suffix('.onnx'))
+        written.append(path.with_suffix('.onnx'))
+    return written
+
+
+def export_model(path, output=None):
+    """
+    Export the graph of a ``.keras`` model file to ONNX (needs the training extra).
+
+    Parameters
+    ----------
+    path : str or `pathlib.Path`
+        A ``.keras`` model file.
+    output : str, `pathlib.Path` or None, optional
+        The ``.onnx`` file; default: beside ``path``, same stem.
+
+    Returns
+    -------
+    `pathlib.Path`
+    """
+    from pypeit_spit.model.keras_net import export_onnx
+    path = Path(path)
+    if path.suffix != '.keras':
+        raise ModelError(f'{path}: only a .keras model can be exported')
+    model = load_model(path)
+    out = Path(output) if output is not None else path.with_suffix('.onnx')
+    metadata = dict(model.metadata, n_weights=model.backend.n_weights)
+    export_onnx(model.backend.network, metadata, out)
+    return out
 
 
 def read_metadata(path):
@@ -108,7 +159,8 @@ def load_model(path):
     Parameters
     ----------
     path : str or `pathlib.Path`
-        A ``.keras`` file written by :func:`save_model`.
+        An ``.onnx`` file (run by ONNX Runtime) or a ``.keras`` file (run by Keras,
+        which needs the training extra) written by :func:`save_model`.
 
     Returns
     -------
@@ -120,10 +172,17 @@ def load_model(path):
         Missing or unreadable file, incompatible metadata, or a network that does not
         match its metadata.
     """
-    from pypeit_spit.model.keras_net import KerasBackend, load_keras
     path = Path(path)
     if not path.is_file():
         raise ModelError(f'{path}: model file does not exist')
+    if path.suffix == '.onnx':
+        from pypeit_spit.model.runtime import OnnxBackend, read_onnx_metadata
+        backend = OnnxBackend(path)
+        metadata = read_onnx_metadata(backend.session, path)
+        check_metadata(metadata, path)
+        check_signature(backend.signature(), metadata, path)
+        return SpitModel(backend, metadata, path=str(path))
+    from pypeit_spit.model.keras_net import KerasBackend, load_keras
     metadata = read_metadata(path)
     check_metadata(metadata, path)
     try:

@@ -1,6 +1,7 @@
 """
 ``pypeit_spit_png``: write the pre-processed image of a frame (what the network sees)
-as a PNG.
+as a PNG; with ``--annotate``, with a caption strip (file, SPIT's class and
+probability, the spectral axis).
 """
 from pypeit_spit.scripts.base import EXIT_OK, EXIT_PARTIAL, SpitScript
 
@@ -26,6 +27,15 @@ class SpitPng(SpitScript):
                             help='Folder for the PNG files (created if needed)')
         parser.add_argument('--flips', default=False, action='store_true',
                             help='Also write the three flipped copies')
+        parser.add_argument('--annotate', default=False, action='store_true',
+                            help="Add a caption strip below the image: the file's name, "
+                                 "SPIT's class, probability and votes (the frames are "
+                                 'classified), and an arrow along the spectral axis (with '
+                                 '-s: the direction of increasing wavelength in PypeIt\'s '
+                                 'orientation; without: the axis only)')
+        parser.add_argument('--model', default=None, type=str,
+                            help='With --annotate: bundled model name or path to a model '
+                                 'file (default: the bundled model)')
         return parser
 
     @classmethod
@@ -45,6 +55,8 @@ class SpitPng(SpitScript):
         spectrograph = get_spectrograph(args.spectrograph) if args.spectrograph else None
         outdir = Path(args.outdir)
         outdir.mkdir(parents=True, exist_ok=True)
+        if args.annotate:
+            return cls._annotated(args, spectrograph, outdir)
         status = EXIT_OK
         for path in expand_paths(args.files):
             try:
@@ -58,4 +70,39 @@ class SpitPng(SpitScript):
                 out = outdir / f'{frame_stem(path)}{suffix}.png'
                 write_png(img, out)
                 print(out)
+        return status
+
+    @classmethod
+    def _annotated(cls, args, spectrograph, outdir, chunk=64):
+        """Classify the frames (in batches) and write their captioned images."""
+        from pathlib import Path
+
+        from pypeit_spit.classify import expand_paths
+        from pypeit_spit.gallery import classify_frames, display_names
+        from pypeit_spit.png import FLIP_SUFFIXES, frame_stem, write_annotated_png
+        from pypeit_spit.preprocess.contract import flips
+        from pypeit_spit.scripts.base import EXIT_OK, EXIT_PARTIAL
+
+        files = expand_paths(args.files)
+        bases = [a if Path(a).is_dir() else str(Path(a).parent) for a in args.files]
+        names = display_names([str(Path(f).absolute()) for f in files], bases)
+        status = EXIT_OK
+        # A chunk at a time, so that a long night's images are not all held at once.
+        for start in range(0, len(files), chunk):
+            part = files[start:start + chunk]
+            images = {}
+            table = classify_frames(part, spectrograph=spectrograph, model=args.model,
+                                    on_image=lambda i, prep: images.__setitem__(i, prep.image))
+            for i, row in enumerate(table):
+                if row['error']:
+                    status = EXIT_PARTIAL      # already logged by classify_frames
+                    continue
+                copies = flips(images[i]) if args.flips else [images[i]]
+                for suffix, img in zip(FLIP_SUFFIXES, copies):
+                    out = outdir / f'{frame_stem(part[i])}{suffix}.png'
+                    write_annotated_png(img, out, names[start + i], str(row['class']),
+                                        float(row['prob']), int(row['votes']),
+                                        str(row['loader']),
+                                        reversed_=suffix in ('_fliph', '_flipvh'))
+                    print(out)
         return status

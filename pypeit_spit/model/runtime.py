@@ -1,0 +1,143 @@
+"""
+The light inference runtime: a model's exported graph run by ONNX Runtime — the only
+module of pypeit-spit that imports ``onnxruntime``. Typing frames (classify, setup,
+check, retype, gallery, png) runs here and never imports TensorFlow or Keras.
+
+An ``.onnx`` model file written by :func:`pypeit_spit.model.store.save_model` holds the
+graph (inputs ``image`` ``[batch, 210, 650, 1]`` and ``stats`` ``[batch, 5]`` float32,
+one ``[batch, 5]`` softmax output) and, in its ``metadata_props``, the model's metadata
+as JSON under :data:`METADATA_KEY`. ONNX Runtime's output does not depend on how frames
+are batched, and agrees with Keras' to ~2e-7 (see the model card).
+"""
+import json
+
+import numpy as np
+
+from pypeit_spit.errors import ModelError
+
+__all__ = ['METADATA_KEY', 'OnnxBackend', 'read_onnx_metadata']
+
+#: Key of the model metadata (JSON) in an ONNX file's ``metadata_props``.
+METADATA_KEY = 'spit_metadata'
+
+
+def _ort():
+    try:
+        import onnxruntime
+    except ImportError as exc:
+        raise ModelError('running a .onnx model needs onnxruntime (pip install onnxruntime)') \
+            from exc
+    return onnxruntime
+
+
+def _session(path, threads=None):
+    ort = _ort()
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    options.inter_op_num_threads = 1
+    if threads:
+        options.intra_op_num_threads = int(threads)
+    # no busy-waiting between calls: polite to PypeIt's work on the same cores
+    options.add_session_config_entry('session.intra_op.allow_spinning', '0')
+    try:
+        return ort.InferenceSession(str(path), sess_options=options,
+                                    providers=['CPUExecutionProvider'])
+    except Exception as exc:  # onnxruntime raises its own Fail/InvalidGraph/... types
+        raise ModelError(f'{path}: ONNX Runtime cannot load it ({type(exc).__name__}: {exc})') \
+            from exc
+
+
+def read_onnx_metadata(session, path):
+    """
+    The model metadata stored in an ONNX file (not checked).
+
+    Parameters
+    ----------
+    session : `onnxruntime.InferenceSession`
+    path : str
+        Named in errors.
+
+    Returns
+    -------
+    object
+        The parsed JSON.
+    """
+    props = session.get_modelmeta().custom_metadata_map
+    if METADATA_KEY not in props:
+        raise ModelError(f'{path}: not a pypeit-spit model (no {METADATA_KEY} in its ONNX '
+                         'metadata)')
+    try:
+        return json.loads(props[METADATA_KEY])
+    except json.JSONDecodeError as exc:
+        raise ModelError(f'{path}: its model metadata is not JSON ({exc})') from exc
+
+
+class OnnxBackend:
+    """
+    A model's exported graph run by ONNX Runtime: one backend of a
+    :class:`~pypeit_spit.model.spit_model.SpitModel`.
+
+    Parameters
+    ----------
+    path : str or `pathlib.Path`
+        An ``.onnx`` file.
+    threads : int or None, optional
+        Intra-op threads (None: one per physical core).
+    """
+
+    kind = 'onnx'
+
+    def __init__(self, path, threads=None):
+        self.path = str(path)
+        self.session = _session(path, threads)
+        self._inputs = {i.name: i for i in self.session.get_inputs()}
+        self._output = self.session.get_outputs()[0].name
+
+    def signature(self):
+        """
+        What the graph takes and gives.
+
+        Returns
+        -------
+        dict
+            ``image_shape``, ``n_stats``, ``n_classes``, ``problems`` (inputs that are
+            not float, batch dimensions that are fixed, unexpected names).
+        """
+        problems = []
+        names = set(self._inputs)
+        if not names <= {'image', 'stats'} or 'image' not in names:
+            problems.append(f'its inputs are {sorted(names)}, not image (and stats)')
+        for name, node in self._inputs.items():
+            if node.type != 'tensor(float)':
+                problems.append(f'input {name} is {node.type}, not tensor(float)')
+            if node.shape and isinstance(node.shape[0], int):
+                problems.append(f'input {name} has a fixed batch size {node.shape[0]}')
+        image = self._inputs.get('image')
+        stats = self._inputs.get('stats')
+        outputs = self.session.get_outputs()
+        if len(outputs) != 1:
+            problems.append(f'it has {len(outputs)} outputs, not 1')
+        shape = image.shape if image is not None else []
+        return {'image_shape': tuple(shape[1:3]) if len(shape) == 4 and shape[3] == 1
+                else tuple(shape[1:]),
+                'n_stats': int(stats.shape[1]) if stats is not None else 0,
+                'n_classes': int(outputs[0].shape[-1]) if outputs else 0,
+                'problems': problems}
+
+    def predict(self, images, stats=None):
+        """
+        Softmax output for network inputs.
+
+        Parameters
+        ----------
+        images : `numpy.ndarray` of float32, shape (m, rows, cols, 1)
+        stats : `numpy.ndarray` of float32, shape (m, n_stats), optional
+
+        Returns
+        -------
+        `numpy.ndarray` of float64, shape (m, n_classes)
+        """
+        feed = {'image': np.ascontiguousarray(images, dtype=np.float32)}
+        if stats is not None:
+            feed['stats'] = np.ascontiguousarray(stats, dtype=np.float32)
+        return np.asarray(self.session.run([self._output], feed)[0], dtype=np.float64)
