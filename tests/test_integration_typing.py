@@ -330,3 +330,18 @@ def test_hook_refuses_other_signatures(monkeypatch):
         with enabled(model='unused'):
             pass
     assert PypeItMetaData.__dict__['get_frame_types'] is get_frame_types
+
+
+def test_standard_lookup_matches_pypeit():
+    """The cached archive lookup answers as PypeIt's get_archive_standard does."""
+    from pypeit.core import standard
+
+    from pypeit_spit.integration.rules import near_archived_standard
+    rng = np.random.default_rng(2)
+    points = [(rng.uniform(0, 360), rng.uniform(-70, 80)) for _ in range(25)]
+    points += [(189.348, 25.0666), (159.903, 43.1025), (189.348, 25.0666 + 9.5 / 60),
+               (189.348, 25.0666 + 10.5 / 60)]
+    ours = [near_archived_standard(ra, dec, 10.0) for ra, dec in points]
+    theirs = [bool(standard.get_archive_standard(ra, dec, tol=10.0, check=True))
+              for ra, dec in points]
+    assert ours == theirs and sum(ours) >= 3

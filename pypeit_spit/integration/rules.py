@@ -7,10 +7,13 @@ tested with the spectrograph's ``check_frame_type`` and its exposure-time range,
 :func:`header_evidence` reads the header facts that a telescope's control system
 writes (pointing, exposure time), which are sturdier than the lamp and OBJECT cards.
 """
+import functools
+
 import numpy as np
 from pypeit import log
 
-__all__ = ['rule_bits', 'header_evidence', 'header_facts', 'exposure_range']
+__all__ = ['rule_bits', 'header_evidence', 'header_facts', 'exposure_range',
+           'near_archived_standard']
 
 
 def rule_bits(fitstbl):
@@ -52,6 +55,47 @@ def _float(value):
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def _standard_catalogue():
+    """Coordinates of every star of PypeIt's standard archives (read once)."""
+    from astropy import units
+    from astropy.coordinates import SkyCoord
+    from astropy.table import Table
+    from pypeit import dataPaths
+    from pypeit.core import standard
+    ra, dec = [], []
+    for archive in [*standard.get_archive_sets(), 'blackbody']:
+        path = (dataPaths.standards / archive).get_file_path(f'{archive}_info.txt')
+        table = Table.read(path, comment='#', format='ascii')
+        ra.extend(str(v) for v in table['RA_2000'])
+        dec.extend(str(v) for v in table['DEC_2000'])
+    return SkyCoord(ra, dec, unit=(units.hourangle, units.deg))
+
+
+def near_archived_standard(ra, dec, radius):
+    """
+    Whether a pointing lies within ``radius`` of a star of PypeIt's standard archives
+    (the test of ``pypeit.core.standard.get_archive_standard(..., check=True)``, with
+    the archives read once per process).
+
+    Parameters
+    ----------
+    ra, dec : float
+        Degrees.
+    radius : float
+        Arcmin.
+
+    Returns
+    -------
+    bool
+    """
+    from astropy import units
+    from astropy.coordinates import SkyCoord
+    catalogue = _standard_catalogue()
+    sep = SkyCoord(ra * units.deg, dec * units.deg).separation(catalogue)
+    return bool(np.min(sep.to_value(units.arcmin)) < radius)
+
+
 def header_evidence(fitstbl, row, radius=10.0):
     """
     Header evidence for science vs standard of one frame.
@@ -73,7 +117,7 @@ def header_evidence(fitstbl, row, radius=10.0):
     note : str
         What was found.
     """
-    from pypeit.core import framematch, standard
+    from pypeit.core import framematch
     keys = fitstbl.keys()
     ra = _float(fitstbl['ra'][row]) if 'ra' in keys else np.nan
     dec = _float(fitstbl['dec'][row]) if 'dec' in keys else np.nan
@@ -81,7 +125,7 @@ def header_evidence(fitstbl, row, radius=10.0):
     near = None
     if np.isfinite(ra) and np.isfinite(dec):
         try:
-            near = bool(standard.get_archive_standard(ra, dec, tol=radius, check=True))
+            near = near_archived_standard(ra, dec, radius)
         except Exception as exc:  # archive unreadable: no positional evidence
             log.debug(f'standard archive lookup failed: {exc}')
     sci_rng = fitstbl.par['scienceframe']['exprng']
