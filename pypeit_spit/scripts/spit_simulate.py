@@ -1,12 +1,12 @@
 """
-``pypeit_spit_simulate``: write simulated Kast observing nights, or compare simulated
-frames with real ones.
+``pypeit_spit_simulate``: write simulated observing nights of any supported long-slit
+spectrograph (Lick/Kast in most detail), or compare simulated frames with real ones.
 """
 from pypeit_spit.scripts.base import EXIT_OK, SpitScript
 
 
 class SpitSimulate(SpitScript):
-    """Simulate raw Lick/Kast nights (FITS + manifest), or build the realism gallery."""
+    """Simulate raw nights (FITS + manifest), or build the realism gallery."""
 
     @classmethod
     def name(cls):
@@ -16,15 +16,18 @@ class SpitSimulate(SpitScript):
     @classmethod
     def get_parser(cls, width=None):
         """Command-line parser."""
-        from pypeit_spit.simulate.params import CAMERAS
+        from pypeit_spit.simulate.params import CAMERAS, SPECTROGRAPHS
         parser = super().get_parser(
-            description='Simulate whole observing nights of raw Lick/Kast frames with '
-                        'real-format headers and a manifest (true class, night, camera, '
-                        'fault, drawn parameters), or compare simulated frames with real '
-                        'ones (--compare).', width=width)
-        parser.add_argument('-s', '--spectrograph', choices=CAMERAS, nargs='+',
-                            default=list(CAMERAS),
-                            help='Camera(s) to simulate (default: all three)')
+            description='Simulate whole observing nights of raw long-slit frames in the '
+                        'real formats PypeIt reads (Lick/Kast in most detail), with a '
+                        'manifest (true class, night, spectrograph, header fault, drawn '
+                        'parameters), or compare simulated frames with real ones '
+                        '(--compare).', width=width)
+        parser.add_argument('-s', '--spectrograph', choices=SPECTROGRAPHS, nargs='+',
+                            default=list(CAMERAS), metavar='SPECTROGRAPH',
+                            help='Spectrograph(s) to simulate: ' + ', '.join(SPECTROGRAPHS)
+                                 + ' (generic: a randomized long-slit instrument PypeIt does '
+                                 'not know). Default: the three Kast cameras.')
         parser.add_argument('--nights', type=int, default=1, help='Nights per camera')
         parser.add_argument('--outdir', type=str, required=True,
                             help='Output folder (nights in <camera>_nightNNN/, '
@@ -39,10 +42,13 @@ class SpitSimulate(SpitScript):
         parser.add_argument('--first_night', type=int, default=0,
                             help='Index of the first night (to extend a run)')
         parser.add_argument('--workers', type=int, default=1, help='Processes')
+        parser.add_argument('--geometry', type=str, default=None,
+                            help='Long-slit spectrographs: JSON overrides of the drawn '
+                                 'read-out geometry, e.g. \'{"binning": [2, 2]}\'')
         parser.add_argument('--compare', type=str, default=None,
                             help='Folder of real frames with labels.csv: write the realism '
                                  'gallery (PNG) and statistics table into --outdir')
-        parser.add_argument('--nsim', type=int, default=3,
+        parser.add_argument('--nsim', type=int, default=6,
                             help='Simulated frames per class for --compare')
         return parser
 
@@ -56,9 +62,17 @@ class SpitSimulate(SpitScript):
             for k, v in out.items():
                 log.info(f'{k}: {v}')
             return EXIT_OK
+        import json
+
+        from pypeit_spit.errors import UsageError
         from pypeit_spit.simulate.night import simulate_nights
+        try:
+            geometry = json.loads(args.geometry) if args.geometry else None
+        except json.JSONDecodeError as exc:
+            raise UsageError(f'--geometry {args.geometry!r} is not JSON ({exc})') from exc
         tab = simulate_nights(args.spectrograph, args.nights, args.outdir, args.seed,
                               faults=args.faults, scale=args.scale,
-                              first_night=args.first_night, workers=args.workers)
+                              first_night=args.first_night, workers=args.workers,
+                              geometry=geometry)
         log.info(f'{len(tab)} frames listed in the manifest')
         return EXIT_OK

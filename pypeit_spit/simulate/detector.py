@@ -35,15 +35,19 @@ class Layout:
     specaxis : int
         PypeIt ``specaxis``: 1 when the spectral axis runs along raw columns.
     nspat, nspec : int
-        Size of the canonical (data-only) image.
+        Size of the canonical (data-only) image, binned pixels.
     datasec, oscansec : tuple of tuple of slice
-        Raw numpy slices per amplifier (0-indexed), as PypeIt parses them.
+        Raw numpy slices per amplifier (0-indexed): the true layout of the file.
     box : tuple of slice
         Bounding box of all data sections.
     gain, ronoise : tuple of float
         Per amplifier, e-/ADU and e- (PypeIt).
     saturation : float
         PypeIt saturation (ADU).
+    platescale : float
+        PypeIt plate scale (arcsec per unbinned pixel).
+    binning : tuple of int
+        ``(spectral, spatial)``.
     cards : dict
         Geometry header cards the file must carry.
     """
@@ -58,12 +62,20 @@ class Layout:
     gain: tuple
     ronoise: tuple
     saturation: float
+    platescale: float = 0.43
+    binning: tuple = (1, 1)
     cards: dict = field(default_factory=dict, hash=False, compare=False)
 
 
-def draw_window(camera, rng):
+def _weighted(rng, pairs):
+    vals = [v for v, _ in pairs]
+    w = np.asarray([p for _, p in pairs], dtype=float)
+    return vals[int(rng.choice(len(vals), p=w / w.sum()))]
+
+
+def draw_window(camera, rng, variety=True):
     """
-    Draw a read-out window for a camera within its documented ranges.
+    Draw a read-out window and binning for a camera within its documented ranges.
 
     Parameters
     ----------
@@ -71,23 +83,35 @@ def draw_window(camera, rng):
         PypeIt spectrograph name.
     rng : `numpy.random.Generator`
         Random generator.
+    variety : bool, optional
+        Allow binning and windows beyond the measured formats.
 
     Returns
     -------
     dict
-        ``nspat`` (data rows/columns along the slit), ``nspec`` (spectral pixels),
-        ``crval1u`` and ``cover`` (Kast red).
+        ``nspat`` (data rows/columns along the slit, binned), ``nspec`` (spectral
+        pixels, binned; red only), ``crval1u``, ``cover``, ``crval2u`` and ``binning``
+        (spectral, spatial).
     """
     c = CAMERA[camera]
+    binning = tuple(_weighted(rng, RANGES['kast_binning'])) if variety else (1, 1)
+    bspec, bspat = binning
     if camera == 'shane_kast_red':
-        nspec = (c['nspec_typical'] if rng.random() < c['p_typical_window']
-                 else int(rng.integers(*c['nspec'], endpoint=True)))
-        return dict(nspat=int(rng.integers(*c['nspat'], endpoint=True)), nspec=nspec,
+        t = c['typical']
+        if rng.random() < c['p_typical_window'] or not variety:
+            return dict(nspec=t['nspec'] // bspec, nspat=int(_weighted(
+                rng, [(n, 1.0) for n in t['nspat']])) // bspat, crval1u=t['crval1u'],
+                cover=t['cover'], crval2u=t['crval2u'], binning=binning)
+        return dict(nspat=int(rng.integers(*c['nspat'], endpoint=True)) // bspat,
+                    nspec=int(rng.integers(*c['nspec'], endpoint=True)) // bspec,
                     crval1u=int(rng.integers(*c['crval1u'], endpoint=True)),
-                    cover=int(rng.integers(*c['cover'], endpoint=True)))
-    nspat = (c['nspat_typical'] if rng.random() < c['p_typical_window']
+                    cover=int(_weighted(rng, [(v, 1.0) for v in c['cover']])),
+                    crval2u=int(rng.integers(*c['crval2u'], endpoint=True)),
+                    binning=binning)
+    nspat = (c['nspat_typical'] if rng.random() < c['p_typical_window'] or not variety
              else int(rng.integers(*c['nspat'], endpoint=True)))
-    return dict(nspat=nspat, nspec=None, crval1u=0, cover=32)
+    return dict(nspat=nspat // bspat, nspec=None, crval1u=0, cover=32,
+                crval2u=int(_weighted(rng, c['crval2u'])), binning=binning)
 
 
 def _slices(secs):
@@ -100,22 +124,46 @@ def _resolve(sl, n):
     return slice(*sl.indices(n))
 
 
+def _red_sections(ndata, crval1u, cover, bspat):
+    """
+    True column sections of a Hamamatsu window (0-indexed, ``[start, stop)``): the two
+    amplifiers split the sensor at column 512 [PK][LICK]; overscans follow the data,
+    amplifier 1 first. Unbinned, this is exactly PypeIt's rule (checked in the tests).
+    """
+    n1 = int(np.ceil((512 - crval1u) / bspat))
+    if n1 < 3:
+        return [(0, ndata)], [(ndata + cover, ndata + 2 * cover)]
+    n1 = min(n1, ndata)
+    return ([(0, n1), (n1, ndata)],
+            [(ndata, ndata + cover), (ndata + cover, ndata + 2 * cover)])
+
+
 @lru_cache(maxsize=64)
-def get_layout(camera, nspat, nspec=None, crval1u=0, cover=32):
+def get_layout(camera, nspat, nspec=None, crval1u=0, cover=32, binning=(1, 1), crval2u=None):
     """
     Raw layout of a camera for a window, from PypeIt's detector parameters.
+
+    Unbinned windows have exactly PypeIt's sections (blue and Reticon: PypeIt's fixed
+    sections; red: derived by PypeIt from ``NAXIS1``, ``CRVAL1U`` and ``COVER``). A
+    binned read-out keeps the same structure with binned data widths and the overscan
+    widths unchanged; PypeIt, which reads no binning for Kast, then misreads the
+    sections as it would on a real binned file.
 
     Parameters
     ----------
     camera : str
         ``shane_kast_blue``, ``shane_kast_red`` or ``shane_kast_red_ret``.
     nspat : int
-        Pixels along the slit (raw rows for blue/Reticon, data columns for red).
+        Binned pixels along the slit (raw rows for blue/Reticon, data columns for red).
     nspec : int, optional
-        Spectral pixels (red only: raw rows); blue and Reticon take it from PypeIt's
-        data sections.
+        Binned spectral pixels (red only: raw rows); blue and Reticon take it from
+        PypeIt's data sections.
     crval1u, cover : int, optional
         Kast red window start column and overscan width (header cards).
+    binning : tuple of int, optional
+        ``(spectral, spatial)``.
+    crval2u : int, optional
+        Window start row (header card); the camera's typical value when None.
 
     Returns
     -------
@@ -123,7 +171,7 @@ def get_layout(camera, nspat, nspec=None, crval1u=0, cover=32):
     """
     from pypeit.spectrographs.util import load_spectrograph
     spec = load_spectrograph(camera)
-    cards = {}
+    bspec, bspat = binning
     if camera == 'shane_kast_red':
         naxis1 = nspat + 2 * cover
         hdu = fits.HDUList([fits.PrimaryHDU(np.zeros((1, naxis1), dtype=np.uint16))])
@@ -131,19 +179,33 @@ def get_layout(camera, nspat, nspec=None, crval1u=0, cover=32):
         hdu[0].header['COVER'] = cover
         det = spec.get_detector_par(1, hdu=hdu)
         shape = (nspec, naxis1)
-        cards = dict(CRVAL1U=crval1u, COVER=cover, ROVER=0, CRVAL2U=0, CDELT2U=1,
-                     DATASEC=f'[1:{nspat},1:{nspec}]')
+        dsec, osec = _red_sections(nspat, crval1u, cover, bspat)
+        datasec = tuple((slice(0, nspec), slice(a, b)) for a, b in dsec)
+        oscansec = tuple((slice(0, nspec), slice(a, b)) for a, b in osec)
+        cards = dict(CRVAL1U=crval1u, COVER=cover, ROVER=0,
+                     CRVAL2U=3400 if crval2u is None else crval2u, CDELT1U=bspat,
+                     CDELT2U=-bspec, DATASEC=f'[1:{nspat},1:{nspec}]')
     else:
         det = spec.get_detector_par(1)
-        osc = _slices(det['oscansec'])
+        dsl = _slices(det['datasec'])
+        osl = _slices(det['oscansec'])
         # raw widths measured on real files [RAW]: blue 2112 (one trailing column after
         # the overscan), Reticon 1232 (overscan ends the row)
-        ncols = max(max(s[1].stop for s in osc), CAMERA[camera].get('ncols', 0))
-        shape = (nspat, ncols)
-    datasec = tuple(tuple(_resolve(s, n) for s, n in zip(sec, shape))
-                    for sec in _slices(det['datasec']))
-    oscansec = tuple(tuple(_resolve(s, n) for s, n in zip(sec, shape))
-                     for sec in _slices(det['oscansec']))
+        ncols = max(max(s[1].stop for s in osl), CAMERA[camera].get('ncols', 0))
+        ndata = max(s[1].stop for s in dsl)
+        shift = ndata - ndata // bspec           # columns lost to spectral binning
+        datasec = tuple((slice(0, nspat), slice(s[1].start // bspec, s[1].stop // bspec))
+                        for s in dsl)
+        oscansec = tuple((slice(0, nspat), slice(s[1].start - shift, s[1].stop - shift))
+                         for s in osl)
+        shape = (nspat, ncols - shift)
+        blue = camera == 'shane_kast_blue'
+        cards = dict(CRVAL1U=0, COVER=32, ROVER=0,
+                     CRVAL2U=(crval2u if crval2u is not None else (1260 if blue else 0)),
+                     CDELT1U=bspec, CDELT2U=-bspat if blue else bspat,
+                     DATASEC=f'[1:{ndata // bspec},1:{shape[0]}]')
+    datasec = tuple(tuple(_resolve(s, n) for s, n in zip(sec, shape)) for sec in datasec)
+    oscansec = tuple(tuple(_resolve(s, n) for s, n in zip(sec, shape)) for sec in oscansec)
     r0 = min(s[0].start for s in datasec)
     r1 = max(s[0].stop for s in datasec)
     c0 = min(s[1].start for s in datasec)
@@ -154,16 +216,12 @@ def get_layout(camera, nspat, nspec=None, crval1u=0, cover=32):
         nspat_, nspec_ = r1 - r0, c1 - c0
     else:
         nspec_, nspat_ = r1 - r0, c1 - c0
-    if camera != 'shane_kast_red':
-        cards = dict(CRVAL1U=0, COVER=32, ROVER=0,
-                     CRVAL2U=1260 if camera == 'shane_kast_blue' else 0,
-                     CDELT2U=-1 if camera == 'shane_kast_blue' else 1,
-                     DATASEC=f'[1:{c1 - c0},1:{shape[0]}]')
     return Layout(camera=camera, shape=shape, specaxis=specaxis, nspat=nspat_, nspec=nspec_,
                   datasec=datasec, oscansec=oscansec, box=box,
                   gain=tuple(float(g) for g in np.atleast_1d(det['gain'])),
                   ronoise=tuple(float(r) for r in np.atleast_1d(det['ronoise'])),
-                  saturation=float(det['saturation']), cards=cards)
+                  saturation=float(det['saturation']), platescale=float(det['platescale']),
+                  binning=tuple(binning), cards=cards)
 
 
 def draw_bias_state(camera, rng):

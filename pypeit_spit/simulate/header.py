@@ -44,7 +44,7 @@ def target_for(cls, rng):
 
     Standards are real spectrophotometric standards from PypeIt's catalogue (by name and
     coordinates); science targets are random sky positions more than 1 degree from every
-    catalogue standard; calibrations point at the dome (Dec ~ Lick latitude).
+    standard of PypeIt's archives; calibrations point at the dome (Dec ~ Lick latitude).
 
     Parameters
     ----------
@@ -68,15 +68,7 @@ def target_for(cls, rng):
         _, ra, dec = norm[key]
         return spell, ra, dec, float(np.round(rng.uniform(1.0, 1.6), 2))
     if cls == 'science':
-        ras = np.radians([c[1] for c in cat])
-        decs = np.radians([c[2] for c in cat])
-        while True:
-            ra = rng.uniform(0, 360)
-            dec = np.degrees(np.arcsin(rng.uniform(np.sin(np.radians(-25)), np.sin(np.radians(75)))))
-            cosd = (np.sin(np.radians(dec)) * np.sin(decs)
-                    + np.cos(np.radians(dec)) * np.cos(decs) * np.cos(np.radians(ra) - ras))
-            if np.degrees(np.arccos(np.clip(cosd, -1, 1))).min() > 1.0:
-                break
+        ra, dec = light.far_from_standards(rng, (-25.0, 75.0))
         name = _SCIENCE_NAMES[int(rng.integers(len(_SCIENCE_NAMES)))]
         return name, ra, dec, float(np.round(rng.uniform(1.0, 2.2), 2))
     return None, rng.uniform(0, 360), LICK_LAT + rng.uniform(-0.1, 0.1), 1.0
@@ -137,7 +129,7 @@ def make_header(ctx, params, rng, seq=1):
     cards = [
         ('CRVAL1U', L.cards['CRVAL1U'], 'COLUMN ORIGIN'),
         ('CRVAL2U', L.cards['CRVAL2U'], 'ROW ORIGIN'),
-        ('CDELT1U', 1, 'COLUMN CHANGE PER PIXEL'),
+        ('CDELT1U', L.cards.get('CDELT1U', 1), 'COLUMN CHANGE PER PIXEL'),
         ('CDELT2U', L.cards['CDELT2U'], 'ROW CHANGE PER PIXEL'),
         ('OBSNUM', int(seq), 'OBSERVATION NUMBER'),
         ('IDNUM', 3, 'IMAGE ID'),
@@ -160,7 +152,7 @@ def make_header(ctx, params, rng, seq=1):
         ('SUPBLUE', 80 if ('5' in lamps_on) else 0, 'Shane line lamp superblue level'),
         ('OWNERID', _pad(''), 'OWNERID for archive data'),
         ('TEMPDET', c['tempdet'], 'EXPOSURE START DETECTOR TEMPERATURE'),
-        ('READ-SPD', c['readspd'], 'DCS READ SPEED'),
+        ('READ-SPD', c['readspd'][0], 'DCS READ SPEED'),
         ('DATE-BEG', start.isot[:22], 'OBSERVATION BEGIN'),
         ('ROVER', L.cards['ROVER'], 'NUMBER OF OVERSCAN ROWS'),
         ('COVER', L.cards['COVER'], 'NUMBER OF OVERSCAN COLUMNS'),

@@ -12,8 +12,9 @@ import numpy as np
 
 from pypeit_spit.simulate.params import LAMP_IONS, RANGES
 
-__all__ = ['line_list', 'sky_spectrum', 'standard_catalogue', 'wavelengths', 'planck',
-           'throughput', 'render_lines', 'slit_illumination', 'tilted', 'add_trace',
+__all__ = ['line_list', 'sky_spectrum', 'standard_catalogue', 'all_standards',
+           'far_from_standards', 'STANDARD_ARCHIVES', 'wavelengths', 'planck',
+           'throughput', 'render_lines', 'slit_illumination', 'tilted', 'shifted_rows', 'add_trace',
            'add_cosmic_rays', 'loguniform', 'ion_lines', 'sky_lines_and_continuum']
 
 _FWHM = 2.3548
@@ -54,10 +55,11 @@ def line_list(ion):
             if len(cols) < 5 or not cols[0] or cols[0] == 'ion' or line.startswith('#'):
                 continue
             try:
-                wave.append(float(cols[1]))
-                amp.append(float(cols[4]))
+                w, a = float(cols[1]), float(cols[4])
             except ValueError:
                 continue
+            wave.append(w)
+            amp.append(a)
     return np.asarray(wave), np.asarray(amp)
 
 
@@ -80,6 +82,26 @@ def sky_spectrum():
     return wave, cum
 
 
+_STD_LINE = re.compile(r'^(\S+\.(?:fits|dat|txt)(?:\.gz)?)\s+(.+?)\s+(\d\d:\d\d:\d\d[\d.]*)\s+'
+                       r'([+-]?\d\d:\d\d:\d\d[\d.]*)')
+
+
+@lru_cache(maxsize=None)
+def _read_standards(archive):
+    from astropy.coordinates import Angle
+    out = []
+    path = _data_path('standards', archive, f'{archive}_info.txt')
+    if not path.is_file():
+        return out
+    with open(path) as f:
+        for line in f:
+            m = _STD_LINE.match(line.strip())
+            if m:
+                out.append((m.group(2).strip(), Angle(m.group(3), unit='hourangle').degree,
+                            Angle(m.group(4), unit='deg').degree))
+    return out
+
+
 @lru_cache(maxsize=None)
 def standard_catalogue():
     """
@@ -90,16 +112,59 @@ def standard_catalogue():
     list of tuple
         ``(name, ra_deg, dec_deg)`` for every star in the catalogue.
     """
-    from astropy.coordinates import Angle
-    out = []
-    pat = re.compile(r'^(\S+\.fits(?:\.gz)?)\s+(.+?)\s+(\d\d:\d\d:\d\d[\d.]*)\s+([+-]\d\d:\d\d:\d\d[\d.]*)')
-    with open(_data_path('standards', 'calspec', 'calspec_info.txt')) as f:
-        for line in f:
-            m = pat.match(line)
-            if m:
-                out.append((m.group(2).strip(), Angle(m.group(3), unit='hourangle').degree,
-                            Angle(m.group(4), unit='deg').degree))
-    return out
+    return list(_read_standards('calspec'))
+
+
+#: PypeIt's flux-standard archives used to name standards (bright stars) and the
+#: archives (all of them) that science pointings keep away from.
+STANDARD_ARCHIVES = ('calspec', 'esofil', 'ing', 'noao')
+ALL_STANDARD_ARCHIVES = STANDARD_ARCHIVES + ('blackbody',)
+
+
+@lru_cache(maxsize=None)
+def all_standards(archives=ALL_STANDARD_ARCHIVES):
+    """
+    Standards of several PypeIt archives (``standards/<archive>/<archive>_info.txt``).
+
+    Parameters
+    ----------
+    archives : tuple of str, optional
+
+    Returns
+    -------
+    list of tuple
+        ``(name, ra_deg, dec_deg, archive)``.
+    """
+    return [(n, ra, dec, a) for a in archives for n, ra, dec in _read_standards(a)]
+
+
+def far_from_standards(rng, dec_range=(-25.0, 75.0), min_sep=1.0):
+    """
+    A random sky position more than ``min_sep`` degrees from every PypeIt standard.
+
+    Parameters
+    ----------
+    rng : `numpy.random.Generator`
+    dec_range : tuple of float, optional
+        Declination range (degrees), uniform on the sphere.
+    min_sep : float, optional
+
+    Returns
+    -------
+    ra, dec : float
+        Degrees.
+    """
+    cat = all_standards()
+    ras = np.radians([c[1] for c in cat])
+    decs = np.radians([c[2] for c in cat])
+    s0, s1 = np.sin(np.radians(dec_range[0])), np.sin(np.radians(dec_range[1]))
+    while True:
+        ra = rng.uniform(0, 360)
+        dec = float(np.degrees(np.arcsin(rng.uniform(s0, s1))))
+        cosd = (np.sin(np.radians(dec)) * np.sin(decs)
+                + np.cos(np.radians(dec)) * np.cos(decs) * np.cos(np.radians(ra) - ras))
+        if np.degrees(np.arccos(np.clip(cosd, -1, 1))).min() > min_sep:
+            return float(ra), dec
 
 
 def wavelengths(setup, nspec, shift=0.0):
@@ -132,11 +197,12 @@ def wavelengths(setup, nspec, shift=0.0):
 
 def planck(wave, temp):
     """Planck function shape (arbitrary units) at ``wave`` (Angstrom) for ``temp`` (K)."""
+    wave = np.maximum(wave, 1000.0)
     x = 1.4388e8 / (wave * temp)
     return (wave / 5000.0) ** -5 / np.expm1(np.minimum(x, 80.0))
 
 
-def throughput(wave, setup, dichroic, arm):
+def throughput(wave, setup, dichroic, arm, red_cut=9800.0):
     """
     Camera throughput: grism/grating blaze x detector response x dichroic.
 
@@ -150,6 +216,8 @@ def throughput(wave, setup, dichroic, arm):
         ``BSPLIT_N`` value (``d46``, ``d55``, ``d57``, ``clear``, ``mirror``).
     arm : str
         ``'blue'`` (reflected side) or ``'red'`` (transmitted side).
+    red_cut : float, optional
+        Wavelength (A) where the red camera's CCD response has fallen to half.
 
     Returns
     -------
@@ -161,7 +229,7 @@ def throughput(wave, setup, dichroic, arm):
     if arm == 'blue':
         t = t / (1.0 + np.exp(-(wave - 3500.0) / 120.0))        # UV cut (optics, CCD)
     else:
-        t = t / (1.0 + np.exp((wave - 9800.0) / 300.0))         # CCD red cut
+        t = t / (1.0 + np.exp((wave - red_cut) / 300.0))        # CCD red cut
     m = re.match(r'd(\d\d)', dichroic or '')
     if m:
         edge = float(m.group(1)) * 100.0
@@ -306,6 +374,27 @@ def slit_illumination(nspat, nspec, lo, hi, edge_shift, edge_width, gradient, vi
     return (prof * spec[None, :]).astype(np.float32)
 
 
+def shifted_rows(xfine, spec, nspat, nspec, dx):
+    """
+    Spread a 1-D spectrum along the slit, each row shifted by its own amount.
+
+    Parameters
+    ----------
+    xfine, spec : `numpy.ndarray`
+        Fine pixel grid and spectrum (from :func:`render_lines`, or the pixel grid).
+    nspat, nspec : int
+        Canonical image size.
+    dx : `numpy.ndarray`
+        Shift (pixels, along the spectral axis) of every row.
+
+    Returns
+    -------
+    `numpy.ndarray` of float32
+    """
+    xx = np.arange(nspec, dtype=np.float32)[None, :] + np.asarray(dx, dtype=np.float32)[:, None]
+    return np.interp(xx.ravel(), xfine, spec).reshape(nspat, nspec).astype(np.float32)
+
+
 def tilted(xfine, spec, nspat, nspec, tilt, curv):
     """
     Spread a 1-D spectrum along the slit with tilted, curved lines.
@@ -325,8 +414,7 @@ def tilted(xfine, spec, nspat, nspec, tilt, curv):
     """
     u = np.linspace(-1, 1, nspat, dtype=np.float32)
     dx = 0.5 * tilt * u + curv * (u * u - 1.0 / 3.0)
-    xx = np.arange(nspec, dtype=np.float32)[None, :] + dx[:, None]
-    return np.interp(xx.ravel(), xfine, spec).reshape(nspat, nspec).astype(np.float32)
+    return shifted_rows(xfine, spec, nspat, nspec, dx)
 
 
 def add_trace(image, center, drift, fwhm, amp_spec, slit=None):
@@ -363,9 +451,9 @@ def add_trace(image, center, drift, fwhm, amp_spec, slit=None):
     image[r0:r1] += band
 
 
-def add_cosmic_rays(image, n, rng):
+def add_cosmic_rays(image, n, rng, amp_range=None, len_range=None):
     """
-    Add ``n`` cosmic rays (short tracks of 1-6 pixels with a faint halo) in place.
+    Add ``n`` cosmic rays (straight tracks with a faint halo) in place.
 
     Parameters
     ----------
@@ -374,16 +462,24 @@ def add_cosmic_rays(image, n, rng):
     n : int
         Number of cosmic-ray events.
     rng : `numpy.random.Generator`
+    amp_range : tuple of float, optional
+        Peak per pixel, drawn log-uniformly (default ``RANGES['cr_amp_log']``, ADU).
+    len_range : tuple of int, optional
+        Track length in pixels (default ``RANGES['cr_len_px']``); thick detectors give
+        longer tracks.
     """
     if n <= 0:
         return
+    amp_range = amp_range or RANGES['cr_amp_log']
+    len_range = len_range or RANGES['cr_len_px']
     nspat, nspec = image.shape
-    lmax = RANGES['cr_len_px'][1]
+    lmax = int(len_range[1])
     y0 = rng.uniform(0, nspat, n)
     x0 = rng.uniform(0, nspec, n)
     ang = rng.uniform(0, np.pi, n)
-    length = rng.integers(RANGES['cr_len_px'][0], lmax, endpoint=True, size=n)
-    amp = np.exp(rng.uniform(*np.log(RANGES['cr_amp_log']), n))
+    # most tracks are short, a tail is long (grazing incidence)
+    length = np.minimum(len_range[0] + rng.geometric(0.45, size=n) - 1, lmax)
+    amp = np.exp(rng.uniform(*np.log(amp_range), n))
     k = np.arange(lmax)
     yy = (y0[:, None] + k[None, :] * np.sin(ang)[:, None]).astype(int)
     xx = (x0[:, None] + k[None, :] * np.cos(ang)[:, None]).astype(int)

@@ -1,10 +1,12 @@
 """
 Whole simulated observing nights: the plan, the FITS files and the manifest.
 
-Each night of one camera goes into ``outdir/<camera>_night<NNN>/`` with files named like
-real ones (``b1.fits``, ``b2.fits`` ... for blue, ``r1.fits`` ... for red); one manifest
-(``outdir/manifest.ecsv``, paths relative to ``outdir``) lists every file with its true
-class, night, camera, header fault and the parameters drawn.
+Each night of one spectrograph goes into ``outdir/<spectrograph>_night<NNN>/`` with files
+named like real ones where the instrument has a convention (``b1.fits`` ... for Kast
+blue, ``r2324566.fit`` for ISIS, ``LB.20160109.14149.fits`` for LRIS blue, ...); one
+manifest (``outdir/manifest.ecsv``, paths relative to ``outdir``) lists every file with
+its true class, night, spectrograph (``camera``), header fault and the parameters drawn,
+the same columns for every instrument.
 """
 from concurrent.futures import ProcessPoolExecutor
 import json
@@ -18,7 +20,7 @@ from pypeit import log
 
 from pypeit_spit.simulate.frame import draw_context, draw_exposure, simulate_frame
 from pypeit_spit.simulate.header import NIGHT_LENGTH_DAYS
-from pypeit_spit.simulate.params import CAMERA, CAMERAS, CLASSES, FAULTS, NIGHT
+from pypeit_spit.simulate.params import CAMERA, CAMERAS, CLASSES, FAULTS, NIGHT, SPECTROGRAPHS
 
 __all__ = ['MANIFEST_NAME', 'MANIFEST_COLUMNS', 'plan_night', 'simulate_night',
            'simulate_nights', 'write_frame', 'night_dir']
@@ -46,6 +48,13 @@ _PLAN_SLOT = 1_000_001
 def night_dir(camera, night):
     """Sub-folder name of a night: ``<camera>_night<NNN>``."""
     return f'{camera}_night{night:03d}'
+
+
+def _faults_for(camera, cls):
+    if camera in CAMERAS:
+        return FAULTS[cls]
+    from pypeit_spit.simulate.instruments import get_format
+    return get_format(camera).faults(cls)
 
 
 def plan_night(camera, rng, faults=0.0, scale=1.0):
@@ -91,7 +100,8 @@ def plan_night(camera, rng, faults=0.0, scale=1.0):
     for i, cls in enumerate(seq + dusk + night + morning):
         fault = None
         if faults > 0 and rng.random() < faults:
-            fault = FAULTS[cls][int(rng.integers(len(FAULTS[cls])))]
+            options = _faults_for(camera, cls)
+            fault = options[int(rng.integers(len(options)))] if options else None
         plan.append(dict(cls=cls, fault=fault, dusk=(cls == 'standard' and i < len(seq) + len(dusk)
                                                      and rng.random() < 0.5)))
     return plan
@@ -115,7 +125,7 @@ def write_frame(path, raw, header, compress=False):
 
 
 def _frame_rng(seed, camera, night, i):
-    return np.random.default_rng([int(seed), CAMERAS.index(camera), int(night), int(i)])
+    return np.random.default_rng([int(seed), SPECTROGRAPHS.index(camera), int(night), int(i)])
 
 
 def _row(params, file, seed, camera, night):
@@ -139,14 +149,16 @@ def _empty_manifest():
     return Table(names=names, dtype=dtypes)
 
 
-def simulate_night(camera, outdir, seed, night_index=0, faults=0.0, scale=1.0, compress=False):
+def simulate_night(camera, outdir, seed, night_index=0, faults=0.0, scale=1.0, compress=False,
+                   geometry=None):
     """
-    Simulate and write one observing night of one camera.
+    Simulate and write one observing night of one spectrograph.
 
     Parameters
     ----------
     camera : str
-        ``shane_kast_blue``, ``shane_kast_red`` or ``shane_kast_red_ret``.
+        A name of :data:`~pypeit_spit.simulate.params.SPECTROGRAPHS` (a Kast camera, a
+        long-slit PypeIt spectrograph, or ``generic``).
     outdir : str or `pathlib.Path`
         Run folder; the night goes into ``outdir/<camera>_night<NNN>/``.
     seed : int
@@ -158,22 +170,36 @@ def simulate_night(camera, outdir, seed, night_index=0, faults=0.0, scale=1.0, c
     scale : float, optional
         Scales the number of frames per class (e.g. 0.3 for a small test night).
     compress : bool, optional
-        Write ``.fits.gz``.
+        Write ``.gz`` files (not for instruments whose files are tile-compressed).
+    geometry : dict, optional
+        Long-slit spectrographs: overrides of the drawn read-out geometry, e.g.
+        ``{'binning': (2, 2)}`` (small, fast frames for tests).
 
     Returns
     -------
     `astropy.table.Table`
         Manifest rows of this night (``file`` relative to ``outdir``).
     """
-    if camera not in CAMERAS:
-        raise ValueError(f'unknown camera {camera!r}; use one of {CAMERAS}')
+    if camera not in SPECTROGRAPHS:
+        raise ValueError(f'unknown spectrograph {camera!r}; use one of {SPECTROGRAPHS}')
     outdir = Path(outdir)
     sub = outdir / night_dir(camera, night_index)
     sub.mkdir(parents=True, exist_ok=True)
-    ctx = draw_context(camera, _frame_rng(seed, camera, night_index, _CONTEXT_SLOT),
-                       night=night_index)
     plan = plan_night(camera, _frame_rng(seed, camera, night_index, _PLAN_SLOT), faults=faults,
                       scale=scale)
+    if camera in CAMERAS:
+        rows = _kast_night(camera, sub, seed, night_index, plan, compress)
+    else:
+        rows = _longslit_night(camera, sub, seed, night_index, plan, compress, geometry)
+    tab = _empty_manifest()
+    for r in rows:
+        tab.add_row(r)
+    return tab
+
+
+def _kast_night(camera, sub, seed, night_index, plan, compress):
+    ctx = draw_context(camera, _frame_rng(seed, camera, night_index, _CONTEXT_SLOT),
+                       night=night_index)
     prefix = CAMERA[camera]['prefix']
     ext = '.fits.gz' if compress else '.fits'
     rows = []
@@ -189,26 +215,44 @@ def simulate_night(camera, outdir, seed, night_index=0, faults=0.0, scale=1.0, c
         name = f'{prefix}{i + 1}{ext}'
         write_frame(sub / name, raw, header)
         rows.append(_row(params, f'{sub.name}/{name}', seed, camera, night_index))
-    tab = _empty_manifest()
-    for r in rows:
-        tab.add_row(r)
-    return tab
+    return rows
+
+
+def _longslit_night(camera, sub, seed, night_index, plan, compress, geometry=None):
+    from pypeit_spit.simulate.longslit import draw_longslit_context, simulate_longslit
+    ctx = draw_longslit_context(camera, _frame_rng(seed, camera, night_index, _CONTEXT_SLOT),
+                                night=night_index, geometry=geometry)
+    rows = []
+    elapsed = 0.0
+    gz = '.gz' if compress and not ctx.fmt.suffix.endswith(('.fz', '.gz')) else ''
+    for i, item in enumerate(plan):
+        rng = _frame_rng(seed, camera, night_index, i)
+        phase = min(elapsed / (NIGHT_LENGTH_DAYS * 86400.0), 1.0)
+        hdul, params = simulate_longslit(camera, item['cls'], rng, context=ctx,
+                                         fault=item['fault'], phase=phase, dusk=item['dusk'],
+                                         seq=i + 1)
+        t = params['exptime']
+        elapsed += t + 60.0 + (rng.exponential(300.0) if item['cls'] in ('science', 'standard') else 0)
+        name = params.pop('file_name') + gz
+        hdul.writeto(sub / name, overwrite=True, output_verify='silentfix')
+        rows.append(_row(params, f'{sub.name}/{name}', seed, camera, night_index))
+    return rows
 
 
 def _night_job(args):
     return simulate_night(*args[:3], night_index=args[3], faults=args[4], scale=args[5],
-                          compress=args[6])
+                          compress=args[6], geometry=args[7])
 
 
 def simulate_nights(camera, nights, outdir, seed, faults=0.0, scale=1.0, first_night=0,
-                    workers=1, compress=False):
+                    workers=1, compress=False, geometry=None):
     """
     Simulate several nights of one or more cameras and write the run's manifest.
 
     Parameters
     ----------
     camera : str or sequence of str
-        Camera(s).
+        Spectrograph name(s) of :data:`~pypeit_spit.simulate.params.SPECTROGRAPHS`.
     nights : int
         Nights per camera.
     outdir : str or `pathlib.Path`
@@ -224,7 +268,10 @@ def simulate_nights(camera, nights, outdir, seed, faults=0.0, scale=1.0, first_n
     workers : int, optional
         Processes (nights run in parallel; the output does not depend on it).
     compress : bool, optional
-        Write ``.fits.gz``.
+        Write ``.gz`` files.
+    geometry : dict, optional
+        Long-slit spectrographs: overrides of the drawn read-out geometry (e.g.
+        ``{'binning': (2, 2)}``); ignored for Kast.
 
     Returns
     -------
@@ -234,9 +281,12 @@ def simulate_nights(camera, nights, outdir, seed, faults=0.0, scale=1.0, first_n
         simulated one call at a time into the same folder.
     """
     cams = [camera] if isinstance(camera, str) else list(camera)
+    bad = [c for c in cams if c not in SPECTROGRAPHS]
+    if bad:
+        raise ValueError(f'unknown spectrograph(s) {bad}; use names of {SPECTROGRAPHS}')
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    jobs = [(c, str(outdir), seed, k, faults, scale, compress)
+    jobs = [(c, str(outdir), seed, k, faults, scale, compress, geometry)
             for c in cams for k in range(first_night, first_night + nights)]
     if workers > 1 and len(jobs) > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
