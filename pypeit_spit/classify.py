@@ -5,6 +5,7 @@ one inference path), and vote.
 """
 import re
 import sys
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -12,23 +13,73 @@ import numpy as np
 from astropy.table import Table
 from pypeit import log
 
-from pypeit_spit.errors import FrameError
+from pypeit_spit.errors import FrameError, UsageError
 from pypeit_spit.model.inference import DEFAULT_BATCH_SIZE, infer
 from pypeit_spit.model.store import get_model
 from pypeit_spit.preprocess.frame import prepare_frame
-from pypeit_spit.preprocess.load import get_spectrograph
+from pypeit_spit.preprocess.load import FITS_SUFFIXES, get_spectrograph, size_limit
 from pypeit_spit.vocab import CLASSES, UNKNOWN
 
 __all__ = ['FITS_SUFFIXES', 'expand_paths', 'classify_files', 'result_table', 'format_table']
-
-#: File name endings taken as FITS when a folder is given.
-FITS_SUFFIXES = ('.fits', '.fit', '.fts', '.fits.gz', '.fit.gz', '.fts.gz', '.fits.fz',
-                 '.fz', '.fits.bz2')
 
 
 def _natural_key(path):
     """Sort key putting b2.fits before b10.fits."""
     return [int(t) if t.isdigit() else t.lower() for t in re.split(r'(\d+)', path.name)]
+
+
+def _listing(folder):
+    """
+    The FITS entries of a folder, in natural order, and a reason when there are none.
+
+    Every entry whose name ends with a FITS suffix is kept, except sub-folders: a
+    broken symbolic link, a link loop or a special file gets its own row (and its
+    reason from the loader) instead of being skipped.
+    """
+    try:
+        entries = list(folder.iterdir())
+    except PermissionError:
+        return [], 'folder cannot be listed (permission denied)'
+    except OSError as exc:
+        return [], f'folder cannot be listed ({exc.strerror or type(exc).__name__})'
+    files = []
+    for f in entries:
+        if not f.name.lower().endswith(FITS_SUFFIXES):
+            continue
+        try:
+            if f.is_dir():
+                log.warning(f'{f}: a folder inside {folder}; not searched')
+                continue
+        except OSError:  # e.g. a name too long to stat: the loader reports it
+            pass
+        files.append(f)
+    files.sort(key=_natural_key)
+    return files, (None if files else 'folder holds no FITS files')
+
+
+def _expand(items):
+    """
+    Expand folders into their FITS files.
+
+    Returns
+    -------
+    list of (str, str or None)
+        Each path and, for a folder that gives no file (empty, or cannot be listed),
+        the reason; that folder keeps one row so that nothing given is lost.
+    """
+    if isinstance(items, (str, Path)):
+        items = [items]
+    out = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            files, reason = _listing(p)
+            if reason is not None:
+                out.append((str(item), reason))
+            out.extend((str(f), None) for f in files)
+        else:
+            out.append((str(item), None))
+    return out
 
 
 def expand_paths(items):
@@ -43,23 +94,11 @@ def expand_paths(items):
     -------
     list of str
         Paths, in the order given (a folder's files in natural order: b2 before
-        b10); a missing path is kept so that it can be reported in its own row.
+        b10). A missing path, a broken symbolic link or a special file is kept so
+        that it can be reported in its own row; so is a folder that holds no FITS
+        file or cannot be listed. Sub-folders are not searched.
     """
-    if isinstance(items, (str, Path)):
-        items = [items]
-    out = []
-    for item in items:
-        p = Path(item)
-        if p.is_dir():
-            files = sorted((f for f in p.iterdir()
-                            if f.is_file() and f.name.lower().endswith(FITS_SUFFIXES)),
-                           key=_natural_key)
-            if not files:
-                log.warning(f'{p}: folder holds no FITS files')
-            out.extend(str(f) for f in files)
-        else:
-            out.append(str(item))
-    return out
+    return [path for path, _ in _expand(items)]
 
 
 def result_table(n, classes=CLASSES):
@@ -112,15 +151,34 @@ class _Progress:
             sys.stderr.flush()
 
 
+def _check_arguments(batch_size, threshold, det, workers):
+    """Refuse invalid arguments before any frame is read (UsageError)."""
+    def whole(name, value):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise UsageError(f'{name} must be a whole number of at least 1, not {value!r}')
+    whole('batch_size', batch_size)
+    whole('det', det)
+    whole('workers', workers)
+    if threshold is not None:
+        try:
+            value = float(threshold)
+        except (TypeError, ValueError):
+            raise UsageError(f'threshold must be a number in [0, 1], not {threshold!r}') \
+                from None
+        if not 0.0 <= value <= 1.0:  # also refuses NaN
+            raise UsageError(f'threshold must be a number in [0, 1], not {threshold!r}')
+
+
 def classify_files(paths, spectrograph=None, model=None, batch_size=DEFAULT_BATCH_SIZE,
-                   threshold=None, progress=False, det=1, workers=2):
+                   threshold=None, progress=False, det=1, workers=2, max_pixels=None):
     """
     Type raw frames from their pixels.
 
     Frames are read, pre-processed and sent through the network ``batch_size`` at a
     time (each with its three flips), so a whole night is never held in memory. A
     frame that cannot be read or pre-processed gets class ``unknown`` and a one-line
-    reason in the ``error`` column; the others are still classified.
+    reason in the ``error`` column; the others are still classified. Every path given
+    keeps a row: a missing file, a broken symbolic link, an empty folder.
 
     Parameters
     ----------
@@ -128,10 +186,12 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=DEFAULT_BATC
         Files and/or folders (folders are expanded into their FITS files).
     spectrograph : str, Spectrograph or None, optional
         PypeIt spectrograph used to read the pixels; None reads the first 2-D HDU.
+        A file PypeIt's reader refuses is read by the generic loader, and its
+        ``loader`` says so.
     model : str, `pathlib.Path`, SpitModel or None, optional
         Model name, path, or loaded model; None is the bundled default.
     batch_size : int, optional
-        Frames per network call.
+        Frames per network call (at least 1).
     threshold : float or None, optional
         Least mean probability of the winning class, replacing the model's own
         (per-class) cut; None keeps the model's; 0 takes every 3-of-4 vote winner.
@@ -141,6 +201,10 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=DEFAULT_BATC
         Detector read by the PypeIt loader.
     workers : int, optional
         Threads that read and pre-process frames.
+    max_pixels : int or None, optional
+        Size limit: larger frames are read binned
+        (:func:`pypeit_spit.preprocess.load.size_limit`; default
+        ``$PYPEIT_SPIT_MAX_PIXELS`` or 32 million).
 
     Returns
     -------
@@ -152,11 +216,15 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=DEFAULT_BATC
     Raises
     ------
     pypeit_spit.errors.UsageError
-        An unknown spectrograph name (the whole call is wrong, not one frame).
+        An unknown spectrograph name or an invalid argument (the whole call is
+        wrong, not one frame).
     pypeit_spit.errors.ModelError
         No usable model.
     """
-    files = expand_paths(paths)
+    _check_arguments(batch_size, threshold, det, workers)
+    max_pixels = size_limit(max_pixels)
+    entries = _expand(paths)
+    files = [path for path, _ in entries]
     spit_model = get_model(model)
     spectrograph = get_spectrograph(spectrograph) if spectrograph is not None else None
     table = result_table(len(files), spit_model.classes)
@@ -164,12 +232,20 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=DEFAULT_BATC
     bar = _Progress(len(files), progress)
 
     def prepare(i):
+        if entries[i][1] is not None:
+            return None, entries[i][1]
         try:
-            return prepare_frame(files[i], spectrograph=spectrograph, det=det), None
+            return prepare_frame(files[i], spectrograph=spectrograph, det=det,
+                                 max_pixels=max_pixels), None
         except FrameError as exc:
             return None, exc.reason
-        except Exception as exc:  # never lose the rest of the batch
-            return None, f'{type(exc).__name__}: {exc}'
+        except MemoryError:
+            return None, 'not enough memory to pre-process it'
+        except Exception as exc:  # a bug: never lose the rest of the batch, but show it
+            log.warning(f'{files[i]}: unexpected error (please report it):\n'
+                        f'{traceback.format_exc()}')
+            text = ' '.join(str(exc).split())
+            return None, f'internal error ({type(exc).__name__}: {text})'
 
     # Two threads read and pre-process (decompression and numpy release the GIL);
     # the network runs on whole batches.

@@ -92,12 +92,12 @@ def test_classify_files_keeps_order_and_survives_bad_files(tmp_path):
     assert t['votes'][2] == 3
     errors = dict(zip([p.name for p in paths], t['error']))
     assert errors['a.fits'] == '' and errors['c.fits'] == ''
-    assert 'not a readable FITS' in errors['b.fits']
+    assert 'not a FITS file' in errors['b.fits']
     assert 'empty' in errors['d.fits']
     assert 'does not exist' in errors['missing.fits']
-    assert 'no finite pixel' in errors['e.fits']
+    assert 'no usable pixel values' in errors['e.fits']
     assert 'too small' in errors['g.fits']
-    assert 'no HDU holds 2-D image data' in errors['h.fits']
+    assert 'no HDU holds a 2-D image' in errors['h.fits']
     assert errors['i.fits.gz'] != ''
     # A constant frame is classifiable (all-zero image), not an error.
     assert errors['f.fits'] == '' and t['class'][6] == 'bias'

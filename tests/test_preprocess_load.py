@@ -104,9 +104,9 @@ def test_nan_pixels_replaced(tmp_path):
 @pytest.mark.parametrize('maker,reason', [
     (lambda p: None, 'does not exist'),
     (lambda p: p.write_bytes(b''), 'empty'),
-    (lambda p: p.write_text('this is not FITS\n' * 10), 'not a readable FITS'),
-    (lambda p: fits.writeto(p, np.ones(50)), 'no HDU holds 2-D image data'),
-    (lambda p: fits.writeto(p, np.full((10, 10), np.nan)), 'no finite pixel'),
+    (lambda p: p.write_text('this is not FITS\n' * 10), 'not a FITS file'),
+    (lambda p: fits.writeto(p, np.ones(50)), 'no image data .no HDU holds a 2-D image'),
+    (lambda p: fits.writeto(p, np.full((10, 10), np.nan)), 'no usable pixel values'),
 ])
 def test_bad_inputs_name_file_and_reason(tmp_path, maker, reason):
     path = tmp_path / 'bad.fits'

@@ -134,6 +134,11 @@ def _known_spectrographs():
     return set(available_spectrographs)
 
 
+def _where(sections):
+    """``[a][b]`` for a list of section names (``top level`` for none)."""
+    return '[' + ']['.join(sections) + ']' if sections else 'top level'
+
+
 def read_config_file(path, defaults=False):
     """
     Read and validate one configuration file.
@@ -159,23 +164,37 @@ def read_config_file(path, defaults=False):
         message names the file and the key.
     """
     path = Path(path).expanduser()
+    if path.is_dir():
+        raise ConfigError(f'{path}: is a folder, not a pypeit-spit configuration file')
     if not path.is_file():
         raise ConfigError(f'{path}: pypeit-spit configuration file does not exist')
     try:
-        cfg = configobj.ConfigObj(str(path), configspec=str(spec_path()), file_error=True,
-                                  encoding='utf-8')
+        # Read the text first: configobj's own decoding errors do not name the file.
+        lines = path.read_bytes().decode('utf-8-sig').splitlines()
+    except UnicodeDecodeError as exc:
+        line = exc.object[:exc.start].count(b'\n') + 1
+        raise ConfigError(f'{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} on '
+                          f'line {line})') from None
+    except OSError as exc:
+        raise ConfigError(f'{path}: cannot read it ({exc.strerror or exc})') from None
+    try:
+        cfg = configobj.ConfigObj(lines, configspec=str(spec_path()), encoding='utf-8')
     except (configobj.ConfigObjError, OSError) as exc:
-        raise ConfigError(f'{path}: cannot parse configuration: {exc}') from exc
+        raise ConfigError(f'{path}: cannot parse configuration: '
+                          f'{" ".join(str(exc).split())}') from exc
     result = cfg.validate(validate.Validator(), preserve_errors=True)
     problems = []
     if result is not True:
         for sections, key, err in configobj.flatten_errors(cfg, result):
-            where = '[' + ']['.join(sections) + ']' if sections else 'top level'
+            where = _where(sections)
             what = key if key is not None else '(section)'
-            reason = err if err else 'missing'
+            if err is False or err is None:
+                reason = 'missing'
+            else:
+                reason = ' '.join(str(err).split()) or type(err).__name__
             problems.append(f'{where} {what}: {reason}')
     for sections, key in configobj.get_extra_values(cfg):
-        where = '[' + ']['.join(sections) + ']' if sections else 'top level'
+        where = _where(sections)
         problems.append(f'{where} {key}: unknown key')
     known = None
     for name in cfg.sections:
@@ -186,16 +205,29 @@ def read_config_file(path, defaults=False):
             problems.append(f'[{name}]: not a PypeIt spectrograph name')
     valid = _valid_frametypes()
     for name in cfg.sections:
-        for cls, types in cfg[name].get('types', {}).items():
-            if types is None:
+        types = cfg[name].get('types', {})
+        if not isinstance(types, dict):
+            continue  # reported above: 'types' must be a [[types]] subsection
+        for cls in CLASSES:
+            value = types.get(cls)
+            if value is None or cls in types.defaults:
                 continue
-            bad = [t for t in types if t not in valid]
+            if isinstance(value, str):
+                value = [value]
+            names = [str(t).strip() for t in value]
+            if not any(names):
+                problems.append(f'[{name}][types] {cls}: no PypeIt frame type given')
+                continue
+            bad = [t for t in names if t not in valid]
             if bad:
                 problems.append(f'[{name}][types] {cls}: unknown PypeIt frame type(s) '
-                                f'{", ".join(bad)}')
+                                f'{", ".join(repr(t) for t in bad)}')
+    for name in cfg.sections:
+        model = cfg[name].get('model')
+        if isinstance(model, str) and not model.strip() and 'model' not in cfg[name].defaults:
+            problems.append(f'[{name}] model: empty (name a bundled model or a model file)')
     if problems:
-        raise ConfigError(f'{path}: invalid pypeit-spit configuration:\n  '
-                          + '\n  '.join(problems))
+        raise ConfigError(f'{path}: invalid pypeit-spit configuration: ' + '; '.join(problems))
     out = {}
     for name in cfg.sections:
         sec = cfg[name]

@@ -70,7 +70,8 @@ def preprocess_image(image, bias_level=None, trim_overscan=False, shape=IMAGE_SH
     uint8 : `numpy.ndarray` of uint8
         The network's image.
     trimmed : `numpy.ndarray`
-        The trimmed full-resolution image (same zero level as ``image``).
+        The trimmed full-resolution image (same zero level as ``image``; a view of
+        ``image`` when ``bias_level`` is None or 0).
     rows : slice
         Rows kept.
 
@@ -85,17 +86,18 @@ def preprocess_image(image, bias_level=None, trim_overscan=False, shape=IMAGE_SH
     if min(image.shape) < 8:
         raise TrimError(f'image of {image.shape[0]}x{image.shape[1]} pixels is too small')
     offset = bias_level or 0.0
-    work = image + offset
+    # Without a level to add back, work on ``image`` itself (no full-frame copies).
+    work = image + offset if offset else image
     if trim_overscan:
         work, _ = trim_columns(work)
     work, rows = trim_rows(work)
-    trimmed = work - offset
+    trimmed = work - offset if offset else work
     small = resize(trimmed, shape)
     z1, z2 = zscale_limits(small, contrast=contrast)
     return to_uint8(small, z1, z2), trimmed, rows
 
 
-def prepare_frame(path, spectrograph=None, det=1):
+def prepare_frame(path, spectrograph=None, det=1, max_pixels=None, fallback=True):
     """
     Load and pre-process one raw frame.
 
@@ -107,6 +109,12 @@ def prepare_frame(path, spectrograph=None, det=1):
         PypeIt spectrograph; None uses the generic loader.
     det : int, optional
         Detector (PypeIt loader only).
+    max_pixels : int or None, optional
+        Size limit: a larger frame is read binned
+        (:func:`pypeit_spit.preprocess.load.size_limit`).
+    fallback : bool, optional
+        Read with the generic loader when PypeIt's reader refuses the file
+        (:func:`pypeit_spit.preprocess.load.load_with_pypeit`).
 
     Returns
     -------
@@ -117,7 +125,8 @@ def prepare_frame(path, spectrograph=None, det=1):
     FrameError
         For any reason the frame cannot be prepared; the message names the file.
     """
-    frame = load_frame(path, spectrograph=spectrograph, det=det)
+    frame = load_frame(path, spectrograph=spectrograph, det=det, max_pixels=max_pixels,
+                       fallback=fallback)
     try:
         image, trimmed, rows = preprocess_image(frame.image, bias_level=frame.bias_level,
                                                 trim_overscan=frame.bias_level is None)

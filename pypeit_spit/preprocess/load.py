@@ -11,12 +11,46 @@ Two loaders exist:
   named spectrograph (``Spectrograph.get_rawimage`` and ``orient_image``), subtracts
   each amplifier's overscan level, keeps only the data sections (amplifiers joined,
   overscan cropped) and turns the result spectral-horizontal.
-* :func:`load_generic` takes the first HDU with 2-D image data (``.gz``, ``.fz`` and
-  multi-extension files included) and rotates it when it is taller than wide.
+* :func:`load_generic` takes the first HDU with 2-D image data (``.gz``, ``.bz2``,
+  ``.fz`` and multi-extension files included) and rotates it when it is taller than
+  wide.
 
 :func:`load_frame` picks one of them. Every failure is raised as
-:class:`FrameError`, whose message names the file and the reason.
+:class:`~pypeit_spit.errors.FrameError`, whose message names the file and a one-line
+reason (``file does not exist``, ``broken symbolic link``, ``permission denied``,
+``not a FITS file``, ``truncated (gzip stream ends early)``, ``no image data``...).
+
+Bad input
+---------
+Before PypeIt's reader is called, the file is checked with astropy (header only), so
+that a file PypeIt cannot read is reported with a clear reason instead of PypeIt's
+own exception. When PypeIt's reader still refuses a file that the generic loader can
+read (a frame of another instrument, a header PypeIt does not expect), the frame is
+read with the generic loader and its ``loader`` says so:
+``generic (PypeIt's reader failed: <reason>)``.
+
+Pixels that are NaN, infinite or larger in magnitude than :data:`MAX_ABS_VALUE`
+(they are not counts, and would overflow the ``float32`` stages downstream) are
+replaced by the median of the others; a frame where more than
+:data:`MAX_BAD_FRACTION` of the pixels are such is refused.
+
+Memory
+------
+A frame is never read whole when it has more than the **size limit** of
+:func:`size_limit` pixels (default :data:`DEFAULT_MAX_PIXELS`; set the environment
+variable ``PYPEIT_SPIT_MAX_PIXELS``, or pass ``max_pixels``): the generic loader then
+reads it in strips of rows and averages it over blocks of ``b x b`` pixels (the
+smallest ``b`` that brings it under the limit; its ``loader`` reads
+``generic (binned bxb: ...)``), and PypeIt's reader, which reads whole images, is not
+used for it. Peak memory per frame in flight is then bounded by the limit
+(``benchmarks/bench_memory.py``), whatever the size of the file.
 """
+import bz2
+import errno
+import gzip
+import os
+import stat
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +61,37 @@ from pypeit_spit.errors import FrameError, UsageError
 from pypeit_spit.preprocess.stats import robust_sigma
 
 __all__ = ['LoadedFrame', 'get_spectrograph', 'load_frame', 'load_generic',
-           'load_with_pypeit']
+           'load_with_pypeit', 'size_limit', 'DEFAULT_MAX_PIXELS', 'MAX_PIXELS_ENV',
+           'MAX_ABS_VALUE', 'MAX_BAD_FRACTION', 'FITS_SUFFIXES']
+
+#: File name endings taken as FITS when a folder is given.
+FITS_SUFFIXES = ('.fits', '.fit', '.fts', '.fits.gz', '.fit.gz', '.fts.gz', '.fits.fz',
+                 '.fz', '.fits.bz2')
+
+#: Default size limit (pixels): larger frames are read binned by the generic loader and
+#: never given to PypeIt's reader. 32 million pixels: a single-detector frame of the
+#: spectrographs PypeIt knows is below it (Kast: 0.7, DEIMOS: 8.4, MODS: 25.6 Mpix),
+#: and a frame at the limit costs about 1.1 GB in flight (PypeIt's reader; 0.7 GB
+#: with the generic loader), so that one frame of any size stays under 2 GB with the
+#: network loaded (``benchmarks/bench_memory.py``).
+DEFAULT_MAX_PIXELS = 32_000_000
+
+#: Environment variable that overrides :data:`DEFAULT_MAX_PIXELS`.
+MAX_PIXELS_ENV = 'PYPEIT_SPIT_MAX_PIXELS'
+
+#: Pixel values larger in magnitude than this are not counts (replaced like NaN).
+MAX_ABS_VALUE = 1e30
+
+#: Largest fraction of unusable (NaN, infinite, beyond :data:`MAX_ABS_VALUE`) pixels a
+#: frame may have; more is reported, not typed.
+MAX_BAD_FRACTION = 0.5
+
+#: Bytes (as float64) of the strip of rows the binned reader holds at a time.
+_CHUNK_BYTES = 8 * 2**20
+
+#: numpy types of the FITS ``BITPIX`` values (big-endian, as on disk).
+_BITPIX = {8: np.dtype('u1'), 16: np.dtype('>i2'), 32: np.dtype('>i4'), 64: np.dtype('>i8'),
+           -32: np.dtype('>f4'), -64: np.dtype('>f8')}
 
 
 @dataclass
@@ -42,7 +106,9 @@ class LoadedFrame:
     image : `numpy.ndarray`
         2-D float image, spectral axis horizontal (axis 1), spatial axis vertical.
     loader : str
-        ``'pypeit:<spectrograph>'`` or ``'generic'``.
+        ``'pypeit:<spectrograph>'`` or ``'generic'``, followed by a note in
+        parentheses when the frame was binned or PypeIt's reader was not used
+        (e.g. ``generic (PypeIt's reader failed: ...)``).
     bias_level : float or None
         Overscan level that was subtracted (median over amplifiers), when known.
     read_noise : float or None
@@ -61,75 +127,467 @@ class LoadedFrame:
     header: fits.Header | None = field(default=None, repr=False)
 
 
+def size_limit(value=None):
+    """
+    The size limit in pixels: ``value``, else ``$PYPEIT_SPIT_MAX_PIXELS``, else
+    :data:`DEFAULT_MAX_PIXELS`.
+
+    Parameters
+    ----------
+    value : int or None, optional
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    pypeit_spit.errors.UsageError
+        A limit that is not a positive integer.
+    """
+    where = 'max_pixels'
+    if value is None:
+        text = os.environ.get(MAX_PIXELS_ENV, '').strip()
+        if not text:
+            return DEFAULT_MAX_PIXELS
+        value, where = text, f'environment variable {MAX_PIXELS_ENV}'
+    try:
+        number = float(value)
+        limit = int(number)
+    except (TypeError, ValueError, OverflowError):
+        raise UsageError(f'{where} = {value!r}: not a number of pixels') from None
+    if limit != number or limit < 1:
+        raise UsageError(f'{where} = {value!r}: must be a positive whole number of pixels')
+    return limit
+
+
+def _one_line(exc):
+    """An exception as ``Type: message`` on one line."""
+    text = ' '.join(str(exc).split())
+    return f'{type(exc).__name__}: {text}' if text else type(exc).__name__
+
+
+def _megapixels(n):
+    return f'{n / 1e6:.1f} Mpix'
+
+
+# ------------------------------------------------------------------ the file itself
+
 def _check_file(path):
+    """
+    Check that ``path`` is a readable, non-empty regular file.
+
+    Returns
+    -------
+    `pathlib.Path`
+
+    Raises
+    ------
+    FrameError
+    """
     p = Path(path)
-    if not p.exists():
-        raise FrameError(path, 'file does not exist')
-    if p.is_dir():
-        raise FrameError(path, 'is a directory, not a FITS file')
-    if p.stat().st_size == 0:
+    try:
+        st = os.stat(p)
+    except FileNotFoundError:
+        raise FrameError(path, 'broken symbolic link' if os.path.islink(p)
+                         else 'file does not exist') from None
+    except PermissionError:
+        raise FrameError(path, 'permission denied') from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise FrameError(path, 'symbolic link loop') from None
+        if exc.errno == errno.ENOTDIR:
+            raise FrameError(path, 'file does not exist (a parent is not a folder)') from None
+        raise FrameError(path, f'cannot access it ({exc.strerror or _one_line(exc)})') from None
+    if stat.S_ISDIR(st.st_mode):
+        try:
+            if not os.access(p, os.R_OK | os.X_OK):
+                raise PermissionError(errno.EACCES, 'permission denied')
+            names = os.listdir(p)
+        except OSError as exc:
+            raise FrameError(path, f'folder cannot be listed ({exc.strerror or exc})') from None
+        if not any(n.lower().endswith(FITS_SUFFIXES) for n in names):
+            raise FrameError(path, 'folder holds no FITS files')
+        raise FrameError(path, 'is a folder, not a FITS file')
+    if not stat.S_ISREG(st.st_mode):
+        kind = ('a named pipe' if stat.S_ISFIFO(st.st_mode) else
+                'a socket' if stat.S_ISSOCK(st.st_mode) else 'a device')
+        raise FrameError(path, f'not a regular file ({kind})')
+    if st.st_size == 0:
         raise FrameError(path, 'file is empty')
+    if not os.access(p, os.R_OK):
+        raise FrameError(path, 'permission denied')
     return p
 
 
-def _check_pixels(path, image):
-    finite = np.isfinite(image)
-    if not finite.any():
-        raise FrameError(path, 'no finite pixel values (all NaN or infinite)')
-    if not finite.all():
-        image = np.where(finite, image, np.median(image[finite]))
-    return image
+def _compression(path):
+    """``'gzip'``, ``'bzip2'``, ``'zip'`` or ``None`` (plain), from the file's first bytes."""
+    try:
+        with open(path, 'rb') as f:
+            magic = f.read(6)
+    except PermissionError:
+        raise FrameError(path, 'permission denied') from None
+    except OSError as exc:
+        raise FrameError(path, f'cannot read it ({exc.strerror or _one_line(exc)})') from None
+    if magic[:2] == b'\x1f\x8b':
+        return 'gzip'
+    if magic[:3] == b'BZh':
+        return 'bzip2'
+    if magic[:4] == b'PK\x03\x04':
+        return 'zip'
+    if magic != b'SIMPLE':
+        raise FrameError(path, 'not a FITS file (it does not start with SIMPLE)')
+    return None
 
 
-def load_generic(path):
+def _open_stream(path, compression):
+    if compression == 'gzip':
+        return gzip.open(path, 'rb')
+    if compression == 'bzip2':
+        return bz2.open(path, 'rb')
+    return open(path, 'rb')
+
+
+def _stream_reason(path, compression):
+    """
+    Why a compressed file cannot be read: its stream is read through (this is only
+    done after astropy failed on it).
+
+    Returns
+    -------
+    str or None
+        The reason, or None when the stream is sound.
+    """
+    if compression not in ('gzip', 'bzip2'):
+        return None
+    name = 'gzip' if compression == 'gzip' else 'bzip2'
+    try:
+        with _open_stream(path, compression) as f:
+            head = f.read(6)
+            while f.read(2**22):
+                pass
+    except EOFError:
+        return f'truncated ({name} stream ends early)'
+    except (OSError, ValueError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
+        return f'corrupt {name} stream ({" ".join(str(exc).split()) or type(exc).__name__})'
+    if head != b'SIMPLE':
+        return f'not a FITS file ({name}-compressed, but not FITS inside)'
+    return None
+
+
+def _astropy_reason(path, exc, compression):
+    """A one-line reason for an exception astropy raised on ``path``."""
+    if isinstance(exc, PermissionError):
+        return 'permission denied'
+    if isinstance(exc, MemoryError):
+        return 'not enough memory to read it'
+    stream = _stream_reason(path, compression)
+    if stream is not None:
+        return stream
+    text = ' '.join(str(exc).split())
+    if isinstance(exc, EOFError) or 'truncated' in text or 'buffer is too small' in text:
+        return 'truncated (file ends before its data)'
+    if 'No SIMPLE card' in text or 'Empty or corrupt FITS file' in text:
+        return 'not a FITS file (no valid FITS header)'
+    return f'not a readable FITS file ({_one_line(exc)})'
+
+
+def _image_shape(hdu):
+    """The 2-D shape of an image HDU's data (unit axes dropped), or None."""
+    if not isinstance(hdu, (fits.PrimaryHDU, fits.ImageHDU, fits.CompImageHDU)):
+        return None
+    if hdu.header.get('NAXIS', 0) < 2 and not isinstance(hdu, fits.CompImageHDU):
+        return None
+    shape = tuple(int(n) for n in hdu.shape)
+    if any(n == 0 for n in shape):
+        return None
+    kept = tuple(n for n in shape if n != 1)
+    return kept if len(kept) == 2 else None
+
+
+def _has_data(hdu):
+    """Whether an HDU holds any data (an image of another shape, a table...)."""
+    try:
+        shape = tuple(int(n) for n in hdu.shape) if hasattr(hdu, 'shape') else ()
+    except (TypeError, ValueError):
+        return False
+    if isinstance(hdu, (fits.PrimaryHDU, fits.ImageHDU, fits.CompImageHDU)):
+        return bool(shape) and all(n > 0 for n in shape)
+    return int(hdu.header.get('NAXIS', 0)) > 0 and all(
+        int(hdu.header.get(f'NAXIS{k}', 0)) > 0 for k in range(1, hdu.header['NAXIS'] + 1))
+
+
+@dataclass
+class _Probe:
+    """What the headers of a FITS file say (no pixel read)."""
+    compression: str | None
+    image_hdu: int | None          # first HDU with a 2-D image
+    shape: tuple | None            # its 2-D shape
+    total_pixels: int              # pixels of every image HDU (what PypeIt may read)
+    any_data: bool                 # some HDU holds data (1-D, tables...)
+
+
+def _data_end(hdul, k, hdu):
+    """Where the data of HDU ``k`` of an uncompressed file end (bytes)."""
+    info = hdul.fileinfo(k)
+    if isinstance(hdu, fits.CompImageHDU):
+        # Its header is the image's; the table is padded like any fpack file.
+        return info['datLoc'] + info['datSpan'] - 2879
+    header = hdu.header
+    naxis = int(header.get('NAXIS', 0))
+    if naxis == 0:
+        return info['datLoc']
+    count = 1
+    for j in range(1, naxis + 1):
+        count *= int(header.get(f'NAXIS{j}', 0))
+    nbytes = abs(int(header['BITPIX'])) // 8 * int(header.get('GCOUNT', 1)) * (
+        int(header.get('PCOUNT', 0)) + count)
+    return info['datLoc'] + nbytes
+
+
+def _scan(path, hdul, compression, stop_at_image=False):
+    """What the headers of an open FITS file say; see :class:`_Probe`."""
+    image_hdu = shape = None
+    total = 0
+    any_data = False
+    size = os.path.getsize(path) if compression is None else None
+    for k, hdu in enumerate(hdul):
+        if size is not None and _data_end(hdul, k, hdu) > size:
+            raise FrameError(path, 'truncated (file ends before its data)')
+        s = _image_shape(hdu)
+        if s is not None:
+            total += s[0] * s[1]
+            if image_hdu is None:
+                image_hdu, shape = k, s
+                if stop_at_image:
+                    break
+        elif _has_data(hdu):
+            any_data = True
+    return _Probe(compression, image_hdu, shape, total, any_data or image_hdu is not None)
+
+
+def _probe(path, compression):
+    """
+    Read the headers of every HDU of a FITS file (no pixels).
+
+    Raises
+    ------
+    FrameError
+        Not FITS, truncated, corrupt.
+    """
+    try:
+        with fits.open(path, memmap=False, lazy_load_hdus=True) as hdul:
+            return _scan(path, hdul, compression)
+    except FrameError:
+        raise
+    except Exception as exc:  # astropy raises many kinds (and warnings) for a broken file
+        raise FrameError(path, _astropy_reason(path, exc, compression)) from exc
+
+
+def _no_image(path, probe):
+    if probe.any_data:
+        return FrameError(path, 'no image data (no HDU holds a 2-D image)')
+    return FrameError(path, 'no image data (header only)')
+
+
+# ------------------------------------------------------------------ pixels
+
+def _replace_bad(path, image, n_bad_raw=None):
+    """
+    Replace unusable pixels (NaN, infinite, beyond :data:`MAX_ABS_VALUE`) by the
+    median of the others; refuse a frame where most pixels are unusable.
+
+    Parameters
+    ----------
+    path : str
+        Named in errors.
+    image : `numpy.ndarray`
+        Float image.
+    n_bad_raw : tuple of int or None, optional
+        ``(unusable, total)`` pixels of the raw frame, when counted before binning.
+
+    Returns
+    -------
+    `numpy.ndarray`
+        ``image`` itself when every pixel is usable, otherwise a new array.
+
+    Raises
+    ------
+    FrameError
+        No usable pixel, or more than :data:`MAX_BAD_FRACTION` unusable.
+    """
+    usable = (image >= -MAX_ABS_VALUE) & (image <= MAX_ABS_VALUE)  # False for NaN
+    n_usable = int(np.count_nonzero(usable))
+    size = image.size
+    bad_fraction = (size - n_usable) / size
+    if n_bad_raw is not None:
+        bad_fraction = max(bad_fraction, n_bad_raw[0] / n_bad_raw[1])
+    what = f'NaN, infinite or beyond \u00b1{MAX_ABS_VALUE:.0e}'
+    if n_usable == 0:
+        raise FrameError(path, f'no usable pixel values (all {what})')
+    if bad_fraction > MAX_BAD_FRACTION:
+        raise FrameError(path, f'{100 * bad_fraction:.0f}% of the pixel values are unusable '
+                               f'({what})')
+    if n_usable == size:
+        return image
+    return np.where(usable, image, np.median(image[usable]))
+
+
+# ------------------------------------------------------------------ generic loader
+
+def _binning(shape, limit):
+    """The smallest block size b with (ny // b) * (nx // b) <= limit."""
+    ny, nx = shape
+    b = max(1, int(np.ceil(np.sqrt(ny * nx / limit))))
+    while (ny // b) * (nx // b) > limit:
+        b += 1
+    return b
+
+
+def _section_key(hdu_shape, r0, r1):
+    """Index of rows r0:r1 of the 2-D image inside an N-D HDU with unit axes."""
+    key, seen = [], 0
+    for n in hdu_shape:
+        if n == 1:
+            key.append(0)
+        else:
+            key.append(slice(r0, r1) if seen == 0 else slice(None))
+            seen += 1
+    return tuple(key)
+
+
+def _read_binned(path, hdu, shape, b, compression):
+    """
+    Read a 2-D image in strips of rows and average it over ``b x b`` blocks (a
+    trailing partial block is dropped), never holding more than one strip.
+
+    Returns
+    -------
+    image : `numpy.ndarray`
+        Binned image; NaN where a block holds no usable pixel.
+    raw_max : float
+    n_bad : int
+        Unusable raw pixels.
+    """
+    ny, nx = shape
+    oy, ox = ny // b, nx // b
+    out = np.empty((oy, ox), dtype=float)
+    raw_max = -np.inf
+    n_bad = 0
+    rows_per_read = b * max(1, _CHUNK_BYTES // (b * nx * 8))
+    header = hdu.header
+    stream = None
+    if not isinstance(hdu, fits.CompImageHDU) and compression != 'zip':
+        # Uncompressed image data (in a plain, gzip or bzip2 file): read the raw bytes
+        # in order, so that a compressed stream is decompressed once.
+        dtype = _BITPIX.get(int(header['BITPIX']))
+        if dtype is None:
+            raise FrameError(path, f'unsupported BITPIX {header["BITPIX"]}')
+        bscale = float(header.get('BSCALE', 1.0))
+        bzero = float(header.get('BZERO', 0.0))
+        blank = header.get('BLANK') if dtype.kind in 'iu' else None
+        stream = _open_stream(path, compression)
+        stream.seek(hdu.fileinfo()['datLoc'])
+    try:
+        for r0 in range(0, oy * b, rows_per_read):
+            r1 = min(r0 + rows_per_read, oy * b)
+            if stream is None:
+                block = np.asarray(hdu.section[_section_key(hdu.shape, r0, r1)], dtype=float)
+            else:
+                count = (r1 - r0) * nx
+                buf = stream.read(count * dtype.itemsize)
+                if len(buf) < count * dtype.itemsize:
+                    raise FrameError(path, 'truncated (file ends before its data)')
+                raw = np.frombuffer(buf, dtype=dtype, count=count)
+                block = raw.astype(float)
+                if blank is not None:
+                    block[raw == blank] = np.nan
+                if bscale != 1.0:
+                    block *= bscale
+                if bzero != 0.0:
+                    block += bzero
+            block = block.reshape(r1 - r0, nx)[:, :ox * b]
+            usable = (block >= -MAX_ABS_VALUE) & (block <= MAX_ABS_VALUE)
+            n_bad += block.size - int(np.count_nonzero(usable))
+            if usable.any():
+                raw_max = max(raw_max, float(block[usable].max()))
+            block[~usable] = 0.0
+            k = (r1 - r0) // b
+            sums = block.reshape(k, b, ox, b).sum(axis=(1, 3))
+            counts = usable.reshape(k, b, ox, b).sum(axis=(1, 3))
+            out[r0 // b:r0 // b + k] = np.divide(sums, counts, out=np.full_like(sums, np.nan),
+                                                 where=counts > 0)
+    finally:
+        if stream is not None:
+            stream.close()
+    # Unused trailing rows/columns of a partial block are not read, not counted.
+    return out, raw_max, n_bad
+
+
+def load_generic(path, max_pixels=None, _probe_result=None, _note=None):
     """
     Read the first 2-D image HDU of a FITS file, with no instrument knowledge.
 
     Parameters
     ----------
     path : str or `pathlib.Path`
-        FITS file (plain, gzip or fpack-compressed; single or multi-extension).
+        FITS file (plain, gzip, bzip2 or fpack-compressed; single or multi-extension).
+    max_pixels : int or None, optional
+        Size limit (see :func:`size_limit`): a larger image is read in strips and
+        averaged over blocks of pixels until it is under the limit.
 
     Returns
     -------
     LoadedFrame
-        The image, rotated by 90 degrees when taller than wide.
+        The image, rotated by 90 degrees when taller than wide. ``loader`` is
+        ``'generic'``, or ``'generic (binned bxb: ...)'`` for a binned frame.
 
     Raises
     ------
     FrameError
-        Missing, empty or unreadable file, or no HDU with 2-D image data.
+        Missing, empty or unreadable file, no HDU with 2-D image data, or no usable
+        pixel values.
     """
+    limit = size_limit(max_pixels)
     p = _check_file(path)
+    compression = _compression(p)
+    notes = [] if _note is None else [_note]
+    n_bad = None
     try:
-        with fits.open(p, memmap=False) as hdul:
+        with fits.open(p, memmap=False, lazy_load_hdus=True) as hdul:
+            probe = _probe_result if _probe_result is not None else \
+                _scan(p, hdul, compression, stop_at_image=True)
+            if probe.image_hdu is None:
+                raise _no_image(path, probe)
             header = hdul[0].header.copy()
-            image = None
-            for hdu in hdul:
-                if not isinstance(hdu, (fits.PrimaryHDU, fits.ImageHDU, fits.CompImageHDU)):
-                    continue
-                if hdu.header.get('NAXIS', 0) < 2:
-                    continue
-                data = hdu.data
-                if data is None:
-                    continue
-                data = np.squeeze(np.asarray(data))
-                if data.ndim == 2:
-                    image = data.astype(float)
-                    break
+            hdu = hdul[probe.image_hdu]
+            npix = probe.shape[0] * probe.shape[1]
+            if npix <= limit:
+                image = np.squeeze(np.asarray(hdu.data)).astype(float)
+            else:
+                b = _binning(probe.shape, limit)
+                image, raw_max, bad = _read_binned(path, hdu, probe.shape, b, compression)
+                n_bad = (bad, npix)
+                notes.append(f'binned {b}x{b}' if notes else
+                             f'binned {b}x{b}: {probe.shape[0]}x{probe.shape[1]} pixels is '
+                             f'above the {_megapixels(limit)} limit')
     except FrameError:
         raise
     except Exception as exc:  # astropy raises many kinds for a broken file
-        raise FrameError(path, f'not a readable FITS file ({type(exc).__name__}: {exc})') from exc
-    if image is None:
-        raise FrameError(path, 'no HDU holds 2-D image data')
-    image = _check_pixels(path, image)
-    raw_max = float(np.max(image))
+        raise FrameError(path, _astropy_reason(p, exc, compression)) from exc
+    if image.ndim != 2 or min(image.shape) == 0:
+        raise FrameError(path, f'no image data (image of shape {image.shape})')
+    image = _replace_bad(path, image, n_bad)
+    if n_bad is None:
+        raw_max = float(np.max(image))
     if image.shape[0] > image.shape[1]:
         image = np.rot90(image)
-    return LoadedFrame(path=str(path), image=np.ascontiguousarray(image), loader='generic',
+    loader = 'generic' + (f' ({"; ".join(notes)})' if notes else '')
+    return LoadedFrame(path=str(path), image=np.ascontiguousarray(image), loader=loader,
                        raw_max=raw_max, header=header)
 
+
+# ------------------------------------------------------------------ PypeIt's reader
 
 def _bounding_box(mask):
     rows = np.flatnonzero(mask.any(axis=1))
@@ -137,50 +595,24 @@ def _bounding_box(mask):
     return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
 
 
-def load_with_pypeit(path, spectrograph, det=1):
-    """
-    Read a raw frame the way PypeIt reads it for one spectrograph.
+class _PypeItRefused(Exception):
+    """PypeIt's reader could not give a usable image; the message says why."""
 
-    Uses the spectrograph's ``get_rawimage`` (its raw reader and data/overscan sections)
-    and ``orient_image`` (its orientation), subtracts the median overscan level of each
-    amplifier from that amplifier's data pixels, crops to the data sections and returns
-    the image spectral-horizontal.
 
-    Parameters
-    ----------
-    path : str or `pathlib.Path`
-        Raw FITS file.
-    spectrograph : str or `pypeit.spectrographs.spectrograph.Spectrograph`
-        PypeIt spectrograph (name or instance).
-    det : int, optional
-        Detector number (1-indexed), as PypeIt counts them.
-
-    Returns
-    -------
-    LoadedFrame
-
-    Raises
-    ------
-    FrameError
-        Unknown spectrograph, or a file PypeIt cannot read.
-    """
-    p = _check_file(path)
-    try:
-        spec = get_spectrograph(spectrograph)
-    except UsageError as exc:
-        raise FrameError(path, str(exc)) from exc
+def _read_with_pypeit(path, p, spec, det):
+    """PypeIt's reader, overscan subtraction and orientation; see :func:`load_with_pypeit`."""
     try:
         detpar, raw, hdu, _, datasec, oscansec = spec.get_rawimage(str(p), det)
         header = hdu[0].header.copy()
         hdu.close()
-    except Exception as exc:
-        raise FrameError(path, f'PypeIt ({spec.name}) cannot read it: '
-                               f'{type(exc).__name__}: {exc}') from exc
-    if raw.ndim != 2:
-        raise FrameError(path, f'expected one detector image, got shape {raw.shape}')
-    if not np.any(datasec > 0):
-        raise FrameError(path, f'PypeIt ({spec.name}) found no data section')
-    image = _check_pixels(path, raw)
+    except Exception as exc:  # PypeIt's readers raise anything for a file they do not expect
+        raise _PypeItRefused(_one_line(exc)) from exc
+    if raw is None or np.ndim(raw) != 2:
+        raise _PypeItRefused(f'expected one detector image, got shape {np.shape(raw)}')
+    if datasec is None or not np.any(datasec > 0):
+        raise _PypeItRefused('no data section')
+    raw = np.asarray(raw, dtype=float)
+    image = _replace_bad(path, raw)
     box = _bounding_box(datasec > 0)
     raw_max = float(np.max(image[box]))
     levels, noises = [], []
@@ -199,6 +631,78 @@ def load_with_pypeit(path, spectrograph, det=1):
                        bias_level=float(np.median(levels)) if levels else None,
                        read_noise=float(np.median(noises)) if noises else None,
                        raw_max=raw_max, header=header)
+
+
+def load_with_pypeit(path, spectrograph, det=1, max_pixels=None, fallback=True):
+    """
+    Read a raw frame the way PypeIt reads it for one spectrograph.
+
+    Uses the spectrograph's ``get_rawimage`` (its raw reader and data/overscan sections)
+    and ``orient_image`` (its orientation), subtracts the median overscan level of each
+    amplifier from that amplifier's data pixels, crops to the data sections and returns
+    the image spectral-horizontal.
+
+    The file is first checked with astropy (headers only): a file that is not FITS,
+    is truncated or holds no image is reported without calling PypeIt. A frame above
+    the size limit is not given to PypeIt's reader (which reads whole images).
+
+    Parameters
+    ----------
+    path : str or `pathlib.Path`
+        Raw FITS file.
+    spectrograph : str or `pypeit.spectrographs.spectrograph.Spectrograph`
+        PypeIt spectrograph (name or instance).
+    det : int, optional
+        Detector number (1-indexed), as PypeIt counts them.
+    max_pixels : int or None, optional
+        Size limit (see :func:`size_limit`).
+    fallback : bool, optional
+        When PypeIt's reader refuses the file, or it is above the size limit, read
+        it with :func:`load_generic` and say so in ``loader``
+        (``generic (PypeIt's reader failed: <reason>)``). False raises instead.
+
+    Returns
+    -------
+    LoadedFrame
+
+    Raises
+    ------
+    FrameError
+        Unknown spectrograph, or a file neither PypeIt nor the generic loader can read
+        (the reason is the generic loader's, which names the defect).
+    """
+    limit = size_limit(max_pixels)
+    p = _check_file(path)
+    try:
+        spec = get_spectrograph(spectrograph)
+    except UsageError as exc:
+        raise FrameError(path, str(exc)) from exc
+    compression = _compression(p)
+    probe = _probe(p, compression)
+    if probe.image_hdu is None:
+        raise _no_image(path, probe)
+    if probe.total_pixels > limit:
+        why = (f"PypeIt's reader not used: {_megapixels(probe.total_pixels)} is above the "
+               f'{_megapixels(limit)} limit')
+        if not fallback:
+            raise FrameError(path, why)
+        frame = load_generic(p, max_pixels=limit, _probe_result=probe, _note=why)
+        frame.path = str(path)
+        return frame
+    try:
+        return _read_with_pypeit(path, p, spec, det)
+    except _PypeItRefused as exc:
+        why = f"PypeIt's reader failed: {exc}"
+        if not fallback:
+            raise FrameError(path, f'PypeIt ({spec.name}) cannot read it: {exc}') from exc
+        try:
+            frame = load_generic(p, max_pixels=limit, _probe_result=probe)
+        except FrameError as gen:
+            # The generic loader names the defect (truncated, no usable pixels...).
+            raise FrameError(path, gen.reason) from exc
+    frame.path = str(path)
+    frame.loader = f'generic ({why})'
+    return frame
 
 
 def get_spectrograph(spectrograph):
@@ -229,7 +733,7 @@ def get_spectrograph(spectrograph):
     return load_spectrograph(spectrograph)
 
 
-def load_frame(path, spectrograph=None, det=1):
+def load_frame(path, spectrograph=None, det=1, max_pixels=None, fallback=True):
     """
     Load a raw frame into the canonical spectral-horizontal image.
 
@@ -242,11 +746,16 @@ def load_frame(path, spectrograph=None, det=1):
         (:func:`load_with_pypeit`); without one, use :func:`load_generic`.
     det : int, optional
         Detector number for the PypeIt loader.
+    max_pixels : int or None, optional
+        Size limit (see :func:`size_limit`).
+    fallback : bool, optional
+        See :func:`load_with_pypeit`.
 
     Returns
     -------
     LoadedFrame
     """
     if spectrograph is None:
-        return load_generic(path)
-    return load_with_pypeit(path, spectrograph, det=det)
+        return load_generic(path, max_pixels=max_pixels)
+    return load_with_pypeit(path, spectrograph, det=det, max_pixels=max_pixels,
+                            fallback=fallback)

@@ -2,11 +2,16 @@
 ``pypeit_spit_retype``: re-type the rows of a ``.pypeit`` file honouring its
 ``spit`` column (``auto``, ``rules``, ``keep`` or a forced type list).
 """
-from pypeit_spit.scripts.base import EXIT_OK, SpitScript
+from pypeit_spit.scripts.base import EXIT_OK, EXIT_PARTIAL, SpitScript
 
 
 class SpitRetype(SpitScript):
-    """Re-type a ``.pypeit`` file with SPIT and the header rules."""
+    """
+    Re-type a ``.pypeit`` file with SPIT and the header rules.
+
+    Exit status 1 when some active row's raw file is not found (those rows are left
+    as they are); 2 when the file cannot be re-typed (nothing is written).
+    """
 
     @classmethod
     def name(cls):
@@ -45,4 +50,9 @@ class SpitRetype(SpitScript):
             changed['filename', 'old', 'new', 'source', 'reason'].pprint_all()
         for w in report.warnings:
             print(f'WARNING: {w}')
-        return EXIT_OK
+        if report.missing:
+            print(f'{args.pypeit_file}: {len(report.missing)} row(s) left as they are, raw '
+                  f'file not found: {", ".join(report.missing)}')
+        if not args.dry_run and report.output is None:
+            print(f'{args.pypeit_file}: not written (no raw file found)')
+        return EXIT_PARTIAL if report.missing else EXIT_OK
