@@ -15,9 +15,8 @@ Usage::
     python benchmarks/bench_memory.py                      # 1k, 4k, 8k, 16k
     python benchmarks/bench_memory.py --sizes 1000 16000 --max-pixels 20000000
 
-The size limit is ``PYPEIT_SPIT_MAX_PIXELS`` (default
-:data:`pypeit_spit.preprocess.load.DEFAULT_MAX_PIXELS`); ``--max-pixels`` sets it for
-the run. Done when: peak memory for one 16000x16000 frame is under 2 GB.
+The size limit is :data:`pypeit_spit.preprocess.load.DEFAULT_MAX_PIXELS` unless
+``--max-pixels`` sets it for the run. Done when: peak memory for one 16000x16000 frame is under 2 GB.
 """
 import argparse
 import json
@@ -84,7 +83,7 @@ def write_sparse_frame(path, n):
     return path
 
 
-def _child(path, spectrograph, out):
+def _child(path, spectrograph, out, max_pixels=None):
     """Type one frame; write the memory figures as JSON."""
     from pypeit_spit.classify import classify_files
     from pypeit_spit.model.store import get_model
@@ -97,8 +96,8 @@ def _child(path, spectrograph, out):
     write_sparse_frame(small, 512)
     classify_files([small], spectrograph=spec, model=model)
     before = _rss_mb()
-    table = classify_files([path], spectrograph=spec, model=model)
-    json.dump({'before_mb': before, 'peak_mb': _peak_mb(), 'limit': size_limit(),
+    table = classify_files([path], spectrograph=spec, model=model, max_pixels=max_pixels)
+    json.dump({'before_mb': before, 'peak_mb': _peak_mb(), 'limit': size_limit(max_pixels),
                'class': str(table['class'][0]), 'loader': str(table['loader'][0]),
                'error': str(table['error'][0])}, open(out, 'w'))
 
@@ -108,18 +107,18 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--sizes', type=int, nargs='+', default=[1000, 4000, 8000, 16000])
     parser.add_argument('--max-pixels', type=int, default=None,
-                        help='Size limit for the run (PYPEIT_SPIT_MAX_PIXELS)')
+                        help='Size limit for the run (classify_files max_pixels)')
     parser.add_argument('--loaders', nargs='+', default=['generic', 'shane_kast_blue'],
                         help="'generic' and/or PypeIt spectrograph names")
-    parser.add_argument('--child', nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument('--child', nargs='+', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        path, spec, out = args.child
-        _child(path, None if spec == 'generic' else spec, out)
+        path, spec, out, *limit = args.child
+        _child(path, None if spec == 'generic' else spec, out,
+               int(limit[0]) if limit else None)
         return 0
     env = dict(os.environ)
-    if args.max_pixels is not None:
-        env['PYPEIT_SPIT_MAX_PIXELS'] = str(args.max_pixels)
+    limit = [] if args.max_pixels is None else [str(args.max_pixels)]
     rows = []
     with tempfile.TemporaryDirectory(prefix='spit_bench_memory_') as tmp:
         for n in args.sizes:
@@ -127,7 +126,8 @@ def main(argv=None):
             for loader in args.loaders:
                 out = Path(tmp) / f'out{n}_{loader}.json'
                 proc = subprocess.run([sys.executable, __file__, '--child', str(path), loader,
-                                       str(out)], env=env, capture_output=True, text=True)
+                                       str(out), *limit], env=env, capture_output=True,
+                                      text=True)
                 if proc.returncode != 0:
                     print(proc.stderr[-3000:], file=sys.stderr)
                     return 1

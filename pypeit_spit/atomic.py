@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pypeit_spit.errors import SpitError, UsageError
 
-__all__ = ['check_output', 'atomic_open', 'write_text', 'write_table']
+__all__ = ['plain_strings', 'check_output', 'atomic_open', 'write_text', 'write_table']
 
 
 def _umask():
@@ -168,4 +168,29 @@ def write_table(table, path, format='ascii.ecsv', error=SpitError):
         Exception class raised when the file cannot be written.
     """
     with atomic_open(path, 'w', error=error) as f:
-        table.write(f, format=format)
+        plain_strings(table).write(f, format=format)
+
+
+def plain_strings(table):
+    """
+    A copy of ``table`` whose object columns of text are plain string columns (an
+    ECSV file would otherwise hold them as JSON strings).
+
+    Parameters
+    ----------
+    table : `astropy.table.Table`
+
+    Returns
+    -------
+    `astropy.table.Table`
+    """
+    import numpy as np
+    out = table.copy(copy_data=False)
+    for name in out.colnames:
+        col = out[name]
+        if col.dtype == object and all(isinstance(v, str) for v in col):
+            out[name] = np.array([str(v) for v in col], dtype=str) if len(col) \
+                else np.array([], dtype='U1')
+            out[name].format = col.format
+            out[name].description = col.description
+    return out

@@ -3,6 +3,7 @@ Type raw frames from their pixels: pre-process each file, run the network on eve
 image and its three flips in batches (:func:`pypeit_spit.model.inference.infer`, the
 one inference path), and vote.
 """
+import os
 import re
 import sys
 import traceback
@@ -14,13 +15,14 @@ from astropy.table import Table
 from pypeit import log
 
 from pypeit_spit.errors import FrameError, UsageError
-from pypeit_spit.model.inference import DEFAULT_BATCH_SIZE, infer
+from pypeit_spit.model.inference import infer
 from pypeit_spit.model.store import get_model
 from pypeit_spit.preprocess.frame import prepare_frame
 from pypeit_spit.preprocess.load import FITS_SUFFIXES, get_spectrograph, size_limit
-from pypeit_spit.vocab import CLASSES, UNKNOWN
+from pypeit_spit.vocab import CLASSES, UNKNOWN, class_of_frametypes
 
-__all__ = ['FITS_SUFFIXES', 'expand_paths', 'classify_files', 'result_table', 'format_table']
+__all__ = ['READ_BATCH', 'FITS_SUFFIXES', 'expand_paths', 'display_names', 'classify_files',
+           'result_table', 'format_table']
 
 
 def _natural_key(path):
@@ -101,6 +103,59 @@ def expand_paths(items):
     return [path for path, _ in _expand(items)]
 
 
+def _key(path):
+    return os.path.normpath(os.path.abspath(str(path)))
+
+
+def display_names(paths, bases):
+    """
+    Names of frames relative to the folders given.
+
+    Parameters
+    ----------
+    paths : sequence of str
+        File paths.
+    bases : sequence of str
+        The folders given (for a file given directly: its folder).
+
+    Returns
+    -------
+    list of str
+        Each path relative to the folders' common parent: with one folder, the
+        file names; with two nights' folders, ``night1/b1.fits`` and
+        ``night2/b1.fits``.
+    """
+    if not paths:
+        return []
+    paths = [_key(p) for p in paths]
+    bases = [_key(b) for b in bases] or [os.path.dirname(p) for p in paths]
+    try:
+        root = os.path.commonpath(bases)
+    except ValueError:
+        root = ''
+    out = []
+    for p in paths:
+        rel = os.path.relpath(p, root) if root else p
+        out.append(p if rel.startswith('..') else rel)
+    return out
+
+
+def input_bases(items):
+    """
+    The folders that file names are shown relative to: each folder given, and the
+    folder of each file given.
+
+    Parameters
+    ----------
+    items : sequence of str or `pathlib.Path`
+
+    Returns
+    -------
+    list of str
+    """
+    return [str(i) if os.path.isdir(i) else os.path.dirname(_key(i)) for i in items]
+
+
 def result_table(n, classes=CLASSES):
     """
     An empty result table with ``n`` rows.
@@ -121,8 +176,10 @@ def result_table(n, classes=CLASSES):
     t['prob'] = np.zeros(n, dtype=float)
     for c in classes:
         t[f'prob_{c}'] = np.zeros(n, dtype=float)
+    t['voted'] = np.full(n, '', dtype='U8')
     t['loader'] = np.full(n, '', dtype=object)
     t['error'] = np.full(n, '', dtype=object)
+    t['flag'] = np.full(n, '', dtype=object)
     t['prob'].format = '.3f'
     for c in classes:
         t[f'prob_{c}'].format = '.3f'
@@ -169,16 +226,24 @@ def _check_arguments(batch_size, threshold, det, workers):
             raise UsageError(f'threshold must be a number in [0, 1], not {threshold!r}')
 
 
-def classify_files(paths, spectrograph=None, model=None, batch_size=DEFAULT_BATCH_SIZE,
-                   threshold=None, progress=False, det=1, workers=2, max_pixels=None):
+#: Frames read and pre-processed together before the network runs on them.
+READ_BATCH = 16
+
+
+def classify_files(paths, spectrograph=None, model=None, batch_size=READ_BATCH, threshold=None,
+                   progress=False, det=1, workers=2, max_pixels=None, on_prepared=None):
     """
     Type raw frames from their pixels.
 
-    Frames are read, pre-processed and sent through the network ``batch_size`` at a
-    time (each with its three flips), so a whole night is never held in memory. A
-    frame that cannot be read or pre-processed gets class ``unknown`` and a one-line
-    reason in the ``error`` column; the others are still classified. Every path given
-    keeps a row: a missing file, a broken symbolic link, an empty folder.
+    Frames are read and pre-processed ``batch_size`` at a time (by ``workers``
+    threads), then sent through the network a few at a time (each with its three
+    flips; :data:`pypeit_spit.model.inference.DEFAULT_BATCH_SIZE` frames per call), so
+    a whole night is never held in memory. A frame that cannot be read or
+    pre-processed gets class ``unknown`` and a one-line reason in the ``error``
+    column; a frame whose pixels are no calibration at all (dead, constant,
+    saturated) gets class ``unknown`` and the reason in the ``flag`` column; the
+    others are still classified. Every path given keeps a row: a missing file, a
+    broken symbolic link, an empty folder.
 
     Parameters
     ----------
@@ -191,7 +256,7 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=DEFAULT_BATC
     model : str, `pathlib.Path`, SpitModel or None, optional
         Model name, path, or loaded model; None is the bundled default.
     batch_size : int, optional
-        Frames per network call (at least 1).
+        Frames read and pre-processed together (at least 1).
     threshold : float or None, optional
         Least mean probability of the winning class, replacing the model's own
         (per-class) cut; None keeps the model's; 0 takes every 3-of-4 vote winner.
@@ -204,14 +269,20 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=DEFAULT_BATC
     max_pixels : int or None, optional
         Size limit: larger frames are read binned
         (:func:`pypeit_spit.preprocess.load.size_limit`; default
-        ``$PYPEIT_SPIT_MAX_PIXELS`` or 32 million).
+        :data:`pypeit_spit.preprocess.load.DEFAULT_MAX_PIXELS`).
+    on_prepared : callable or None, optional
+        Called as ``on_prepared(index, prepared)`` with each frame's
+        :class:`~pypeit_spit.preprocess.frame.Prepared` (e.g. to draw it), from the
+        reading threads.
 
     Returns
     -------
     `astropy.table.Table`
         One row per file, in input order: ``file``, ``class``, ``votes``, ``prob``
-        (mean probability of the answer's class, or of the most-voted class when
-        Unknown), ``prob_<class>`` for each class, ``loader`` and ``error``.
+        (mean probability of the answer's class, or the largest when Unknown),
+        ``prob_<class>`` for each class, ``voted`` (the most-voted class, also when
+        the answer is Unknown), ``loader``, ``error`` and ``flag``. Its ``meta``
+        records the model and its Unknown cut per class.
 
     Raises
     ------
@@ -235,8 +306,8 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=DEFAULT_BATC
         if entries[i][1] is not None:
             return None, entries[i][1]
         try:
-            return prepare_frame(files[i], spectrograph=spectrograph, det=det,
-                                 max_pixels=max_pixels), None
+            prep = prepare_frame(files[i], spectrograph=spectrograph, det=det,
+                                 max_pixels=max_pixels)
         except FrameError as exc:
             return None, exc.reason
         except MemoryError:
@@ -246,6 +317,9 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=DEFAULT_BATC
                         f'{traceback.format_exc()}')
             text = ' '.join(str(exc).split())
             return None, f'internal error ({type(exc).__name__}: {text})'
+        if on_prepared is not None:
+            on_prepared(i, prep)
+        return prep, None
 
     # Two threads read and pre-process (decompression and numpy release the GIL);
     # the network runs on whole batches.
@@ -258,13 +332,20 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=DEFAULT_BATC
                     table['error'][i] = error
                     log.warning(f'{files[i]}: cannot classify: {error}')
                     continue
+                table['loader'][i] = prep.loader
+                if prep.flag:
+                    table['flag'][i] = prep.flag
+                    log.warning(f'{files[i]}: {prep.flag}')
+                    continue
                 idx.append(i)
                 images.append(prep.image)
                 stats.append(prep.stats)
-                table['loader'][i] = prep.loader
             _fill(table, idx, images, stats, spit_model, threshold)
             bar.update(len(batch))
     bar.close()
+    table.meta['model'] = str(spit_model.path)
+    table.meta['cuts'] = {c: float(v) for c, v in zip(spit_model.classes,
+                                                       spit_model.cuts(threshold))}
     return table
 
 
@@ -273,35 +354,63 @@ def _fill(table, idx, images, stats, spit_model, threshold):
     if not idx:
         return
     result = infer(spit_model, np.stack(images),
-                   np.stack(stats) if spit_model.uses_stats else None, batch_size=len(idx))
+                   np.stack(stats) if spit_model.uses_stats else None)
     pred = result.decide(threshold)
     prob = result.answer_probs(pred)
     for j, i in enumerate(idx):
         table['class'][i] = UNKNOWN if pred[j] < 0 else spit_model.classes[pred[j]]
         table['votes'][i] = result.votes[j]
+        table['voted'][i] = spit_model.classes[result.winner[j]]
         table['prob'][i] = prob[j]
         for k, c in enumerate(spit_model.classes):
             table[f'prob_{c}'][i] = result.probs[j, k]
 
 
-def format_table(table):
+def format_table(table, names=None, rules=None):
     """
-    Readable lines for a classification table (file, class, votes, probability, error).
+    Readable lines for a classification table: file, class, votes, probability and
+    error; with ``rules``, the header rules' type beside SPIT's and a ``!`` on the
+    rows where they name different classes.
 
     Parameters
     ----------
     table : `astropy.table.Table`
         Output of :func:`classify_files`.
+    names : sequence of str or None, optional
+        The names to show (default: the file names, :func:`display_names`).
+    rules : sequence of str or None, optional
+        PypeIt's header-rule frame types of each row (``''`` untyped, None where
+        PypeIt could not read the header).
 
     Returns
     -------
     list of str
     """
-    names = [Path(f).name for f in table['file']]
+    if names is None:
+        names = [Path(str(f)).name for f in table['file']]
+    names = [str(n) for n in names]
     w = max([4] + [len(n) for n in names])
-    lines = [f'{"file":<{w}}  {"class":<8}  votes  prob   error',
-             f'{"-" * w}  {"-" * 8}  -----  -----  -----']
-    for name, row in zip(names, table):
-        lines.append(f'{name:<{w}}  {row["class"]:<8}  {row["votes"]:>3}/4  '
-                     f'{row["prob"]:5.3f}  {row["error"]}')
+    head = f'{"file":<{w}}  {"class":<8}  votes  prob '
+    rule = f'{"-" * w}  {"-" * 8}  -----  -----'
+    if rules is not None:
+        rtext = ['?' if r is None else (r or '-') for r in rules]
+        rw = max([12] + [len(r) for r in rtext])
+        head += f'  {"header rules":<{rw}}   '
+        rule += f'  {"-" * rw}  -'
+    lines = [head + ' error', rule + '  -----']
+    n_differ = 0
+    for j, (name, row) in enumerate(zip(names, table)):
+        line = f'{name:<{w}}  {row["class"]:<8}  {row["votes"]:>3}/4  {row["prob"]:5.3f}'
+        if rules is not None:
+            cls = str(row['class'])
+            differ = (rules[j] and cls != UNKNOWN
+                      and class_of_frametypes(rules[j]) != cls)
+            n_differ += bool(differ)
+            line += f'  {rtext[j]:<{rw}}  {"!" if differ else " "}'
+        reason = row['error'] or (row['flag'] if 'flag' in row.colnames else '')
+        lines.append(f'{line}  {reason}'.rstrip())
+    if rules is not None and n_differ:
+        lines.append(f'! {n_differ} frame(s) where SPIT and the header rules name different '
+                     'classes: look at them (pypeit_spit_png --annotate, '
+                     'pypeit_spit_gallery) before reducing')
     return lines

@@ -38,7 +38,6 @@ import html
 import math
 import os
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -46,9 +45,9 @@ from urllib.parse import quote
 import numpy as np
 from pypeit import log
 
-from pypeit_spit.classify import expand_paths
-from pypeit_spit.errors import FrameError, UsageError
-from pypeit_spit.model.inference import DEFAULT_BATCH_SIZE
+from pypeit_spit.classify import _key, display_names, expand_paths
+from pypeit_spit.errors import UsageError
+from pypeit_spit.classify import READ_BATCH
 from pypeit_spit.model.store import get_model
 from pypeit_spit.atomic import write_text
 from pypeit_spit.png import frame_stem, grey_rgb, write_array_png, write_exact_png
@@ -196,17 +195,14 @@ class Gallery:
 
 
 def classify_frames(files, spectrograph=None, model=None, threshold=None,
-                    batch_size=DEFAULT_BATCH_SIZE, workers=2, on_image=None, progress=False):
+                    batch_size=READ_BATCH, workers=2, on_image=None, progress=False):
     """
     :func:`pypeit_spit.classify.classify_files`, with each frame's pre-processed
     image handed to ``on_image``.
 
     The classification is ``classify_files``'s own (pre-processing in threads, the
     network in batches through :func:`~pypeit_spit.model.inference.infer`, the one
-    inference path; the model loaded once). When ``classify_files`` accepts an
-    ``on_prepared`` callback, the images come from its single pass; otherwise each
-    readable frame is pre-processed a second time for its image, with the same
-    function and arguments (:func:`pypeit_spit.preprocess.frame.prepare_frame`).
+    inference path; the model loaded once), and the images come from its single pass.
 
     Parameters
     ----------
@@ -229,33 +225,14 @@ def classify_frames(files, spectrograph=None, model=None, threshold=None,
     `astropy.table.Table`
         ``classify_files``'s table, one row per file in ``files``.
     """
-    import inspect
-
     from pypeit_spit.classify import classify_files
     from pypeit_spit.preprocess.load import get_spectrograph
     files = [str(f) for f in files]
     if spectrograph is not None:
         spectrograph = get_spectrograph(spectrograph)
-    kwargs = dict(spectrograph=spectrograph, model=model, threshold=threshold,
-                  batch_size=batch_size, workers=workers, progress=progress)
-    single_pass = 'on_prepared' in inspect.signature(classify_files).parameters
-    if on_image is not None and single_pass:
-        return classify_files(files, on_prepared=on_image, **kwargs)
-    table = classify_files(files, **kwargs)
-    if on_image is None:
-        return table
-    from pypeit_spit.preprocess.frame import prepare_frame
-
-    def again(i):
-        try:
-            on_image(i, prepare_frame(files[i], spectrograph=spectrograph))
-        except FrameError as exc:   # read once, not twice (a file changed meanwhile)
-            log.warning(f'{files[i]}: no image: {exc.reason}')
-
-    readable = [i for i in range(len(files)) if not table['error'][i]]
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        list(pool.map(again, readable))
-    return table
+    return classify_files(files, spectrograph=spectrograph, model=model, threshold=threshold,
+                          batch_size=batch_size, workers=workers, progress=progress,
+                          on_prepared=on_image)
 
 
 def _model_name(model):
@@ -263,42 +240,6 @@ def _model_name(model):
     if spit_model.path:
         return Path(str(spit_model.path)).stem
     return str(model) if isinstance(model, (str, Path)) else type(spit_model).__name__
-
-
-def _key(path):
-    return os.path.normpath(os.path.abspath(str(path)))
-
-
-def display_names(paths, bases):
-    """
-    Names of frames relative to the folders given.
-
-    Parameters
-    ----------
-    paths : sequence of str
-        Absolute file paths.
-    bases : sequence of str
-        The folders given (for a file given directly: its folder).
-
-    Returns
-    -------
-    list of str
-        Each path relative to the folders' common parent: with one folder, the
-        file names; with two nights' folders, ``night1/b1.fits`` and
-        ``night2/b1.fits``.
-    """
-    if not paths:
-        return []
-    bases = [_key(b) for b in bases] or [os.path.dirname(_key(p)) for p in paths]
-    try:
-        root = os.path.commonpath(bases)
-    except ValueError:
-        root = ''
-    out = []
-    for p in paths:
-        rel = os.path.relpath(p, root) if root else p
-        out.append(p if rel.startswith('..') else rel)
-    return out
 
 
 def thumbnail_name(path):
@@ -499,7 +440,7 @@ def build_gallery(inputs, outdir, spectrograph=None, model=None, threshold=None,
                                 threshold=threshold, model=model)
         model, threshold = cfg.model, cfg.threshold
         batch_size = batch_size or cfg.batch_size
-    batch_size = batch_size or DEFAULT_BATCH_SIZE
+    batch_size = batch_size or READ_BATCH
     model_name = _model_name(model)     # fails early (exit 2) on a bad model
     outdir.mkdir(parents=True, exist_ok=True)
 

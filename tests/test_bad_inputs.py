@@ -94,7 +94,22 @@ def _build_frames(folder):
         hdu.header['BLANK'] = -32768
         hdu.writeto(p)
     put('blank16.fits', '', blank16)
-    put('constant.fits', '', lambda p: fits.writeto(p, np.full((120, 400), 5.0)))
+    # -- no calibration at all (issue 10): flagged, never typed (not even bias)
+    put('constant.fits', 'flag:no calibration: every pixel has the same value (5)',
+        lambda p: fits.writeto(p, np.full((120, 400), 5.0)))
+    put('all_zero.fits', 'flag:no calibration: every pixel is zero (a dead read-out)',
+        lambda p: fits.writeto(p, np.zeros((120, 400), dtype=np.int16)))
+
+    def dead_rows(p):
+        fits.writeto(p, np.repeat(rng.normal(1000, 5, (120, 1)), 400, axis=1))
+    put('dead_rows.fits', 'flag:no calibration: every row is constant (no pixel noise: a dead '
+        'read-out)', dead_rows)
+
+    def saturated(p):
+        data = np.full((120, 400), 65535, dtype=np.uint16)
+        data[:, :20] = rng.normal(20000, 50, (120, 20)).astype(np.uint16)
+        fits.writeto(p, data)
+    put('saturated.fits', 'flag:no calibration: 95% of pixels saturated', saturated)
 
     def some_nan(p):
         data = good.copy()
@@ -199,6 +214,10 @@ def frame_corpus(tmp_path_factory):
 
 
 def _rows(table):
+    # an ECSV file holds empty strings, which astropy reads back as masked
+    for name in table.colnames:
+        if getattr(table[name], 'mask', None) is not None and table[name].dtype.kind == 'U':
+            table[name] = table[name].filled('')
     return {Path(str(f)).name: row for f, row in zip(table['file'], table)}
 
 
@@ -232,7 +251,11 @@ def test_classify_command_on_the_corpus(frame_corpus):
         if reason == '':
             assert row['error'] == '' and row['class'] != '' and row['loader'] == 'generic', \
                 (name, row['error'])
-            assert row['votes'] > 0
+            assert row['votes'] > 0 and row['flag'] == ''
+        elif reason.startswith('flag:'):
+            assert row['error'] == '' and row['flag'] == reason[5:], (name, row['flag'])
+            assert row['class'] == 'unknown' and row['votes'] == 0
+            continue
         elif reason == 'binned':
             assert row['error'] == '', row['error']
             assert row['loader'] == ('generic (binned 2x2: 700x1400 pixels is above the '
@@ -245,10 +268,14 @@ def test_classify_command_on_the_corpus(frame_corpus):
             assert row['class'] == 'unknown' and row['votes'] == 0
     # the printed table has the same rows; each failure is named in one warning line
     lines = proc.stdout.splitlines()
+    # (names relative to the common folder of the arguments: night/..., plain_file/x.fits)
     assert len([line for line in lines if line.split()[:1] and
-                line.split()[0] in {Path(str(f)).name for f in table['file']}]) == len(table)
+                Path(line.split()[0]).name in {Path(str(f)).name for f in table['file']}]) \
+        == len(table)
     for name, reason in want.items():
-        if reason not in ('', 'binned'):
+        if reason.startswith('flag:'):
+            assert f'{root / "night" / name}: {reason[5:]}' in text, name
+        elif reason not in ('', 'binned'):
             assert f'{root / "night" / name}: cannot classify: ' in text, name
     # the folder is as it was (sub-folders are not searched, with a word)
     assert sorted(p.name for p in (root / 'night').iterdir()) == before
@@ -269,6 +296,8 @@ def test_in_process_same_rows(frame_corpus):
             assert name not in rows
         elif reason in ('', 'binned'):
             assert rows[name]['error'] == '', (name, rows[name]['error'])
+        elif reason.startswith('flag:'):
+            assert rows[name]['flag'] == reason[5:], (name, rows[name]['flag'])
         elif reason.endswith('('):
             assert rows[name]['error'].startswith(reason)
         else:
@@ -415,14 +444,11 @@ def test_binned_read_applies_bscale_bzero_and_blank(tmp_path):
     np.testing.assert_allclose(frame.image, expect)
 
 
-def test_size_limit_setting(monkeypatch):
-    assert size_limit(5) == 5
-    monkeypatch.setenv('PYPEIT_SPIT_MAX_PIXELS', '1000')
-    assert size_limit() == 1000
-    monkeypatch.setenv('PYPEIT_SPIT_MAX_PIXELS', 'lots')
-    with pytest.raises(UsageError, match="environment variable PYPEIT_SPIT_MAX_PIXELS = "
-                                         "'lots': not a number of pixels"):
-        size_limit()
+def test_size_limit_setting():
+    from pypeit_spit.preprocess.load import DEFAULT_MAX_PIXELS
+    assert size_limit(5) == 5 and size_limit() == DEFAULT_MAX_PIXELS
+    with pytest.raises(UsageError, match="max_pixels = 'lots': not a number of pixels"):
+        size_limit('lots')
     for bad in (0, -3, 2.5):
         with pytest.raises(UsageError, match='must be a positive whole number'):
             size_limit(bad)

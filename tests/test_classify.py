@@ -99,8 +99,9 @@ def test_classify_files_keeps_order_and_survives_bad_files(tmp_path):
     assert 'too small' in errors['g.fits']
     assert 'no HDU holds a 2-D image' in errors['h.fits']
     assert errors['i.fits.gz'] != ''
-    # A constant frame is classifiable (all-zero image), not an error.
-    assert errors['f.fits'] == '' and t['class'][6] == 'bias'
+    # A constant frame is readable but no calibration: flagged, never typed (not bias).
+    assert errors['f.fits'] == '' and t['class'][6] == 'unknown'
+    assert t['flag'][6] == 'no calibration: every pixel has the same value (5)'
     for name in ['b.fits', 'd.fits', 'missing.fits', 'e.fits', 'g.fits', 'h.fits', 'i.fits.gz']:
         row = t[[p.name for p in paths].index(name)]
         assert row['class'] == 'unknown' and row['votes'] == 0

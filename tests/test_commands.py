@@ -29,9 +29,10 @@ def test_classify_command_prints_and_writes_ecsv(realframes, model_path, tmp_pat
     assert SpitClassify.run(args) == 1   # one file missing
     printed = capsys.readouterr().out.splitlines()
     n_files = len(list(folder.glob('*.fits*')))
-    assert len(printed) == 2 + n_files + 1
-    assert printed[0].split()[:4] == ['file', 'class', 'votes', 'prob']
-    assert 'file does not exist' in printed[-1]
+    rows = [line for line in printed[2:] if not line.startswith('! ')]
+    assert len(rows) == n_files + 1
+    assert printed[0].split()[:6] == ['file', 'class', 'votes', 'prob', 'header', 'rules']
+    assert 'file does not exist' in rows[-1]
     t = Table.read(out)
     assert len(t) == n_files + 1 and 'prob_flat' in t.colnames
 
@@ -97,3 +98,50 @@ def test_import_is_light():
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == '[]'
+
+
+def test_classify_shows_rules_relative_names_and_plain_ecsv(realframes, tmp_path):
+    """With -s: the header rules' type beside SPIT's, '!' where they differ; two
+    nights' b1 told apart; the ECSV holds plain string columns."""
+    import shutil
+    from helpers import run_command
+    for night in ('night1', 'night2'):
+        (tmp_path / night).mkdir()
+        for stem in ('b1', 'b14'):
+            shutil.copy(realframes / 'shane_kast_blue' / f'{stem}.fits.gz', tmp_path / night)
+    # night2's arc has every lamp card off: the header rules no longer call it an arc
+    arc = tmp_path / 'night2' / 'b1.fits.gz'
+    with fits.open(arc) as hdul:
+        for key in list(hdul[0].header):
+            if key.startswith('LAMPSTA'):
+                hdul[0].header[key] = 'off'
+        hdul.writeto(arc, overwrite=True)
+    out = tmp_path / 'types.ecsv'
+    proc = run_command('pypeit_spit_classify', tmp_path / 'night1', tmp_path / 'night2',
+                       '-s', 'shane_kast_blue', '-o', out, '--no-progress', '-v', '0')
+    assert proc.returncode == 0, proc.stderr
+    rows = {line.split()[0]: line for line in proc.stdout.splitlines()[2:]
+            if not line.startswith('! ')}
+    assert set(rows) == {'night1/b1.fits.gz', 'night1/b14.fits.gz', 'night2/b1.fits.gz',
+                         'night2/b14.fits.gz'}
+    assert rows['night1/b1.fits.gz'].split()[1:] == ['arc', '4/4', '1.000', 'arc,tilt']
+    night2_arc = rows['night2/b1.fits.gz'].split()
+    assert night2_arc[1] == 'arc' and night2_arc[4] != 'arc,tilt' and night2_arc[-1] == '!'
+    assert not rows['night2/b14.fits.gz'].rstrip().endswith('!')
+    assert '! 1 frame(s) where SPIT and the header rules name different classes' \
+        in proc.stdout
+    text = out.read_text()
+    for name in ('file', 'loader', 'error', 'flag', 'rules_type'):
+        assert f'{{name: {name}, datatype: string}}' in text
+    assert 'subtype: json' not in text   # object columns would be JSON strings
+    t = Table.read(out)
+    assert list(t['rules_type'][:2]) == ['arc,tilt', 'bias']
+
+
+def test_classify_help_explains_columns_and_models():
+    from helpers import run_command
+    proc = run_command('pypeit_spit_classify', '--help')
+    assert proc.returncode == 0
+    assert 'votes   how many of the four copies' in proc.stdout
+    assert 'prob    the mean calibrated probability' in proc.stdout
+    assert 'Bundled models: kast_compact (default)' in proc.stdout

@@ -95,3 +95,9 @@ def test_defaults_live_only_in_the_spec():
         assert getattr(cfg, key) == check.get_default_value(spec['default'][key]), key
     for cls in CLASSES:
         assert cfg.types_for(cls) == check.get_default_value(spec['default']['types'][cls])
+
+
+def test_size_limit_default_is_the_loaders():
+    """The configuration's max_pixels default and classify_files' are one number."""
+    from pypeit_spit.preprocess.load import DEFAULT_MAX_PIXELS
+    assert instrument_config('keck_deimos').max_pixels == DEFAULT_MAX_PIXELS

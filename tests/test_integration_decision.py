@@ -1,6 +1,5 @@
 """The typing decision (pypeit_spit.integration.decision), on hand-made evidence."""
 import numpy as np
-import pytest
 
 from pypeit_spit.integration.decision import OUTCOMES, DecisionParams, decide_frame
 from pypeit_spit.vocab import CLASSES, UNKNOWN

@@ -256,3 +256,27 @@ def test_check_exit_status(realframes, tmp_path, model_file):
     proc = run_command('pypeit_spit_check', pfile, '--spit-model', model_file,
                        '--spit-threshold', '1', '-v', '0')
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_dead_frames_never_enter_a_calibration(realframes, tmp_path):
+    """A dead (all-zero), constant or saturated read-out whose header says bias is not
+    typed bias: it is flagged and commented out, as PypeIt does with untyped frames."""
+    from pypeit.inputfiles import PypeItFile
+    night = tmp_path / 'night'
+    night.mkdir()
+    for name in ('b1', 'b3', 'b14', 'b15', 'b16', 'b24', 'b27'):
+        shutil.copy(realframes / 'shane_kast_blue' / f'{name}.fits.gz', night)
+    dead = {'b15.fits.gz': 0, 'b16.fits.gz': 65535}
+    for name, value in dead.items():
+        with fits.open(night / name) as hdul:
+            hdul[0].data = np.full(hdul[0].data.shape, value, dtype=np.uint16)
+            hdul.writeto(night / name, overwrite=True)
+    out = run_setup(SpitSetup, night, tmp_path / 'out', '-c', 'all')
+    data = PypeItFile.from_file(str(out / 'shane_kast_blue_A' / 'shane_kast_blue_A.pypeit'),
+                                preserve_comments=True).data
+    rows = {str(f).lstrip('# '): (str(f), str(t), str(s))
+            for f, t, s in zip(data['filename'], data['frametype'], data['spit_src'])}
+    for name in dead:
+        filename, frametype, source = rows[name]
+        assert filename.startswith('#') and frametype == 'None' and source == 'none', rows[name]
+    assert rows['b14.fits.gz'][1:] == ('bias', 'agree')

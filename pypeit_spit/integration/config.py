@@ -33,7 +33,7 @@ __all__ = ['InstrumentConfig', 'user_config_path', 'read_config_file', 'load_con
 
 #: Keys of one spectrograph's settings (besides the ``types`` subsection).
 KEYS = ('enabled', 'model', 'threshold', 'header_evidence', 'std_radius', 'batch_size',
-        'rules_error', 'near_zero', 'override', 'exptime_mismatch')
+        'max_pixels', 'rules_error', 'near_zero', 'override', 'exptime_mismatch')
 
 
 def user_config_path():
@@ -83,7 +83,9 @@ class InstrumentConfig:
     std_radius : float
         Matching radius to archived standards (arcmin).
     batch_size : int
-        Frames per network call.
+        Frames read and pre-processed together.
+    max_pixels : int
+        Size limit: larger frames are read binned.
     rules_error, near_zero, override, exptime_mismatch : float
         The parameters of the typing decision
         (:mod:`pypeit_spit.integration.decision`).
@@ -99,6 +101,7 @@ class InstrumentConfig:
     header_evidence: bool
     std_radius: float
     batch_size: int
+    max_pixels: int
     rules_error: float
     near_zero: float
     override: float

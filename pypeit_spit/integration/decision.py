@@ -108,7 +108,8 @@ def _fmt(classes, values):
     return ', '.join(f'{classes[i]} {values[i]:.3f}' for i in order)
 
 
-def decide_frame(probs, answer, votes, rules_classes, plausibility, params, classes):
+def decide_frame(probs, answer, votes, rules_classes, plausibility, params, classes,
+                 voted=None):
     """
     Decide one frame's class from SPIT, the header rules and the header facts.
 
@@ -127,6 +128,8 @@ def decide_frame(probs, answer, votes, rules_classes, plausibility, params, clas
     params : DecisionParams
     classes : sequence of str
         Class names in the order of ``probs``.
+    voted : str or None, optional
+        SPIT's most-voted class (default: the class of largest probability).
 
     Returns
     -------
@@ -147,7 +150,8 @@ def decide_frame(probs, answer, votes, rules_classes, plausibility, params, clas
     post = score / total if total > 0 else np.full(k, 1.0 / k)
     f = int(np.argmax(post))
     fc = classes[f]
-    winner = classes[int(np.argmax(p))] if votes >= 3 else None
+    voted = voted or classes[int(np.argmax(p))]
+    winner = voted if votes >= 3 else None
     spit_says = (f'SPIT {answer} p={p[classes.index(answer)]:.3f}' if answer != UNKNOWN
                  else f'SPIT unsure ({votes}/4 votes; {_fmt(classes, p)})')
     rules_say = f'rules {"/".join(rules)}' if rules else 'rules untyped'

@@ -166,7 +166,8 @@ def classify_metadata(fitstbl, config, classify=None):
         from pypeit_spit.classify import classify_files as classify
     paths = _frame_paths(fitstbl)
     table = classify(paths, spectrograph=fitstbl.spectrograph, model=config.model,
-                     batch_size=config.batch_size, threshold=config.threshold)
+                     batch_size=config.batch_size, threshold=config.threshold,
+                     max_pixels=config.max_pixels)
     if len(table) != len(paths):
         raise RuntimeError(f'SPIT returned {len(table)} rows for {len(paths)} frames')
     return table
@@ -244,15 +245,17 @@ def type_frames(fitstbl, config=None, spit_column=None, current=None, classify=N
         evidence = ''
         prob = 0.0
         decision = None
+        flag = ''
         mode = modes[i]
         if spit_tab is not None:
             spit_class = str(spit_tab['class'][i])
             p = np.array([float(spit_tab[f'prob_{c}'][i]) for c in CLASSES])
             prob = float(spit_tab['prob'][i])
             err = str(spit_tab['error'][i] or '')
+            flag = str(spit_tab['flag'][i] or '') if 'flag' in spit_tab.colnames else ''
             if spit_class != UNKNOWN and cfg.types_for(spit_class):
                 spit_bits = _names_to_bits(bm, cfg.types_for(spit_class), dtype)
-            if not err and mode == 'auto':
+            if not err and not flag and mode == 'auto':
                 plaus, on_sky, evidence = header_facts(
                     fitstbl, i, CLASSES, cfg.types_for, std_radius=cfg.std_radius,
                     exptime_mismatch=cfg.exptime_mismatch, use_pointing=cfg.header_evidence)
@@ -270,8 +273,11 @@ def type_frames(fitstbl, config=None, spit_column=None, current=None, classify=N
                             evidence = f'header evidence changed SPIT {spit_class} to ' \
                                        f'{on_sky}: {evidence}'
                 votes = int(spit_tab['votes'][i])
+                voted = str(spit_tab['voted'][i]) if 'voted' in spit_tab.colnames else None
+                if on_sky is not None and voted in ON_SKY:
+                    voted = on_sky
                 decision = decide_frame(p, answer, votes, rules_classes, plaus, params,
-                                        CLASSES)
+                                        CLASSES, voted=voted or None)
                 spit_settled = decision.cls or UNKNOWN
 
         if mode == 'keep':
@@ -294,6 +300,10 @@ def type_frames(fitstbl, config=None, spit_column=None, current=None, classify=N
             source = 'rules'
             reason = f'SPIT disabled for {cfg.spectrograph}' if not cfg.enabled \
                 else 'SPIT not run'
+        elif flag:
+            # the pixels are no calibration at all: never typed (PypeIt comments it out)
+            bits[i] = _names_to_bits(bm, [], dtype)
+            source, reason = 'none', flag
         elif decision is None:
             bits[i] = rules_i
             source, reason = 'rules', f'SPIT cannot read the frame ({spit_tab["error"][i]})'

@@ -8,11 +8,12 @@ tested with the spectrograph's ``check_frame_type`` and its exposure-time range,
 writes (pointing, exposure time), which are sturdier than the lamp and OBJECT cards.
 """
 import functools
+import os
 
 import numpy as np
 from pypeit import log
 
-__all__ = ['rule_bits', 'header_evidence', 'header_facts', 'exposure_range',
+__all__ = ['rule_bits', 'rule_types_of_files', 'header_evidence', 'header_facts', 'exposure_range',
            'near_archived_standard']
 
 
@@ -45,6 +46,44 @@ def rule_bits(fitstbl):
         out = fitstbl.spectrograph.vet_assigned_ftypes(bits, fitstbl)
         bits = bits if out is None else out
     return bits
+
+
+def rule_types_of_files(spectrograph, files):
+    """
+    PypeIt's header-rule frame types of raw files, as ``pypeit_setup`` would give
+    them (without its side effects).
+
+    Parameters
+    ----------
+    spectrograph : `pypeit.spectrographs.spectrograph.Spectrograph`
+    files : sequence of str
+
+    Returns
+    -------
+    list of str or None
+        Per file: comma-separated frame types, ``''`` when the rules give none, None
+        when PypeIt could not tabulate the file's header.
+    """
+    from pypeit.metadata import PypeItMetaData
+    key = {os.path.normpath(os.path.abspath(str(f))): j for j, f in enumerate(files)}
+    existing = [str(f) for f in files if os.path.isfile(str(f))]
+    out = [None] * len(files)
+    if not existing:
+        return out
+    try:
+        fitstbl = PypeItMetaData(spectrograph, spectrograph.default_pypeit_par(),
+                                 files=existing, strict=False)
+        bits = rule_bits(fitstbl)
+    except Exception as exc:   # headers PypeIt cannot tabulate: no rules shown
+        log.warning(f'PypeIt cannot tabulate these headers ({type(exc).__name__}: '
+                    f'{" ".join(str(exc).split())}); no header rules shown')
+        return out
+    bm = fitstbl.type_bitmask
+    for d, f, b in zip(fitstbl['directory'], fitstbl['filename'], bits):
+        j = key.get(os.path.normpath(os.path.abspath(os.path.join(str(d), str(f)))))
+        if j is not None:
+            out[j] = ','.join(bm.flagged_bits(b))
+    return out
 
 
 def _float(value):

@@ -12,6 +12,7 @@ import numpy as np
 from pypeit_spit.errors import FrameError
 from pypeit_spit.preprocess.contract import CONTRAST, IMAGE_SHAPE
 from pypeit_spit.preprocess.load import load_frame
+from pypeit_spit.preprocess.quality import quality_flag
 from pypeit_spit.preprocess.resize import resize
 from pypeit_spit.preprocess.scale import to_uint8, zscale_limits
 from pypeit_spit.preprocess.stats import frame_stats
@@ -37,12 +38,16 @@ class Prepared:
         Which loader read the frame.
     rows : slice
         Rows of the canonical image kept by trimming.
+    flag : str
+        Why the pixels cannot be typed at all (dead, constant, saturated), or ''
+        (:func:`pypeit_spit.preprocess.quality.quality_flag`).
     """
     path: str
     image: np.ndarray
     stats: np.ndarray
     loader: str
     rows: slice
+    flag: str = ''
 
 
 def preprocess_image(image, bias_level=None, trim_overscan=False, shape=IMAGE_SHAPE,
@@ -127,10 +132,12 @@ def prepare_frame(path, spectrograph=None, det=1, max_pixels=None, fallback=True
     """
     frame = load_frame(path, spectrograph=spectrograph, det=det, max_pixels=max_pixels,
                        fallback=fallback)
+    flag = quality_flag(frame.image, frame.bias_level)
     try:
         image, trimmed, rows = preprocess_image(frame.image, bias_level=frame.bias_level,
                                                 trim_overscan=frame.bias_level is None)
     except TrimError as exc:
         raise FrameError(path, str(exc)) from exc
     stats = frame_stats(trimmed, bias_level=frame.bias_level, read_noise=frame.read_noise)
-    return Prepared(path=str(path), image=image, stats=stats, loader=frame.loader, rows=rows)
+    return Prepared(path=str(path), image=image, stats=stats, loader=frame.loader, rows=rows,
+                    flag=flag)

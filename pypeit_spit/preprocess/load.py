@@ -37,8 +37,9 @@ replaced by the median of the others; a frame where more than
 Memory
 ------
 A frame is never read whole when it has more than the **size limit** of
-:func:`size_limit` pixels (default :data:`DEFAULT_MAX_PIXELS`; set the environment
-variable ``PYPEIT_SPIT_MAX_PIXELS``, or pass ``max_pixels``): the generic loader then
+:func:`size_limit` pixels (default :data:`DEFAULT_MAX_PIXELS`; pass ``max_pixels``,
+``--max-pixels`` on the command line, or ``max_pixels`` in the configuration for
+``pypeit_spit_setup``): the generic loader then
 reads it in strips of rows and averages it over blocks of ``b x b`` pixels (the
 smallest ``b`` that brings it under the limit; its ``loader`` reads
 ``generic (binned bxb: ...)``), and PypeIt's reader, which reads whole images, is not
@@ -61,7 +62,7 @@ from pypeit_spit.errors import FrameError, UsageError
 from pypeit_spit.preprocess.stats import robust_sigma
 
 __all__ = ['LoadedFrame', 'get_spectrograph', 'load_frame', 'load_generic',
-           'load_with_pypeit', 'size_limit', 'DEFAULT_MAX_PIXELS', 'MAX_PIXELS_ENV',
+           'load_with_pypeit', 'size_limit', 'DEFAULT_MAX_PIXELS',
            'MAX_ABS_VALUE', 'MAX_BAD_FRACTION', 'FITS_SUFFIXES']
 
 #: File name endings taken as FITS when a folder is given.
@@ -75,9 +76,6 @@ FITS_SUFFIXES = ('.fits', '.fit', '.fts', '.fits.gz', '.fit.gz', '.fts.gz', '.fi
 #: with the generic loader), so that one frame of any size stays under 2 GB with the
 #: network loaded (``benchmarks/bench_memory.py``).
 DEFAULT_MAX_PIXELS = 32_000_000
-
-#: Environment variable that overrides :data:`DEFAULT_MAX_PIXELS`.
-MAX_PIXELS_ENV = 'PYPEIT_SPIT_MAX_PIXELS'
 
 #: Pixel values larger in magnitude than this are not counts (replaced like NaN).
 MAX_ABS_VALUE = 1e30
@@ -129,8 +127,7 @@ class LoadedFrame:
 
 def size_limit(value=None):
     """
-    The size limit in pixels: ``value``, else ``$PYPEIT_SPIT_MAX_PIXELS``, else
-    :data:`DEFAULT_MAX_PIXELS`.
+    The size limit in pixels: ``value``, else :data:`DEFAULT_MAX_PIXELS`.
 
     Parameters
     ----------
@@ -147,10 +144,7 @@ def size_limit(value=None):
     """
     where = 'max_pixels'
     if value is None:
-        text = os.environ.get(MAX_PIXELS_ENV, '').strip()
-        if not text:
-            return DEFAULT_MAX_PIXELS
-        value, where = text, f'environment variable {MAX_PIXELS_ENV}'
+        return DEFAULT_MAX_PIXELS
     try:
         number = float(value)
         limit = int(number)
@@ -599,23 +593,21 @@ class _PypeItRefused(Exception):
     """PypeIt's reader could not give a usable image; the message says why."""
 
 
-def _read_with_pypeit(path, p, spec, det):
-    """PypeIt's reader, overscan subtraction and orientation; see :func:`load_with_pypeit`."""
-    try:
-        detpar, raw, hdu, _, datasec, oscansec = spec.get_rawimage(str(p), det)
-        header = hdu[0].header.copy()
-        hdu.close()
-    except Exception as exc:  # PypeIt's readers raise anything for a file they do not expect
-        raise _PypeItRefused(_one_line(exc)) from exc
-    if raw is None or np.ndim(raw) != 2:
-        raise _PypeItRefused(f'expected one detector image, got shape {np.shape(raw)}')
+def _mosaic_of(spec, det):
+    """PypeIt's default detector mosaic when ``det`` belongs to it (GMOS, DEIMOS), else None."""
+    mosaic = getattr(spec, 'default_mosaic', None)
+    if isinstance(det, int) and mosaic and det in tuple(mosaic):
+        return tuple(mosaic)
+    return None
+
+
+def _one_detector(path, image, datasec, oscansec, detector, spec, levels, noises):
+    """Overscan-subtract each amplifier, crop to the data sections, orient as PypeIt."""
     if datasec is None or not np.any(datasec > 0):
         raise _PypeItRefused('no data section')
-    raw = np.asarray(raw, dtype=float)
-    image = _replace_bad(path, raw)
+    image = _replace_bad(path, np.asarray(image, dtype=float))
     box = _bounding_box(datasec > 0)
     raw_max = float(np.max(image[box]))
-    levels, noises = [], []
     for amp in range(1, int(datasec.max()) + 1):
         osc = image[oscansec == amp]
         if osc.size == 0:
@@ -624,10 +616,65 @@ def _read_with_pypeit(path, p, spec, det):
         levels.append(level)
         noises.append(robust_sigma(osc))
         image[datasec == amp] -= level  # in place: get_rawimage's array is ours
-    image = spec.orient_image(detpar, image[box])
+    return spec.orient_image(detector, image[box]), raw_max
+
+
+def _read_with_pypeit(path, p, spec, det):
+    """PypeIt's reader, overscan subtraction and orientation; see :func:`load_with_pypeit`."""
+    mosaic = _mosaic_of(spec, det)
+    try:
+        detpar, raw, hdu, _, datasec, oscansec = spec.get_rawimage(str(p), mosaic or det)
+        header = hdu[0].header.copy()
+        hdu.close()
+    except Exception as exc:  # PypeIt's readers raise anything for a file they do not expect
+        if mosaic is not None:   # a file that is not the full mosaic: its first detector
+            return _read_with_pypeit_single(path, p, spec, det, reason=_one_line(exc))
+        raise _PypeItRefused(_one_line(exc)) from exc
+    levels, noises = [], []
+    if mosaic is None:
+        if raw is None or np.ndim(raw) != 2:
+            raise _PypeItRefused(f'expected one detector image, got shape {np.shape(raw)}')
+        image, raw_max = _one_detector(path, raw, datasec, oscansec, detpar, spec, levels,
+                                       noises)
+    else:
+        from pypeit.core.mosaic import build_image_mosaic
+        parts, maxima = [], []
+        for k, detector in enumerate(detpar.detectors):
+            part, top = _one_detector(path, raw[k], datasec[k], oscansec[k], detector, spec,
+                                      levels, noises)
+            parts.append(part)
+            maxima.append(top)
+        raw_max = max(maxima)
+        try:
+            # PypeIt's own mosaic geometry (shifts, rotations), nearest-pixel as PypeIt
+            # does; the gaps between detectors are 0 (the bias level)
+            image = build_image_mosaic(np.array(parts), detpar.tform, order=detpar.msc_ord)[0]
+        except Exception as exc:
+            return _read_with_pypeit_single(path, p, spec, det, reason=_one_line(exc))
     # PypeIt orientation is (spectral, spatial): make it spectral-horizontal.
     image = np.ascontiguousarray(image.T)
-    return LoadedFrame(path=str(path), image=image, loader=f'pypeit:{spec.name}',
+    loader = f'pypeit:{spec.name}' + (f' (mosaic {",".join(map(str, mosaic))})' if mosaic
+                                      else '')
+    return LoadedFrame(path=str(path), image=image, loader=loader,
+                       bias_level=float(np.median(levels)) if levels else None,
+                       read_noise=float(np.median(noises)) if noises else None,
+                       raw_max=raw_max, header=header)
+
+
+def _read_with_pypeit_single(path, p, spec, det, reason):
+    """One detector of a mosaic spectrograph, when the mosaic cannot be read."""
+    try:
+        detpar, raw, hdu, _, datasec, oscansec = spec.get_rawimage(str(p), det)
+        header = hdu[0].header.copy()
+        hdu.close()
+    except Exception as exc:
+        raise _PypeItRefused(_one_line(exc)) from exc
+    if raw is None or np.ndim(raw) != 2:
+        raise _PypeItRefused(f'expected one detector image, got shape {np.shape(raw)}')
+    levels, noises = [], []
+    image, raw_max = _one_detector(path, raw, datasec, oscansec, detpar, spec, levels, noises)
+    return LoadedFrame(path=str(path), image=np.ascontiguousarray(image.T),
+                       loader=f'pypeit:{spec.name} (detector {det}; mosaic not read: {reason})',
                        bias_level=float(np.median(levels)) if levels else None,
                        read_noise=float(np.median(noises)) if noises else None,
                        raw_max=raw_max, header=header)

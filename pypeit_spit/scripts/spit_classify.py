@@ -28,6 +28,35 @@ def probability(text):
     return value
 
 
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Defaults shown, description and epilog kept as written."""
+
+
+def _epilog():
+    from pypeit_spit.model.store import DEFAULT_MODEL, bundled_models
+    from pypeit_spit.vocab import CLASSES, UNKNOWN
+    models = ', '.join(f'{m} (default)' if m == DEFAULT_MODEL else m
+                       for m in bundled_models())
+    return f"""\
+The table, one row per file:
+  class   {', '.join(CLASSES)}, or {UNKNOWN} when the network is unsure.
+  votes   how many of the four copies of the frame (the image and its three
+          flips) the winning class won; it wins with at least 3 of 4.
+  prob    the mean calibrated probability of that class over the four copies
+          (the largest class probability when {UNKNOWN}); below the model's cut
+          the frame is {UNKNOWN}.
+  header rules (with -s)  PypeIt's header-rule types of the frame ('-': none,
+          '?': header unreadable); '!' marks rows where SPIT and the header
+          rules name different classes.
+  error   why a file could not be typed (the rest are still typed).
+The ECSV (-o) also has prob_<class> for every class, voted, loader and flag.
+
+Bundled models: {models}.
+Exit status: 0 every file typed, 1 some file could not be typed, 2 usage or
+configuration error.
+"""
+
+
 class SpitClassify(SpitScript):
     """Type raw frames with the network and print (and optionally write) the table."""
 
@@ -39,10 +68,12 @@ class SpitClassify(SpitScript):
     @classmethod
     def get_parser(cls, width=None):
         """Command-line parser."""
-        from pypeit_spit.model.inference import DEFAULT_BATCH_SIZE
+        from pypeit_spit.classify import READ_BATCH
         parser = super().get_parser(description='Type raw spectral frames (bias, science, '
                                                 'standard, arc, flat) from their pixels with '
-                                                'the SPIT network.', width=width)
+                                                'the SPIT network.', width=width,
+                                    formatter=_Formatter)
+        parser.epilog = _epilog()
         parser.add_argument('files', nargs='+', type=str,
                             help='FITS files and/or folders holding them')
         parser.add_argument('-s', '--spectrograph', default=None, type=str,
@@ -58,12 +89,12 @@ class SpitClassify(SpitScript):
                                  'vote winner)')
         parser.add_argument('-o', '--output', default=None, type=str,
                             help='Write the table to this ECSV file')
-        parser.add_argument('--batch-size', default=DEFAULT_BATCH_SIZE, type=positive_int,
-                            help='Frames per network call')
-        parser.add_argument('--max-pixels', default=None, type=positive_int,
+        parser.add_argument('--batch-size', default=READ_BATCH, type=positive_int,
+                            help='Frames read and pre-processed together')
+        from pypeit_spit.preprocess.load import DEFAULT_MAX_PIXELS
+        parser.add_argument('--max-pixels', default=DEFAULT_MAX_PIXELS, type=positive_int,
                             help='Size limit in pixels: a larger frame is read binned (and '
-                                 "never by PypeIt's reader, which reads whole images). "
-                                 'Default: $PYPEIT_SPIT_MAX_PIXELS, else 32000000.')
+                                 "never by PypeIt's reader, which reads whole images)")
         parser.add_argument('--no-progress', default=False, action='store_true',
                             help='Do not show a progress bar')
         return parser
@@ -75,7 +106,8 @@ class SpitClassify(SpitScript):
         from pypeit import log
 
         from pypeit_spit.atomic import check_output, write_table
-        from pypeit_spit.classify import classify_files, format_table
+        from pypeit_spit.classify import (classify_files, display_names, format_table,
+                                          input_bases)
         from pypeit_spit.preprocess.load import size_limit
 
         # Refuse an output that cannot be written, and a bad size limit, before the run.
@@ -91,7 +123,20 @@ class SpitClassify(SpitScript):
                 log.error(f'{out} not written' + (' (the older file there is left as it was)'
                                                   if out.is_file() else ''))
             raise
-        print('\n'.join(format_table(table)))
+        rules = None
+        if args.spectrograph is not None:
+            from pypeit_spit.integration.rules import rule_types_of_files
+            from pypeit_spit.preprocess.load import get_spectrograph
+            # only files SPIT could read: PypeIt's header reader is noisy on the others
+            readable = [j for j in range(len(table)) if not table['error'][j]]
+            found = rule_types_of_files(get_spectrograph(args.spectrograph),
+                                        [str(table['file'][j]) for j in readable])
+            rules = [None] * len(table)
+            for j, r in zip(readable, found):
+                rules[j] = r
+            table['rules_type'] = ['' if r is None else r for r in rules]
+        names = display_names([str(f) for f in table['file']], input_bases(args.files))
+        print('\n'.join(format_table(table, names=names, rules=rules)))
         if out is not None:
             write_table(table, out)
             log.info(f'Wrote {out}')
