@@ -8,6 +8,7 @@ tested with the spectrograph's ``check_frame_type`` and its exposure-time range,
 writes (pointing, exposure time), which are sturdier than the lamp and OBJECT cards.
 """
 import functools
+import logging
 import os
 
 import numpy as np
@@ -70,6 +71,8 @@ def rule_types_of_files(spectrograph, files):
     out = [None] * len(files)
     if not existing:
         return out
+    level = log.level
+    log.setLevel(max(level, logging.WARNING))   # not a line per file: the table says it
     try:
         fitstbl = PypeItMetaData(spectrograph, spectrograph.default_pypeit_par(),
                                  files=existing, strict=False)
@@ -78,6 +81,8 @@ def rule_types_of_files(spectrograph, files):
         log.warning(f'PypeIt cannot tabulate these headers ({type(exc).__name__}: '
                     f'{" ".join(str(exc).split())}); no header rules shown')
         return out
+    finally:
+        log.setLevel(level)
     bm = fitstbl.type_bitmask
     for d, f, b in zip(fitstbl['directory'], fitstbl['filename'], bits):
         j = key.get(os.path.normpath(os.path.abspath(os.path.join(str(d), str(f)))))

@@ -1,0 +1,193 @@
+"""
+Light inference, measured as users meet it: whole commands, paired in one run.
+
+Prints, each against its baseline in the same run (runs interleaved A B A B ... so that
+a drift of the machine's speed hits both; medians of ``--runs``):
+
+1. ``pypeit_spit_setup`` against ``pypeit_setup`` on a night (wall time, peak memory
+   of the process, ratios);
+2. ``pypeit_spit_classify`` against reading the same pixels with astropy, both as
+   whole processes ("cold": start-up and imports included), and in one process
+   after a warm-up ("warm": the typing itself against the pixel read), on a night of
+   ``--frames`` frames cycled from the folder;
+3. with ``--install-size``: the installed size of a fresh virtual environment with
+   the package alone and with its training extra (``[train]``), from a wheel of this
+   checkout (minutes: it installs TensorFlow).
+
+Every figure is a whole process timed from outside with ``os.wait4`` (wall clock and
+the child's own peak resident memory), so anyone can re-run it with public tools.
+
+Usage::
+
+    python benchmarks/bench_setup.py ../shared/realframes/shane_kast_blue \\
+        -s shane_kast_blue --runs 5 --frames 200 [--install-size]
+
+Targets (issue 12): setup <= 1.2x ``pypeit_setup`` wall time and <= 1.5x its peak
+memory; classify of a 200-frame night <= 2x the pixel-read time; an install without
+the training extra under 1 GB.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from itertools import cycle, islice
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+
+
+def run_timed(cmd, cwd=None):
+    """Run ``cmd``; return (wall seconds, peak RSS in MiB of the child, exit status)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return wall, usage.ru_maxrss / 1024, proc.returncode
+
+
+def paired(name_a, cmd_a, name_b, cmd_b, runs):
+    """Interleave A and B ``runs`` times (after one warm-up each); print medians."""
+    rows = {name_a: [], name_b: []}
+    for k in range(runs + 1):
+        for name, cmd in ((name_a, cmd_a), (name_b, cmd_b)):
+            args = cmd() if callable(cmd) else cmd
+            wall, peak, rc = run_timed(args)
+            if rc != 0:
+                sys.exit(f'{name} exited {rc}: {" ".join(map(str, args))}')
+            if k:                       # the first round warms the file cache
+                rows[name].append((wall, peak))
+    med = {n: (_median([w for w, _ in r]), _median([p for _, p in r])) for n, r in rows.items()}
+    ratios = [a[0] / b[0] for a, b in zip(rows[name_a], rows[name_b])]
+    print(f'{"command":<34} {"wall s (median)":>15} {"peak MiB":>9}')
+    for n, (w, p) in med.items():
+        print(f'{n:<34} {w:15.2f} {p:9.0f}')
+    print(f'ratio {name_a} / {name_b}: wall {_median(ratios):.2f}x (pairs: '
+          f'{min(ratios):.2f}-{max(ratios):.2f}), peak memory '
+          f'{med[name_a][1] / med[name_b][1]:.2f}x\n')
+
+
+def _median(values):
+    v = sorted(values)
+    n = len(v)
+    return (v[n // 2] + v[(n - 1) // 2]) / 2
+
+
+def night_of(folder, n, dest):
+    """A night of ``n`` frames: links cycling through the folder's FITS files."""
+    from pypeit_spit.classify import expand_paths
+    files = expand_paths([folder])
+    dest.mkdir()
+    for i, f in enumerate(islice(cycle(files), n)):
+        suffix = ''.join(Path(f).suffixes)
+        os.symlink(os.path.abspath(f), dest / f'f{i:04d}{suffix}')
+    return dest
+
+
+READ_PIXELS = """
+import sys
+from astropy.io import fits
+from pypeit_spit.classify import expand_paths
+for f in expand_paths([sys.argv[1]]):
+    with fits.open(f, memmap=False) as hdul:
+        for hdu in hdul:
+            if hdu.data is not None and hdu.data.ndim >= 2:
+                hdu.data.astype(float)
+"""
+
+WARM = """
+import sys, time
+from astropy.io import fits
+from pypeit_spit.classify import classify_files, expand_paths
+from pypeit_spit.model.store import get_model
+files = expand_paths([sys.argv[1]])
+spec = sys.argv[2] if sys.argv[2] != 'none' else None
+model = get_model(None)
+classify_files(files[:4], spectrograph=spec, model=model)   # warm-up
+def read():
+    for f in files:
+        with fits.open(f, memmap=False) as hdul:
+            for hdu in hdul:
+                if hdu.data is not None and hdu.data.ndim >= 2:
+                    hdu.data.astype(float)
+def typ():
+    classify_files(files, spectrograph=spec, model=model)
+best = {}
+for k in range(int(sys.argv[3])):
+    for name, fn in (('read', read), ('classify', typ)):
+        t0 = time.perf_counter(); fn(); best.setdefault(name, []).append(time.perf_counter() - t0)
+r = sorted(a / b for a, b in zip(best['classify'], best['read']))
+med = lambda v: sorted(v)[len(v) // 2]
+print(f"warm, in one process: classify_files {med(best['classify']):.2f} s, astropy read "
+      f"{med(best['read']):.2f} s, ratio {med(r):.2f}x")
+"""
+
+
+def install_sizes(tmp):
+    """Installed size of a fresh venv with the wheel, and with the wheel's [train]."""
+    repo = Path(__file__).resolve().parents[1]
+    dist = tmp / 'dist'
+    subprocess.run([sys.executable, '-m', 'pip', 'wheel', '-q', '--no-deps', '-w', str(dist),
+                    str(repo)], check=True)
+    wheel = next(dist.glob('pypeit_spit-*.whl'))
+    sizes = {}
+    for label, spec in (('pypeit-spit', str(wheel)), ('pypeit-spit[train]', f'{wheel}[train]')):
+        venv = tmp / label.replace('[', '_').replace(']', '')
+        subprocess.run([sys.executable, '-m', 'venv', str(venv)], check=True)
+        subprocess.run([str(venv / 'bin' / 'python'), '-m', 'pip', 'install', '-q', spec],
+                       check=True)
+        total = sum(p.stat().st_size for p in venv.rglob('*') if p.is_file()
+                    and not p.is_symlink())
+        sizes[label] = total / 1024 ** 3
+    print(f'{"fresh virtual environment":<34} {"installed GiB":>13}')
+    for label, gib in sizes.items():
+        print(f'{label:<34} {gib:13.2f}')
+    print()
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('folder', help='a night of raw frames')
+    p.add_argument('-s', '--spectrograph', default='shane_kast_blue')
+    p.add_argument('--runs', type=int, default=5)
+    p.add_argument('--frames', type=int, default=200,
+                   help='frames of the night typed by classify (cycled from the folder)')
+    p.add_argument('--install-size', action='store_true')
+    args = p.parse_args()
+    with tempfile.TemporaryDirectory(prefix='spit_bench_setup_') as tmp:
+        tmp = Path(tmp)
+        n = [0]
+
+        def outdir():
+            n[0] += 1
+            out = tmp / f'out{n[0]}'
+            return out
+
+        def setup_cmd(name):
+            return lambda: [str(BIN / name), '-r', str(Path(args.folder).resolve()), '-s',
+                            args.spectrograph, '-c', 'all', '-d', str(outdir())]
+
+        print(f'1. setup of {args.folder} ({args.spectrograph}), {args.runs} pairs')
+        paired('pypeit_spit_setup', setup_cmd('pypeit_spit_setup'),
+               'pypeit_setup', setup_cmd('pypeit_setup'), args.runs)
+
+        night = night_of(args.folder, args.frames, tmp / 'night')
+        print(f'2. classify a night of {args.frames} frames, {args.runs} pairs')
+        paired('pypeit_spit_classify (cold)',
+               [str(BIN / 'pypeit_spit_classify'), str(night), '-s', args.spectrograph,
+                '--no-progress', '-v', '0'],
+               'astropy pixel read (cold)', [sys.executable, '-c', READ_PIXELS, str(night)],
+               args.runs)
+        subprocess.run([sys.executable, '-c', WARM, str(night), args.spectrograph,
+                        str(max(1, args.runs))], check=True)
+        print()
+        if args.install_size:
+            print('3. installed size')
+            install_sizes(tmp)
+
+
+if __name__ == '__main__':
+    main()
