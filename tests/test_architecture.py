@@ -111,3 +111,18 @@ def test_one_vocabulary():
     assert owners == {'pypeit_spit/vocab.py'}, owners
     unknown = {_rel(p) for p in SOURCES if re.search(r"^UNKNOWN\s*=", p.read_text(), re.M)}
     assert unknown == {'pypeit_spit/vocab.py'}, unknown
+
+
+def test_every_subpackage_is_packaged():
+    """setup.cfg lists every sub-package (a missing one installs without it) and the
+    installed package has it."""
+    import configparser
+    import importlib
+    cfg = configparser.ConfigParser()
+    cfg.read(PACKAGE.parent / 'setup.cfg')
+    listed = set(cfg['options']['packages'].split())
+    found = {'.'.join(init.parent.relative_to(PACKAGE.parent).parts)
+             for init in PACKAGE.rglob('__init__.py')}
+    assert found <= listed, f'not in setup.cfg: {sorted(found - listed)}'
+    for name in sorted(found):
+        importlib.import_module(name)
