@@ -17,6 +17,10 @@ a drift of the machine's speed hits both; medians of ``--runs``):
 Every figure is a whole process timed from outside with ``os.wait4`` (wall clock and
 the child's own peak resident memory), so anyone can re-run it with public tools.
 
+``pypeit_setup`` itself needs astropy's observatory list: on a machine without network
+access load it once first (``python -m pypeit_spit.sites
+../shared/astropy-data/coordinates/sites.json``); pypeit-spit's commands do not.
+
 Usage::
 
     python benchmarks/bench_setup.py ../shared/realframes/shane_kast_blue \\
@@ -57,7 +61,8 @@ def paired(name_a, cmd_a, name_b, cmd_b, runs):
             args = cmd() if callable(cmd) else cmd
             wall, peak, rc = run_timed(args)
             if rc != 0:
-                sys.exit(f'{name} exited {rc}: {" ".join(map(str, args))}')
+                err = subprocess.run(args, capture_output=True, text=True).stderr
+                sys.exit(f'{name} exited {rc}: {" ".join(map(str, args))}\n{err[-2000:]}')
             if k:                       # the first round warms the file cache
                 rows[name].append((wall, peak))
     med = {n: (_median([w for w, _ in r]), _median([p for _, p in r])) for n, r in rows.items()}
