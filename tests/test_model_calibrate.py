@@ -91,3 +91,33 @@ def test_write_calibration(tmp_path):
     files = write_calibration(res, probs4, labels, tmp_path / 'cal')
     assert all(f.is_file() for f in files)
     assert json.loads((tmp_path / 'cal' / 'calibration.json').read_text())['n_frames'] == 300
+
+
+def _frames(winner_probs, k=5):
+    """probs4 where every flip gives ``p`` to class ``c`` and the rest evenly."""
+    rows = []
+    for c, p in winner_probs:
+        row = np.full(k, (1 - p) / (k - 1))
+        row[c] = p
+        rows.append(np.repeat(row[None, :], 4, axis=0))
+    return np.array(rows)
+
+
+def test_class_thresholds_are_per_class():
+    """Class 0 is never wrong: no cut; class 1's wrong winners sit at 0.70-0.75, its
+    right ones at 0.9: its cut lies above 0.75; a class with no winner gets the
+    fallback."""
+    from pypeit_spit.model.calibrate import choose_class_thresholds
+    wins = [(0, 0.5)] * 20 + [(1, 0.70), (1, 0.75)] + [(1, 0.9)] * 20
+    labels = [0] * 20 + [2, 3] + [1] * 20
+    probs4 = _frames(wins)
+    cuts = choose_class_thresholds(probs4, labels, target=0.0, fallback=0.8)
+    assert cuts[0] == 0.0
+    assert 0.75 < cuts[1] <= 0.9 + 1e-12
+    assert list(cuts[2:]) == [0.8, 0.8, 0.8]
+    res = calibrate(probs4, labels, target=0.0)
+    assert res['thresholds'] == list(choose_class_thresholds(
+        probs4, labels, target=0.0, temperature=res['temperature'],
+        fallback=res['threshold']))
+    # one global cut must serve class 1 too, so it is stricter than class 0's own
+    assert res['thresholds'][0] == 0.0 < res['thresholds'][1] <= res['threshold']

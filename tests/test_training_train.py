@@ -100,3 +100,22 @@ def test_reproducible(frames, trained, tmp_path):
     again = train(frames[1], tmp_path, config, progress='none')
     for key in ('loss', 'accuracy', 'val_loss', 'val_normalized_accuracy'):
         assert again['history'][0][key] == pytest.approx(result['history'][0][key], rel=1e-6)
+
+
+def test_start_from_weights(tmp_path):
+    """--init: the network starts from a saved model's weights; another
+    architecture is refused."""
+    from pypeit_spit.model.store import build_model, save_model
+    from pypeit_spit.training.train import _start_from
+    source = build_model('compact')
+    save_model(source, tmp_path / 'a.keras', graph=False)
+    target = build_model('compact').backend.network
+    before = target.get_weights()
+    _start_from(target, tmp_path / 'a.keras')
+    after = target.get_weights()
+    want = source.backend.network.get_weights()
+    assert any(not np.array_equal(a, b) for a, b in zip(before, want))
+    assert all(np.array_equal(a, b) for a, b in zip(after, want))
+    other = build_model('compact', use_stats=False).backend.network
+    with pytest.raises(TrainError, match='not this architecture'):
+        _start_from(other, tmp_path / 'a.keras')

@@ -25,6 +25,7 @@ from pypeit_spit.model.spit_model import apply_temperature
 from pypeit_spit.model.vote import MIN_VOTES, count_votes
 
 __all__ = ['DEFAULT_TARGET_ERROR', 'N_BINS', 'frame_probs', 'nll', 'fit_temperature',
+           'choose_class_thresholds',
            'expected_calibration_error', 'reliability_bins', 'choose_threshold',
            'calibrate', 'reliability_diagram', 'write_calibration']
 
@@ -209,6 +210,54 @@ def choose_threshold(probs4, labels, target=DEFAULT_TARGET_ERROR, temperature=1.
     return min(t, 1.0 + 1e-9), {'error_rate': 0.0, 'accepted_fraction': 0.0, 'reached': False}
 
 
+def choose_class_thresholds(probs4, labels, target=DEFAULT_TARGET_ERROR, temperature=1.0,
+                            min_votes=MIN_VOTES, fallback=None):
+    """
+    One Unknown cut per class: for each class, the smallest cut on its winners' mean
+    (tempered) probability such that, among the frames it wins (3 of 4 votes) at or
+    above the cut, the fraction wrongly typed is at most ``target``.
+
+    A class that wins no validation frame gets ``fallback`` (the global cut).
+
+    Parameters
+    ----------
+    probs4 : `numpy.ndarray`, shape (n, n_flips, k)
+    labels : array_like of int
+    target : float, optional
+    temperature : float, optional
+    min_votes : int, optional
+    fallback : float or None, optional
+        Cut of a class without validation winners (None: 0).
+
+    Returns
+    -------
+    `numpy.ndarray`, shape (k,)
+    """
+    probs4 = np.asarray(probs4, dtype=float)
+    labels = np.asarray(labels, dtype=int)
+    k = probs4.shape[2]
+    cuts = np.full(k, 0.0 if fallback is None else float(fallback))
+    if labels.size == 0:
+        return cuts
+    winner, votes = count_votes(probs4)
+    mean = frame_probs(probs4, temperature)[np.arange(labels.size), winner]
+    passed = votes >= min_votes
+    for c in range(k):
+        mine = passed & (winner == c)
+        if not mine.any():
+            continue
+        wrong = winner[mine] != labels[mine]
+        m = mean[mine]
+        for t in np.unique(np.concatenate([[0.0], m])):
+            acc = m >= t
+            if acc.any() and wrong[acc].mean() <= target:
+                cuts[c] = float(t)
+                break
+        else:
+            cuts[c] = min(float(np.nextafter(m.max(), 2.0)), 1.0 + 1e-9)
+    return cuts
+
+
 def calibrate(probs4, labels, target=DEFAULT_TARGET_ERROR, min_votes=MIN_VOTES,
               n_bins=N_BINS):
     """
@@ -229,20 +278,25 @@ def calibrate(probs4, labels, target=DEFAULT_TARGET_ERROR, min_votes=MIN_VOTES,
     dict
         ``temperature``, ``threshold``, ``target_error``, ``ece_before``,
         ``ece_after``, ``nll_before``, ``nll_after``, ``n_frames``, ``error_rate``,
-        ``accepted_fraction``, ``target_reached``, ``n_bins``.
+        ``accepted_fraction``, ``target_reached``, ``n_bins``, and ``thresholds``
+        (the cut of each class in the order of the probabilities,
+        :func:`choose_class_thresholds`).
     """
     probs4 = np.asarray(probs4, dtype=float)
     labels = np.asarray(labels, dtype=int)
     t = fit_temperature(probs4, labels)
     before, after = frame_probs(probs4, 1.0), frame_probs(probs4, t)
     threshold, achieved = choose_threshold(probs4, labels, target, t, min_votes)
+    per_class = choose_class_thresholds(probs4, labels, target, t, min_votes,
+                                        fallback=threshold)
     return {'temperature': t, 'threshold': threshold, 'target_error': float(target),
             'ece_before': expected_calibration_error(before, labels, n_bins),
             'ece_after': expected_calibration_error(after, labels, n_bins),
             'nll_before': nll(before, labels), 'nll_after': nll(after, labels),
             'n_frames': int(labels.size), 'error_rate': achieved['error_rate'],
             'accepted_fraction': achieved['accepted_fraction'],
-            'target_reached': achieved['reached'], 'n_bins': int(n_bins)}
+            'target_reached': achieved['reached'], 'n_bins': int(n_bins),
+            'thresholds': [float(v) for v in per_class]}
 
 
 def reliability_diagram(probs4, labels, temperature, path, n_bins=N_BINS, title=None):

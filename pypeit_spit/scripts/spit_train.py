@@ -67,6 +67,9 @@ class SpitTrain(SpitScript):
                                  'Unknown threshold.')
         parser.add_argument('--patience', type=int, default=d.patience,
                             help='Stop after this many epochs without improvement.')
+        parser.add_argument('--init', default=None, metavar='MODEL.keras',
+                            help='Start from the weights of this .keras model of the same '
+                                 'architecture (fine-tuning) instead of random weights.')
         parser.add_argument('--name', default=None,
                             help='Model file name without .keras (default spit_ARCH).')
         parser.add_argument('--resume', action='store_true',
@@ -113,7 +116,7 @@ class SpitTrain(SpitScript):
                              learning_rate=args.learning_rate, seed=args.seed,
                              fractions=tuple(args.fractions), target_error=args.target_error,
                              patience=args.patience, deterministic=not args.no_deterministic,
-                             augment=args.augment, name=args.name)
+                             augment=args.augment, name=args.name, init=args.init)
         result = train(frames, outdir, config, resume=args.resume, overwrite=args.overwrite,
                        command=command_line(), sources=[str(Path(p).resolve())
                                                         for p in args.labels],

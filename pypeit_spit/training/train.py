@@ -96,6 +96,9 @@ class TrainConfig:
         Layout augmentation of training images (:mod:`pypeit_spit.training.augment`).
     name : str or None
         File name of the model (without ``.keras``); None: ``spit_<architecture>``.
+    init : str or None
+        A ``.keras`` model of the same architecture whose weights the network starts
+        from (fine-tuning) instead of random ones; None: random.
     """
     architecture: str = 'compact'
     use_stats: bool | None = None
@@ -109,6 +112,7 @@ class TrainConfig:
     deterministic: bool = True
     augment: bool = False
     name: str | None = None
+    init: str | None = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -332,6 +336,8 @@ def train(frameset, outdir, config=None, resume=False, overwrite=False, command=
     else:
         keras_net.set_random_seed(config.seed)
         model = build_model(config.architecture, use_stats=use_stats).backend.network
+        if config.init:
+            _start_from(model, config.init)
         keras_net.compile_for_training(model, config.learning_rate)
         history, start = [], 1
         best = {'epoch': 0, 'val_normalized_accuracy': -1.0, 'val_loss': np.inf}
@@ -401,12 +407,14 @@ def train(frameset, outdir, config=None, resume=False, overwrite=False, command=
     log.info(f'Calibration on {va.size} validation frames: T = {cal["temperature"]:.3f}, '
              f'ECE {cal["ece_before"]:.4f} -> {cal["ece_after"]:.4f}; threshold '
              f'{cal["threshold"]:.4f} for error <= {config.target_error:.2%} '
-             f'({cal["accepted_fraction"]:.1%} of validation frames accepted)')
+             f'({cal["accepted_fraction"]:.1%} of validation frames accepted); per class: '
+             + ', '.join(f'{c} {t:.4f}' for c, t in zip(CLASSES, cal['thresholds'])))
     if not cal['target_reached']:
         log.warning('the target error rate cannot be reached on the validation set: the '
                     'threshold makes every frame Unknown')
     final.metadata['temperature'] = float(cal['temperature'])
     final.metadata['threshold'] = float(cal['threshold'])
+    final.metadata['thresholds'] = {c: float(t) for c, t in zip(CLASSES, cal['thresholds'])}
     final.metadata['calibration'] = cal
     final.metadata['training'] = {
         'data': list(sources or []), 'data_fingerprint': data_id,
@@ -430,6 +438,22 @@ def train(frameset, outdir, config=None, resume=False, overwrite=False, command=
     return {'model': str(model_path), 'best_epoch': best['epoch'], 'calibration': cal,
             'history': history, 'split': {k: int(v.size) for k, v in split.items()},
             'test': test}
+
+
+def _start_from(network, path):
+    """Copy the weights of the model file ``path`` into ``network`` (same layout)."""
+    try:
+        source = keras_net.load_keras(path, compile=False)
+    except Exception as exc:
+        raise TrainError(f'{path}: cannot load the model to start from '
+                         f'({type(exc).__name__}: {exc})') from exc
+    want = [tuple(w.shape) for w in network.get_weights()]
+    got = [tuple(w.shape) for w in source.get_weights()]
+    if want != got:
+        raise TrainError(f'{path}: its network is not this architecture (weights of other '
+                         'shapes): cannot start from it')
+    network.set_weights(source.get_weights())
+    log.info(f'Starting from the weights of {path}')
 
 
 def command_line():
