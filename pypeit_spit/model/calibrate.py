@@ -279,16 +279,19 @@ def calibrate(probs4, labels, target=DEFAULT_TARGET_ERROR, min_votes=MIN_VOTES,
         ``temperature``, ``threshold``, ``target_error``, ``ece_before``,
         ``ece_after``, ``nll_before``, ``nll_after``, ``n_frames``, ``error_rate``,
         ``accepted_fraction``, ``target_reached``, ``n_bins``, and ``thresholds``
-        (the cut of each class in the order of the probabilities,
-        :func:`choose_class_thresholds`).
+        (the cut of each class in the order of the probabilities:
+        :func:`choose_class_thresholds`, never above ``threshold``).
     """
     probs4 = np.asarray(probs4, dtype=float)
     labels = np.asarray(labels, dtype=int)
     t = fit_temperature(probs4, labels)
     before, after = frame_probs(probs4, 1.0), frame_probs(probs4, t)
     threshold, achieved = choose_threshold(probs4, labels, target, t, min_votes)
-    per_class = choose_class_thresholds(probs4, labels, target, t, min_votes,
-                                        fallback=threshold)
+    # A class's own cut may only be lower than the global one (a class that is rarely
+    # wrong keeps more frames); a class needing a stricter cut keeps the global one, so
+    # that few validation frames of one class cannot make it almost always Unknown.
+    per_class = np.minimum(choose_class_thresholds(probs4, labels, target, t, min_votes,
+                                                   fallback=threshold), threshold)
     return {'temperature': t, 'threshold': threshold, 'target_error': float(target),
             'ece_before': expected_calibration_error(before, labels, n_bins),
             'ece_after': expected_calibration_error(after, labels, n_bins),
