@@ -53,15 +53,16 @@ def run_timed(cmd, cwd=None):
     return wall, usage.ru_maxrss / 1024, proc.returncode
 
 
-def paired(name_a, cmd_a, name_b, cmd_b, runs):
-    """Interleave A and B ``runs`` times (after one warm-up each); print medians."""
+def paired(name_a, cmd_a, name_b, cmd_b, runs, cwd):
+    """Interleave A and B ``runs`` times (after one warm-up each) in ``cwd`` (where
+    PypeIt writes its log files); print medians."""
     rows = {name_a: [], name_b: []}
     for k in range(runs + 1):
         for name, cmd in ((name_a, cmd_a), (name_b, cmd_b)):
             args = cmd() if callable(cmd) else cmd
-            wall, peak, rc = run_timed(args)
+            wall, peak, rc = run_timed(args, cwd=cwd)
             if rc != 0:
-                err = subprocess.run(args, capture_output=True, text=True).stderr
+                err = subprocess.run(args, capture_output=True, text=True, cwd=cwd).stderr
                 sys.exit(f'{name} exited {rc}: {" ".join(map(str, args))}\n{err[-2000:]}')
             if k:                       # the first round warms the file cache
                 rows[name].append((wall, peak))
@@ -177,7 +178,7 @@ def main():
 
         print(f'1. setup of {args.folder} ({args.spectrograph}), {args.runs} pairs')
         paired('pypeit_spit_setup', setup_cmd('pypeit_spit_setup'),
-               'pypeit_setup', setup_cmd('pypeit_setup'), args.runs)
+               'pypeit_setup', setup_cmd('pypeit_setup'), args.runs, cwd=tmp)
 
         night = night_of(args.folder, args.frames, tmp / 'night')
         print(f'2. classify a night of {args.frames} frames, {args.runs} pairs')
@@ -185,9 +186,9 @@ def main():
                [str(BIN / 'pypeit_spit_classify'), str(night), '-s', args.spectrograph,
                 '--no-progress', '-v', '0'],
                'astropy pixel read (cold)', [sys.executable, '-c', READ_PIXELS, str(night)],
-               args.runs)
+               args.runs, cwd=tmp)
         subprocess.run([sys.executable, '-c', WARM, str(night), args.spectrograph,
-                        str(max(1, args.runs))], check=True)
+                        str(max(1, args.runs))], check=True, cwd=tmp)
         print()
         if args.install_size:
             print('3. installed size')
