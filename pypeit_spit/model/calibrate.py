@@ -199,15 +199,36 @@ def choose_threshold(probs4, labels, target=DEFAULT_TARGET_ERROR, temperature=1.
     winner, votes = count_votes(probs4)
     mean = frame_probs(probs4, temperature)[np.arange(labels.size), winner]
     passed = votes >= min_votes
-    wrong = winner != labels
-    cand = np.unique(np.concatenate([[0.0], mean[passed]]))
-    for t in cand:
-        acc = passed & (mean >= t)
-        if acc.any() and wrong[acc].mean() <= target:
-            return float(t), {'error_rate': float(wrong[acc].mean()),
-                              'accepted_fraction': float(acc.mean()), 'reached': True}
+    wrong = (winner != labels)[passed]
+    t, acc = _smallest_cut(mean[passed], wrong, target)
+    if t is not None:
+        return t, {'error_rate': float(wrong[acc].mean()),
+                   'accepted_fraction': float(acc.sum() / labels.size), 'reached': True}
+    return _just_above(mean), {'error_rate': 0.0, 'accepted_fraction': 0.0, 'reached': False}
+
+
+def _smallest_cut(mean, wrong, target):
+    """
+    The smallest cut ``t`` (0 or one of ``mean``) such that, among the frames with
+    ``mean >= t``, the fraction ``wrong`` is at most ``target``; and those frames.
+
+    Returns
+    -------
+    t : float or None
+        None when no cut reaches the target with at least one frame accepted.
+    accepted : `numpy.ndarray` of bool or None
+    """
+    for t in np.unique(np.concatenate([[0.0], mean])):
+        accepted = mean >= t
+        if accepted.any() and wrong[accepted].mean() <= target:
+            return float(t), accepted
+    return None, None
+
+
+def _just_above(mean):
+    """A cut just above every value of ``mean`` (everything Unknown)."""
     t = float(np.nextafter(mean.max(), 2.0)) if mean.size else 1.0
-    return min(t, 1.0 + 1e-9), {'error_rate': 0.0, 'accepted_fraction': 0.0, 'reached': False}
+    return min(t, 1.0 + 1e-9)
 
 
 def choose_class_thresholds(probs4, labels, target=DEFAULT_TARGET_ERROR, temperature=1.0,
@@ -246,15 +267,8 @@ def choose_class_thresholds(probs4, labels, target=DEFAULT_TARGET_ERROR, tempera
         mine = passed & (winner == c)
         if not mine.any():
             continue
-        wrong = winner[mine] != labels[mine]
-        m = mean[mine]
-        for t in np.unique(np.concatenate([[0.0], m])):
-            acc = m >= t
-            if acc.any() and wrong[acc].mean() <= target:
-                cuts[c] = float(t)
-                break
-        else:
-            cuts[c] = min(float(np.nextafter(m.max(), 2.0)), 1.0 + 1e-9)
+        t, _ = _smallest_cut(mean[mine], winner[mine] != labels[mine], target)
+        cuts[c] = _just_above(mean[mine]) if t is None else t
     return cuts
 
 
