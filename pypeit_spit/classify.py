@@ -22,7 +22,7 @@ from pypeit_spit.preprocess.load import FITS_SUFFIXES, get_spectrograph, size_li
 from pypeit_spit.vocab import CLASSES, UNKNOWN, class_of_frametypes
 
 __all__ = ['READ_BATCH', 'FITS_SUFFIXES', 'expand_paths', 'display_names', 'classify_files',
-           'result_table', 'format_table']
+           'Prefetch', 'result_table', 'format_table']
 
 
 def _natural_key(path):
@@ -230,8 +230,104 @@ def _check_arguments(batch_size, threshold, det, workers):
 READ_BATCH = 16
 
 
+
+def _prepare_one(path, spectrograph, det, max_pixels):
+    """
+    Read and pre-process one frame: ``(Prepared, None)``, or ``(None, reason)`` when it
+    cannot be (an unexpected error is logged with its traceback, and still only costs
+    this frame).
+    """
+    try:
+        return prepare_frame(path, spectrograph=spectrograph, det=det,
+                             max_pixels=max_pixels), None
+    except FrameError as exc:
+        return None, exc.reason
+    except MemoryError:
+        return None, 'not enough memory to pre-process it'
+    except Exception as exc:  # a bug: never lose the rest of the batch, but show it
+        log.warning(f'{path}: unexpected error (please report it):\n'
+                    f'{traceback.format_exc()}')
+        text = ' '.join(str(exc).split())
+        return None, f'internal error ({type(exc).__name__}: {text})'
+
+
+def _spectrograph_name(spectrograph):
+    return None if spectrograph is None else getattr(spectrograph, 'name', str(spectrograph))
+
+
+class Prefetch:
+    """
+    Read and pre-process frames in background threads before they are classified.
+
+    ``pypeit_spit_setup`` starts one as soon as it knows the night's files, so that
+    the pixels are read while PypeIt reads the headers; :func:`classify_files`
+    (``prefetch=``) then takes the frames from it. Only the pre-processed
+    210x650 images and statistics are kept (about 0.14 MB a frame), for at most
+    ``limit`` frames; the rest are read by :func:`classify_files` itself.
+
+    Parameters
+    ----------
+    paths : sequence of str or `pathlib.Path`
+        Files, in the order they will be asked for.
+    spectrograph : str, Spectrograph or None, optional
+        As for :func:`classify_files`.
+    det : int, optional
+    max_pixels : int or None, optional
+    workers : int, optional
+        Reading threads.
+    limit : int, optional
+        Most frames read ahead.
+
+    Examples
+    --------
+    >>> with Prefetch(files, 'shane_kast_blue') as ahead:       # doctest: +SKIP
+    ...     table = classify_files(files, 'shane_kast_blue', prefetch=ahead)
+    """
+
+    def __init__(self, paths, spectrograph=None, det=1, max_pixels=None, workers=2,
+                 limit=256):
+        _check_arguments(READ_BATCH, None, det, workers)
+        limit_pixels = size_limit(max_pixels)
+        spec = get_spectrograph(spectrograph) if spectrograph is not None else None
+        self._key = (_spectrograph_name(spec), det, limit_pixels)
+        self._pool = ThreadPoolExecutor(max_workers=workers,
+                                        thread_name_prefix='pypeit_spit_prefetch')
+        self._futures = {}
+        for path in list(paths)[:limit]:
+            key = os.path.realpath(path)
+            if key not in self._futures:
+                self._futures[key] = self._pool.submit(_prepare_one, str(path), spec, det,
+                                                       limit_pixels)
+
+    def take(self, path, spectrograph, det, max_pixels):
+        """
+        The ``(Prepared, reason)`` pair of ``path`` read ahead for the same spectrograph,
+        detector and size limit (waiting for it if need be), or None.
+        """
+        key = (_spectrograph_name(spectrograph), det, size_limit(max_pixels))
+        if key != self._key:
+            return None
+        future = self._futures.pop(os.path.realpath(path), None)
+        return None if future is None else future.result()
+
+    def close(self):
+        """Stop reading ahead (frames never asked for are dropped)."""
+        for future in self._futures.values():
+            future.cancel()
+        self._futures = {}
+        self._pool.shutdown(wait=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
 def classify_files(paths, spectrograph=None, model=None, batch_size=READ_BATCH, threshold=None,
-                   progress=False, det=1, workers=2, max_pixels=None, on_prepared=None):
+                   progress=False, det=1, workers=2, max_pixels=None, on_prepared=None,
+                   prefetch=None):
     """
     Type raw frames from their pixels.
 
@@ -274,6 +370,10 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=READ_BATCH, 
         Called as ``on_prepared(index, prepared)`` with each frame's
         :class:`~pypeit_spit.preprocess.frame.Prepared` (e.g. to draw it), from the
         reading threads.
+    prefetch : Prefetch or None, optional
+        Frames already being read in the background (:class:`Prefetch`); those it
+        holds for the same spectrograph, detector and size limit are taken from it,
+        the others are read here. The result is the same either way.
 
     Returns
     -------
@@ -305,21 +405,15 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=READ_BATCH, 
     def prepare(i):
         if entries[i][1] is not None:
             return None, entries[i][1]
-        try:
-            prep = prepare_frame(files[i], spectrograph=spectrograph, det=det,
-                                 max_pixels=max_pixels)
-        except FrameError as exc:
-            return None, exc.reason
-        except MemoryError:
-            return None, 'not enough memory to pre-process it'
-        except Exception as exc:  # a bug: never lose the rest of the batch, but show it
-            log.warning(f'{files[i]}: unexpected error (please report it):\n'
-                        f'{traceback.format_exc()}')
-            text = ' '.join(str(exc).split())
-            return None, f'internal error ({type(exc).__name__}: {text})'
-        if on_prepared is not None:
-            on_prepared(i, prep)
-        return prep, None
+        done = None if prefetch is None else prefetch.take(files[i], spectrograph, det,
+                                                           max_pixels)
+        prep, error = done if done is not None else _prepare_one(files[i], spectrograph,
+                                                                 det, max_pixels)
+        if prep is not None:
+            prep.path = files[i]
+            if on_prepared is not None:
+                on_prepared(i, prep)
+        return prep, error
 
     # Two threads read and pre-process (decompression and numpy release the GIL);
     # the network runs on whole batches.

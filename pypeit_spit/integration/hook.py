@@ -19,6 +19,7 @@ was written for, and refuses (:class:`~pypeit_spit.errors.HookError`) otherwise.
 """
 import contextlib
 import contextvars
+import functools
 import inspect
 import threading
 
@@ -83,7 +84,11 @@ def _get_frame_types(self, flag_unknown=False, user=None, merge=True):
     cut = 'the model\'s calibrated cut' if cfg.threshold is None else f'{cfg.threshold:g}'
     log.info(f'Typing files with SPIT (model {cfg.model}, Unknown cut {cut}) and the header '
              'rules')
-    result = type_frames(self, config=cfg, classify=settings['classify'])
+    classify = settings['classify']
+    if classify is None and settings['prefetch'] is not None:
+        from pypeit_spit.classify import classify_files
+        classify = functools.partial(classify_files, prefetch=settings['prefetch'])
+    result = type_frames(self, config=cfg, classify=classify)
     record['results'].append(result)
     self.spit_typing = result
     add_spit_columns(self, result)
@@ -128,7 +133,8 @@ def _uninstall():
 
 
 @contextlib.contextmanager
-def enabled(user_file=None, enable=None, threshold=None, model=None, classify=None):
+def enabled(user_file=None, enable=None, threshold=None, model=None, classify=None,
+            prefetch=None):
     """
     Type frames with SPIT inside PypeIt for the duration of a ``with`` block.
 
@@ -147,6 +153,9 @@ def enabled(user_file=None, enable=None, threshold=None, model=None, classify=No
         Override the instrument's model.
     classify : callable or None, optional
         Replacement for :func:`pypeit_spit.classify.classify_files` (tests).
+    prefetch : `pypeit_spit.classify.Prefetch` or None, optional
+        Frames being read ahead (``pypeit_spit_setup`` starts reading the night's
+        pixels while PypeIt reads the headers); typing takes them from it.
 
     Yields
     ------
@@ -169,7 +178,7 @@ def enabled(user_file=None, enable=None, threshold=None, model=None, classify=No
     ...     ps.run(setup_only=True)
     """
     settings = {'user_file': user_file, 'enable': enable, 'threshold': threshold,
-                'model': model, 'classify': classify}
+                'model': model, 'classify': classify, 'prefetch': prefetch}
     record = {'results': []}
     _install()
     token = _ACTIVE.set(_ACTIVE.get() + ((settings, record),))

@@ -47,10 +47,12 @@ used for it. Peak memory per frame in flight is then bounded by the limit
 (``benchmarks/bench_memory.py``), whatever the size of the file.
 """
 import bz2
+import contextlib
 import errno
 import gzip
 import os
 import stat
+import tempfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -619,6 +621,64 @@ def _one_detector(path, image, datasec, oscansec, detector, spec, levels, noises
     return spec.orient_image(detector, image[box]), raw_max
 
 
+#: Bytes a compressed frame may inflate to and still be decompressed into a temporary
+#: plain file for PypeIt's reader (:func:`_plain_copy`): 8 bytes per pixel of the size
+#: limit, plus room for headers and tables.
+_PLAIN_SLACK = 16 * 2**20
+
+
+def _plain_name(p, spec):
+    """The name of the plain copy of compressed file ``p`` (its compression suffix
+    dropped), or None when PypeIt's extension check would not treat it as the
+    original (PypeIt refuses the original, or would refuse the copy)."""
+    name = p.name
+    lower = name.lower()
+    for suffix in ('.gz', '.bz2'):
+        if lower.endswith(suffix):
+            plain = name[:-len(suffix)]
+            break
+    else:
+        plain = name
+    allowed = getattr(spec, 'allowed_extensions', None)
+    if allowed is not None and not (any(name.endswith(e) for e in allowed)
+                                    and any(plain.endswith(e) for e in allowed)):
+        return None
+    return plain or 'frame.fits'
+
+
+@contextlib.contextmanager
+def _plain_copy(p, compression, spec, limit):
+    """
+    A gzip- or bzip2-compressed frame decompressed once into a temporary plain FITS
+    file, for as long as the block lasts; None for a plain file, or when the copy
+    cannot be made (a stream that is corrupt or inflates beyond what the size limit
+    allows, no temporary space): the compressed file is then read as it is, and its
+    defects are reported as before.
+
+    Reading a compressed frame through PypeIt's reader decompresses it several times
+    (astropy re-reads the stream from its start to reach each HDU); from the copy, the
+    headers are read by seeking and the pixels by memory mapping.
+    """
+    name = _plain_name(p, spec) if compression in ('gzip', 'bzip2') else None
+    if name is None:
+        yield None
+        return
+    max_bytes = 8 * limit + _PLAIN_SLACK
+    with tempfile.TemporaryDirectory(prefix='pypeit_spit_') as folder:
+        plain = Path(folder) / name
+        try:
+            written = 0
+            with _open_stream(p, compression) as src, open(plain, 'wb') as dst:
+                while chunk := src.read(2**22):
+                    written += len(chunk)
+                    if written > max_bytes:
+                        raise ValueError('inflates beyond the size limit')
+                    dst.write(chunk)
+        except (OSError, EOFError, ValueError, zlib.error):
+            plain = None
+        yield plain
+
+
 def _read_with_pypeit(path, p, spec, det):
     """PypeIt's reader, overscan subtraction and orientation; see :func:`load_with_pypeit`."""
     mosaic = _mosaic_of(spec, det)
@@ -725,6 +785,19 @@ def load_with_pypeit(path, spectrograph, det=1, max_pixels=None, fallback=True):
     except UsageError as exc:
         raise FrameError(path, str(exc)) from exc
     compression = _compression(p)
+    with _plain_copy(p, compression, spec, limit) as plain:
+        if plain is None:
+            return _load_with_pypeit(path, p, compression, spec, det, limit, fallback)
+        try:
+            frame = _load_with_pypeit(path, plain, None, spec, det, limit, fallback)
+        except FrameError as exc:
+            raise FrameError(path, exc.reason.replace(str(plain), str(p))) from exc
+        frame.loader = frame.loader.replace(str(plain), str(p))
+        return frame
+
+
+def _load_with_pypeit(path, p, compression, spec, det, limit, fallback):
+    """:func:`load_with_pypeit` on file ``p`` (``path`` itself or its plain copy)."""
     probe = _probe(p, compression)
     if probe.image_hdu is None:
         raise _no_image(path, probe)

@@ -62,6 +62,20 @@ def spit_options(args):
             'model': getattr(args, 'spit_model', None)}
 
 
+def _read_ahead(spec, args, cfg):
+    """
+    Start reading the pixels of the files PypeIt will find (its own search), so that
+    they are read while PypeIt reads the headers; None when the search fails (PypeIt
+    then reports it).
+    """
+    from pypeit_spit.classify import Prefetch
+    try:
+        files = type(spec).find_raw_files(args.root, extension=args.extension)
+    except Exception:  # PypeIt reports a bad root or extension itself
+        return None
+    return Prefetch(files, spectrograph=spec, max_pixels=cfg.max_pixels) if files else None
+
+
 class SpitSetup(SpitCommand, Setup):
     """``pypeit_setup`` with SPIT typing the frames."""
 
@@ -95,16 +109,23 @@ class SpitSetup(SpitCommand, Setup):
         from pypeit_spit.integration.hook import enabled
         from pypeit_spit.preprocess.load import get_spectrograph
         opts = spit_options(args)
+        ahead = None
         if args.spectrograph is not None:
             # Fail early, in one line, on an unknown spectrograph or an invalid
             # configuration (naming the file and the key).
-            get_spectrograph(args.spectrograph)
-            instrument_config(args.spectrograph, user_file=opts['user_file'],
-                              enabled=opts['enable'], threshold=opts['threshold'],
-                              model=opts['model'])
+            spec = get_spectrograph(args.spectrograph)
+            cfg = instrument_config(args.spectrograph, user_file=opts['user_file'],
+                                    enabled=opts['enable'], threshold=opts['threshold'],
+                                    model=opts['model'])
+            if cfg.enabled and not getattr(args, 'gui', False):
+                ahead = _read_ahead(spec, args, cfg)
         started = time.time()
-        with enabled(**opts) as record:
-            status = super().main(args)
+        try:
+            with enabled(**opts, prefetch=ahead) as record:
+                status = super().main(args)
+        finally:
+            if ahead is not None:
+                ahead.close()
         if record['results']:      # SPIT typed: the .pypeit files explain its columns
             for pfile in Path(args.output_path).glob('*/*.pypeit'):
                 if pfile.stat().st_mtime >= started:

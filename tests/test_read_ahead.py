@@ -1,0 +1,130 @@
+"""
+The two reading speed-ups change no answer: a compressed frame decompressed once into a
+temporary plain copy for PypeIt's reader, and frames read ahead (``Prefetch``) while
+PypeIt reads the headers.
+"""
+import bz2
+import contextlib
+import gzip
+import shutil
+
+import numpy as np
+import pytest
+
+from pypeit_spit.classify import Prefetch, classify_files
+from pypeit_spit.errors import FrameError
+from pypeit_spit.preprocess import load
+from pypeit_spit.vocab import CLASSES
+
+SPEC = 'shane_kast_blue'
+
+
+@pytest.fixture(scope='module')
+def night(tmp_path_factory):
+    """A small simulated Kast blue night (plain FITS files)."""
+    from pypeit_spit.simulate import simulate_nights
+    out = tmp_path_factory.mktemp('night')
+    manifest = simulate_nights(SPEC, 1, out, seed=17, scale=0.15)
+    files = [out / str(f) for f in manifest['file']]
+    assert len(files) >= 5
+    return files
+
+
+@contextlib.contextmanager
+def _no_plain_copy(*args):
+    yield None
+
+
+def _compressed(files, folder, kind):
+    out = []
+    for f in files:
+        target = folder / (f.name + ('.gz' if kind == 'gzip' else '.bz2'))
+        opener = gzip.open if kind == 'gzip' else bz2.open
+        with open(f, 'rb') as src, opener(target, 'wb') as dst:
+            shutil.copyfileobj(src, dst)
+        out.append(target)
+    return out
+
+
+@pytest.mark.parametrize('kind', ['gzip', 'bzip2'])
+def test_compressed_frame_reads_as_the_plain_one(night, tmp_path, kind, monkeypatch):
+    """Same pixels, header and loader from a compressed frame with and without the
+    temporary plain copy, and as from the plain file where PypeIt reads the
+    compressed one (Kast: .fits.gz, not .fits.bz2, whose reader refuses by name)."""
+    packed = _compressed(night[:3], tmp_path, kind)
+    fast = [load.load_with_pypeit(f, SPEC) for f in packed]
+    monkeypatch.setattr(load, '_plain_copy', _no_plain_copy)
+    slow = [load.load_with_pypeit(f, SPEC) for f in packed]
+    plain = [load.load_with_pypeit(f, SPEC) for f in night[:3]]
+    for a, b, c, f in zip(fast, slow, plain, packed):
+        assert np.array_equal(a.image, b.image) and a.loader == b.loader
+        assert a.path == b.path == str(f) and a.bias_level == b.bias_level
+        if kind == 'gzip':
+            assert np.array_equal(a.image, c.image) and a.loader == f'pypeit:{SPEC}'
+        else:
+            assert a.loader.startswith('generic (PypeIt') and f.name in a.loader
+        assert a.header.tostring() == b.header.tostring()
+
+
+def test_plain_copy_is_bounded_and_made_only_when_it_can_be(night, tmp_path, monkeypatch):
+    spec = load.get_spectrograph(SPEC)
+    gz = _compressed(night[:1], tmp_path, 'gzip')[0]
+    comp = load._compression(gz)
+    with load._plain_copy(gz, comp, spec, load.DEFAULT_MAX_PIXELS) as plain:
+        assert plain is not None and plain.name == night[0].name and plain.is_file()
+        folder = plain.parent
+    assert not folder.exists(), 'the temporary copy is removed'
+    # a stream that inflates beyond what the size limit allows is not copied
+    monkeypatch.setattr(load, '_PLAIN_SLACK', 0)
+    with load._plain_copy(gz, comp, spec, 10) as plain:
+        assert plain is None
+    # nor a plain file, nor a name PypeIt's extension check refuses
+    with load._plain_copy(night[0], None, spec, load.DEFAULT_MAX_PIXELS) as plain:
+        assert plain is None
+    odd = tmp_path / 'frame.fits.gz.gz'
+    shutil.copy(gz, odd)
+    with load._plain_copy(odd, comp, spec, load.DEFAULT_MAX_PIXELS) as plain:
+        assert plain is None
+
+
+def test_truncated_gzip_is_still_reported(night, tmp_path):
+    gz = _compressed(night[:1], tmp_path, 'gzip')[0]
+    data = gz.read_bytes()
+    gz.write_bytes(data[:len(data) // 2])
+    with pytest.raises(FrameError, match='truncated') as info:
+        load.load_with_pypeit(gz, SPEC)
+    assert 'pypeit_spit_' not in str(info.value)
+
+
+def _probabilities(table):
+    return np.array([[row[f'prob_{c}'] for c in CLASSES] for row in table])
+
+
+def test_prefetch_changes_no_answer(night, tmp_path):
+    files = [str(f) for f in night] + [str(tmp_path / 'missing.fits')]
+    direct = classify_files(files, spectrograph=SPEC)
+    with Prefetch(files[::-1], spectrograph=SPEC) as ahead:   # any order
+        seen = []
+        ahead_table = classify_files(files, spectrograph=SPEC, prefetch=ahead,
+                                     on_prepared=lambda i, p: seen.append((i, p.path)))
+        assert not ahead._futures, 'every frame read ahead was taken'
+    for col in ('file', 'class', 'votes', 'voted', 'loader', 'error', 'flag'):
+        assert list(direct[col]) == list(ahead_table[col]), col
+    assert np.array_equal(_probabilities(direct), _probabilities(ahead_table))
+    assert sorted(seen) == [(i, files[i]) for i in range(len(night))]
+    assert 'does not exist' in ahead_table['error'][-1]
+
+
+def test_prefetch_for_other_settings_is_not_used(night):
+    with Prefetch(night[:2], spectrograph=SPEC) as ahead:
+        assert ahead.take(night[0], 'shane_kast_red', 1, None) is None
+        assert ahead.take(night[0], SPEC, 2, None) is None
+        assert ahead.take(night[0], SPEC, 1, 1000) is None
+        prep, error = ahead.take(night[0], load.get_spectrograph(SPEC), 1, None)
+        assert error is None and prep.image.shape == (210, 650)
+        assert ahead.take(night[0], SPEC, 1, None) is None, 'taken once'
+
+
+def test_prefetch_reads_at_most_limit_frames(night):
+    with Prefetch(night, spectrograph=SPEC, limit=2) as ahead:
+        assert len(ahead._futures) == 2
