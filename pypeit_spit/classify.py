@@ -332,7 +332,8 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=READ_BATCH, 
     Type raw frames from their pixels.
 
     Frames are read and pre-processed ``batch_size`` at a time (by ``workers``
-    threads), then sent through the network a few at a time (each with its three
+    threads, one batch ahead of the network), then sent through the network a few at
+    a time (each with its three
     flips; :data:`pypeit_spit.model.inference.DEFAULT_BATCH_SIZE` frames per call), so
     a whole night is never held in memory. A frame that cannot be read or
     pre-processed gets class ``unknown`` and a one-line reason in the ``error``
@@ -415,13 +416,19 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=READ_BATCH, 
                 on_prepared(i, prep)
         return prep, error
 
-    # Two threads read and pre-process (decompression and numpy release the GIL);
-    # the network runs on whole batches.
+    # Threads read and pre-process (decompression and numpy release the GIL) one
+    # batch ahead: the next batch is read while the network runs on this one.
+    batches = [range(start, min(start + batch_size, len(files)))
+               for start in range(0, len(files), batch_size)]
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for start in range(0, len(files), batch_size):
-            batch = range(start, min(start + batch_size, len(files)))
+        ahead = [pool.submit(prepare, i) for i in batches[0]] if batches else []
+        for k, batch in enumerate(batches):
+            current = ahead
+            ahead = ([pool.submit(prepare, i) for i in batches[k + 1]]
+                     if k + 1 < len(batches) else [])
             idx, images, stats = [], [], []
-            for i, (prep, error) in zip(batch, pool.map(prepare, batch)):
+            for i, future in zip(batch, current):
+                prep, error = future.result()
                 if error is not None:
                     table['error'][i] = error
                     log.warning(f'{files[i]}: cannot classify: {error}')

@@ -92,8 +92,13 @@ def frame_stats(image, bias_level=None, read_noise=None):
     saturated = float(np.mean(raw >= SATURATION))
     c = img[1:-1, 1:-1]
     thresh = 8.0 * pix_noise
-    peak = ((c - img[:-2, 1:-1] > thresh) & (c - img[2:, 1:-1] > thresh)
-            & (c - img[1:-1, :-2] > thresh) & (c - img[1:-1, 2:] > thresh))
+    # Pixels brighter than all four neighbours by ``thresh``: the first test on every
+    # pixel, the other three only on the (few) pixels that pass it.
+    rows, cols = np.nonzero(c - img[:-2, 1:-1] > thresh)
+    rows, cols = rows + 1, cols + 1
+    centre = img[rows, cols]
+    peak = ((centre - img[rows + 1, cols] > thresh) & (centre - img[rows, cols - 1] > thresh)
+            & (centre - img[rows, cols + 1] > thresh))
     cr_density = peak.sum() / (c.size / 1e6) if c.size else 0.0
     bright = float(np.mean(sample - zero > 20.0 * noise))
     return np.array([log_signal, log_spread, saturated, np.log10(1.0 + cr_density), bright],
