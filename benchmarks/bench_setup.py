@@ -147,10 +147,10 @@ def install_sizes(tmp):
                        check=True)
         total = sum(p.stat().st_size for p in venv.rglob('*') if p.is_file()
                     and not p.is_symlink())
-        sizes[label] = total / 1024 ** 3
-    print(f'{"fresh virtual environment":<34} {"installed GiB":>13}')
-    for label, gib in sizes.items():
-        print(f'{label:<34} {gib:13.2f}')
+        sizes[label] = total
+    print(f'{"fresh virtual environment":<34} {"installed GB":>12} {"GiB":>6}')
+    for label, total in sizes.items():
+        print(f'{label:<34} {total / 1e9:12.3f} {total / 1024 ** 3:6.3f}')
     print()
 
 

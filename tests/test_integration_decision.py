@@ -37,6 +37,22 @@ def test_rules_when_spit_is_unsure_and_not_against():
     assert (d.cls, d.source) == ('standard', 'rules')
 
 
+def test_unsure_spit_leaning_against_the_rules_is_flagged():
+    """SPIT below its cut, but 4/4 votes and p=0.8 for flat against the rules' standard
+    (a twilight flat typed standard by its header): kept, flagged, not silent."""
+    params = DecisionParams(rules_error=0.05, near_zero=0.02, override=0.99, contradict=0.6)
+    p = probs(flat=0.8, standard=0.15)
+    d = decide_frame(p, UNKNOWN, 4, {'standard'}, ONE, params, CLASSES)
+    assert (d.cls, d.source) == ('standard', 'conflict') and 'leans to flat' in d.reason
+    # the same evidence with the check off (contradict = 1): the rules, unflagged
+    d = decide_frame(p, UNKNOWN, 4, {'standard'}, ONE, PARAMS, CLASSES)
+    assert (d.cls, d.source) == ('standard', 'rules')
+    # leaning below the setting: the rules
+    d = decide_frame(probs(flat=0.55, standard=0.4), UNKNOWN, 2, {'standard'}, ONE, params,
+                     CLASSES)
+    assert (d.cls, d.source) == ('standard', 'rules')
+
+
 def test_near_zero_rules_class_is_flagged():
     d = decide_frame(probs(science=0.8, arc=0.01), UNKNOWN, 4, {'arc'}, ONE, PARAMS, CLASSES)
     assert d.source == 'conflict'

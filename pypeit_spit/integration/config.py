@@ -33,7 +33,7 @@ __all__ = ['InstrumentConfig', 'user_config_path', 'read_config_file', 'load_con
 
 #: Keys of one spectrograph's settings (besides the ``types`` subsection).
 KEYS = ('enabled', 'model', 'threshold', 'header_evidence', 'std_radius', 'batch_size',
-        'max_pixels', 'rules_error', 'near_zero', 'override', 'exptime_mismatch')
+        'max_pixels', 'rules_error', 'near_zero', 'contradict', 'override', 'exptime_mismatch')
 
 
 def user_config_path():
@@ -86,7 +86,7 @@ class InstrumentConfig:
         Frames read and pre-processed together.
     max_pixels : int
         Size limit: larger frames are read binned.
-    rules_error, near_zero, override, exptime_mismatch : float
+    rules_error, near_zero, contradict, override, exptime_mismatch : float
         The parameters of the typing decision
         (:mod:`pypeit_spit.integration.decision`).
     types : dict
@@ -104,6 +104,7 @@ class InstrumentConfig:
     max_pixels: int
     rules_error: float
     near_zero: float
+    contradict: float
     override: float
     exptime_mismatch: float
     types: dict

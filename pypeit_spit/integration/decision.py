@@ -31,8 +31,8 @@ and one of these outcomes is recorded for the frame (``spit_src``):
     vote winner when its answer is below the cut).
 ``rules``
     ``f`` is a class the rules give; SPIT is unsure (no answer past its cut) but gives
-    ``f`` a probability of at least ``near_zero``: it does not contradict the rules,
-    whose types are kept.
+    ``f`` a probability of at least ``near_zero`` and no other class ``contradict`` or
+    more: it does not contradict the rules, whose types are kept.
 ``spit``
     SPIT overrides the rules: ``f`` is not a class the rules give, SPIT's answer (past
     its cut) is ``f``, and the posterior of ``f`` is at least ``override``. Also when
@@ -75,10 +75,14 @@ class DecisionParams:
         A class SPIT gives less than this is contradicted by the pixels.
     override : float
         Posterior SPIT's answer needs to overrule the rules without a conflict.
+    contradict : float, optional
+        Probability of another class with which an unsure SPIT still contradicts
+        the rules (1: never).
     """
     rules_error: float
     near_zero: float
     override: float
+    contradict: float = 1.0
 
 
 @dataclass
@@ -165,6 +169,11 @@ def decide_frame(probs, answer, votes, rules_classes, plausibility, params, clas
             return Decision(fc, 'agree', post, f'{spit_says}; {rules_say}')
         if answer != UNKNOWN:
             return Decision(fc, 'conflict', post, f'{spit_says} against {rules_say}; {best}')
+        top = int(np.argmax(p))
+        if top != f and p[top] >= params.contradict:
+            return Decision(fc, 'conflict', post, f'{rules_say} but SPIT leans to '
+                                                  f'{classes[top]} p={p[top]:.3f} '
+                                                  f'({spit_says}); {best}')
         if p[f] >= params.near_zero:
             return Decision(fc, 'rules', post, f'{rules_say}; {spit_says}, not against them')
         return Decision(fc, 'conflict', post, f'{rules_say} but SPIT gives {fc} only '

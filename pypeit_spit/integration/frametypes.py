@@ -148,7 +148,8 @@ def classify_metadata(fitstbl, config, classify=None):
         Its ``model``, ``threshold`` and ``batch_size`` are used.
     classify : callable or None, optional
         Replacement for :func:`pypeit_spit.classify.classify_files` (same call
-        and result); for tests.
+        and result): in tests, or with a
+        :class:`~pypeit_spit.classify.Prefetch` bound to it.
 
     Returns
     -------
@@ -228,7 +229,7 @@ def type_frames(fitstbl, config=None, spit_column=None, current=None, classify=N
     need_spit = cfg.enabled and any(m == 'auto' for m in modes)
     spit_tab = classify_metadata(fitstbl, cfg, classify=classify) if need_spit else None
     params = DecisionParams(rules_error=cfg.rules_error, near_zero=cfg.near_zero,
-                            override=cfg.override)
+                            override=cfg.override, contradict=cfg.contradict)
 
     bits = np.zeros(n, dtype=dtype)
     out = Table()
