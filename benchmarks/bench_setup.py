@@ -162,6 +162,8 @@ def main():
     p.add_argument('--frames', type=int, default=200,
                    help='frames of the night typed by classify (cycled from the folder)')
     p.add_argument('--install-size', action='store_true')
+    p.add_argument('--no-timing', action='store_true',
+                   help='skip 1. and 2. (e.g. to measure only the installed size)')
     args = p.parse_args()
     with tempfile.TemporaryDirectory(prefix='spit_bench_setup_') as tmp:
         tmp = Path(tmp)
@@ -176,6 +178,11 @@ def main():
             return lambda: [str(BIN / name), '-r', str(Path(args.folder).resolve()), '-s',
                             args.spectrograph, '-c', 'all', '-d', str(outdir())]
 
+        if args.no_timing:
+            if args.install_size:
+                print('3. installed size')
+                install_sizes(tmp)
+            return
         print(f'1. setup of {args.folder} ({args.spectrograph}), {args.runs} pairs')
         paired('pypeit_spit_setup', setup_cmd('pypeit_spit_setup'),
                'pypeit_setup', setup_cmd('pypeit_setup'), args.runs, cwd=tmp)

@@ -1,0 +1,48 @@
+"""
+``pypeit_spit_setup`` on a simulated night of every spectrograph the packaged
+configuration switches SPIT on for, with the model it configures: every frame typed,
+none silently wrong (a wrong type is only allowed flagged as a conflict).
+"""
+import pytest
+
+from pypeit_spit.integration.config import default_path, read_config_file
+from pypeit_spit.vocab import class_of_frametypes
+
+from helpers import run_command
+
+
+def _enabled():
+    config = read_config_file(default_path(), defaults=True)
+    return sorted(name for name, section in config.items()
+                  if name != 'default' and isinstance(section, dict)
+                  and section.get('enabled'))
+
+
+ENABLED = _enabled()
+
+
+def test_some_spectrograph_is_enabled():
+    assert {'shane_kast_blue', 'shane_kast_red', 'shane_kast_red_ret'} <= set(ENABLED)
+
+
+@pytest.mark.parametrize('spectrograph', ENABLED)
+def test_setup_types_a_simulated_night(spectrograph, tmp_path):
+    from pypeit.inputfiles import PypeItFile
+    from pypeit_spit.simulate import simulate_nights
+    sim = tmp_path / 'sim'
+    manifest = simulate_nights(spectrograph, 1, sim, seed=4242, scale=0.2)
+    truth = {str(f).split('/')[-1]: str(c) for f, c in zip(manifest['file'], manifest['cls'])}
+    night = sim / str(manifest['file'][0]).split('/')[0]
+    out = tmp_path / 'out'
+    result = run_command('pypeit_spit_setup', '-r', night, '-s', spectrograph, '-c', 'all',
+                         '-d', out, cwd=tmp_path, env={'HOME': str(tmp_path)})
+    assert result.returncode == 0, result.stderr[-2000:]
+    typed = {}
+    for pfile in out.glob('*/*.pypeit'):
+        data = PypeItFile.from_file(str(pfile), preserve_comments=True).data
+        for f, t, src in zip(data['filename'], data['frametype'], data['spit_src']):
+            typed[str(f).lstrip('# ')] = (str(t), str(src))
+    assert set(typed) == set(truth), 'every frame in the .pypeit files'
+    silent = {name: typed[name] for name, cls in truth.items()
+              if class_of_frametypes(typed[name][0]) != cls and typed[name][1] != 'conflict'}
+    assert not silent, f'silently wrong: {silent}'
