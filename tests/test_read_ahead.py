@@ -128,3 +128,16 @@ def test_prefetch_for_other_settings_is_not_used(night):
 def test_prefetch_reads_at_most_limit_frames(night):
     with Prefetch(night, spectrograph=SPEC, limit=2) as ahead:
         assert len(ahead._futures) == 2
+
+
+def test_compressed_frame_without_image_is_still_reported(tmp_path):
+    """The headers of a small plain copy are read only when PypeIt's reader refuses it:
+    a compressed header-only file still gets the generic loader's reason."""
+    from astropy.io import fits
+    plain = tmp_path / 'empty.fits'
+    fits.PrimaryHDU().writeto(plain)
+    gz = _compressed([plain], tmp_path, 'gzip')[0]
+    with pytest.raises(FrameError, match='no image data'):
+        load.load_with_pypeit(gz, SPEC)
+    with pytest.raises(FrameError, match='no image data'):
+        load.load_with_pypeit(gz, SPEC, fallback=False)

@@ -789,19 +789,26 @@ def load_with_pypeit(path, spectrograph, det=1, max_pixels=None, fallback=True):
         if plain is None:
             return _load_with_pypeit(path, p, compression, spec, det, limit, fallback)
         try:
-            frame = _load_with_pypeit(path, plain, None, spec, det, limit, fallback)
+            # A file of at most ``limit`` bytes holds at most ``limit`` pixels: its
+            # headers need no reading before PypeIt's reader (only if it refuses).
+            frame = _load_with_pypeit(path, plain, None, spec, det, limit, fallback,
+                                      probe_first=plain.stat().st_size > limit)
         except FrameError as exc:
             raise FrameError(path, exc.reason.replace(str(plain), str(p))) from exc
         frame.loader = frame.loader.replace(str(plain), str(p))
         return frame
 
 
-def _load_with_pypeit(path, p, compression, spec, det, limit, fallback):
-    """:func:`load_with_pypeit` on file ``p`` (``path`` itself or its plain copy)."""
-    probe = _probe(p, compression)
-    if probe.image_hdu is None:
+def _load_with_pypeit(path, p, compression, spec, det, limit, fallback, probe_first=True):
+    """
+    :func:`load_with_pypeit` on file ``p`` (``path`` itself or its plain copy); with
+    ``probe_first`` False (a file too small to exceed the size limit) its headers are
+    checked only when PypeIt's reader refuses it.
+    """
+    probe = _probe(p, compression) if probe_first else None
+    if probe is not None and probe.image_hdu is None:
         raise _no_image(path, probe)
-    if probe.total_pixels > limit:
+    if probe is not None and probe.total_pixels > limit:
         why = (f"PypeIt's reader not used: {_megapixels(probe.total_pixels)} is above the "
                f'{_megapixels(limit)} limit')
         if not fallback:
@@ -812,6 +819,10 @@ def _load_with_pypeit(path, p, compression, spec, det, limit, fallback):
     try:
         return _read_with_pypeit(path, p, spec, det)
     except _PypeItRefused as exc:
+        if probe is None:
+            probe = _probe(p, compression)
+            if probe.image_hdu is None:
+                raise _no_image(path, probe) from exc
         why = f"PypeIt's reader failed: {exc}"
         if not fallback:
             raise FrameError(path, f'PypeIt ({spec.name}) cannot read it: {exc}') from exc
