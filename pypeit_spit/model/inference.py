@@ -19,8 +19,9 @@ from pypeit_spit.vocab import UNKNOWN, UNKNOWN_INDEX
 __all__ = ['DEFAULT_BATCH_SIZE', 'Inference', 'infer']
 
 #: Frames per network call (each with its three flips, so four times as many images):
-#: ONNX Runtime's time per image is the same from 4 to 64 images, its memory is not.
-DEFAULT_BATCH_SIZE = 2
+#: ONNX Runtime's time per image is the same from 4 to 64 images, its memory is not
+#: (one frame a call: +28 MiB, two: +52 MiB; the outputs are bitwise the same).
+DEFAULT_BATCH_SIZE = 1
 
 
 @dataclass

@@ -51,7 +51,7 @@ class Prepared:
 
 
 def preprocess_image(image, bias_level=None, trim_overscan=False, shape=IMAGE_SHAPE,
-                     contrast=CONTRAST):
+                     contrast=CONTRAST, overwrite=False):
     """
     Pre-process a canonical image as Jankov & Prochaska (2018) describe.
 
@@ -69,6 +69,10 @@ def preprocess_image(image, bias_level=None, trim_overscan=False, shape=IMAGE_SH
         Output shape.
     contrast : float, optional
         ZSCALE contrast.
+    overwrite : bool, optional
+        ``image`` (a float64 array) may be overwritten: the level is added back in
+        place instead of in a copy (one full-frame array less in memory; same
+        result).
 
     Returns
     -------
@@ -92,7 +96,11 @@ def preprocess_image(image, bias_level=None, trim_overscan=False, shape=IMAGE_SH
         raise TrimError(f'image of {image.shape[0]}x{image.shape[1]} pixels is too small')
     offset = bias_level or 0.0
     # Without a level to add back, work on ``image`` itself (no full-frame copies).
-    work = image + offset if offset else image
+    if offset and overwrite and image.dtype == np.float64:
+        image += offset
+        work = image
+    else:
+        work = image + offset if offset else image
     if trim_overscan:
         work, _ = trim_columns(work)
     work, rows = trim_rows(work)
@@ -135,7 +143,8 @@ def prepare_frame(path, spectrograph=None, det=1, max_pixels=None, fallback=True
     flag = quality_flag(frame.image, frame.bias_level)
     try:
         image, trimmed, rows = preprocess_image(frame.image, bias_level=frame.bias_level,
-                                                trim_overscan=frame.bias_level is None)
+                                                trim_overscan=frame.bias_level is None,
+                                                overwrite=True)
     except TrimError as exc:
         raise FrameError(path, str(exc)) from exc
     stats = frame_stats(trimmed, bias_level=frame.bias_level, read_noise=frame.read_noise)
