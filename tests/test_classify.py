@@ -46,7 +46,7 @@ def _frame(path, value, shape=(200, 600)):
 def test_infer_votes_in_one_call():
     images = np.stack([np.full((210, 650), v, dtype=np.uint8) for v in (10, 20)])
     model = FakeModel({10: ['arc'] * 4, 20: ['science', 'standard', 'science', 'standard']})
-    result = infer(model, images)
+    result = infer(model, images, batch_size=2)
     assert result.labels() == ['arc', 'unknown'] and result.votes.tolist() == [4, 2]
     assert model.calls == [8]  # one network call for both frames and their flips
     assert result.probs[0, CLASSES.index('arc')] == pytest.approx(0.8)
@@ -54,6 +54,8 @@ def test_infer_votes_in_one_call():
     assert result.labels(threshold=0.8)[0] == 'arc'
     assert result.labels(threshold=0.81)[0] == 'unknown'
     assert infer(model, images, batch_size=1).probs4.tolist() == result.probs4.tolist()
+    assert model.calls[-2:] == [4, 4]
+    assert infer(model, images).probs4.tolist() == result.probs4.tolist()   # the default
     assert model.calls[-2:] == [4, 4]
 
 

@@ -169,15 +169,15 @@ def decide_frame(probs, answer, votes, rules_classes, plausibility, params, clas
             return Decision(fc, 'agree', post, f'{spit_says}; {rules_say}')
         if answer != UNKNOWN:
             return Decision(fc, 'conflict', post, f'{spit_says} against {rules_say}; {best}')
+        if p[f] < params.near_zero:
+            return Decision(fc, 'conflict', post, f'{rules_say} but SPIT gives {fc} only '
+                                                  f'p={p[f]:.3f}; {spit_says}; {best}')
         top = int(np.argmax(p))
         if top != f and p[top] >= params.contradict:
             return Decision(fc, 'conflict', post, f'{rules_say} but SPIT leans to '
                                                   f'{classes[top]} p={p[top]:.3f} '
                                                   f'({spit_says}); {best}')
-        if p[f] >= params.near_zero:
-            return Decision(fc, 'rules', post, f'{rules_say}; {spit_says}, not against them')
-        return Decision(fc, 'conflict', post, f'{rules_say} but SPIT gives {fc} only '
-                                              f'p={p[f]:.3f}; {spit_says}; {best}')
+        return Decision(fc, 'rules', post, f'{rules_say}; {spit_says}, not against them')
     if answer == fc and post[f] >= params.override:
         return Decision(fc, 'spit', post, f'{spit_says} overrides {rules_say} '
                                           f'(posterior {post[f]:.3f})')
