@@ -9,7 +9,8 @@ from pypeit_spit.preprocess.frame import prepare_frame, preprocess_image
 from pypeit_spit.preprocess.resize import resize
 from pypeit_spit.preprocess.scale import to_uint8, zscale_limits
 from pypeit_spit.preprocess.stats import frame_stats
-from pypeit_spit.preprocess.trim import MIN_ROWS, TrimError, find_cut, trim_columns, trim_rows
+from pypeit_spit.preprocess.trim import (MIN_ROWS, TrimError, find_cut, min_rows_of,
+                                         trim_columns, trim_rows)
 
 
 def _slit_image(n_rows=300, n_cols=1000, blank=(20, 30), level=1000.0, sky=5000.0, seed=0):
@@ -46,8 +47,18 @@ def test_find_cut_jump_and_median_rules():
 def test_too_short_after_trimming_is_reported():
     img = _slit_image(n_rows=120, blank=(40, 40))
     with pytest.raises(TrimError, match='rows left after trimming'):
-        trim_rows(img)  # 40 lit rows < MIN_ROWS
+        trim_rows(img, min_rows=MIN_ROWS)  # 40 lit rows < 50
     assert MIN_ROWS == 50
+    with pytest.raises(TrimError, match='at least 41 needed'):
+        trim_rows(img, min_rows=41)
+
+
+def test_binned_frame_keeps_a_short_slit():
+    """A frame binned on chip has fewer rows: a seventh of them is enough (46 of 175)."""
+    assert [min_rows_of(n) for n in (350, 2725, 175, 100, 50)] == [50, 50, 25, 16, 16]
+    img = _slit_image(n_rows=175, blank=(64, 65))
+    trimmed, rows = trim_rows(img)
+    assert 40 <= trimmed.shape[0] <= 50
 
 
 def test_trim_columns_cuts_overscan_only():

@@ -8,10 +8,20 @@ each row, then walk in from both ends and cut where the value jumps by more than
 import numpy as np
 from astropy.stats import sigma_clip
 
-__all__ = ['TrimError', 'row_profile', 'find_cut', 'trim_rows', 'trim_columns', 'MIN_ROWS']
+__all__ = ['TrimError', 'row_profile', 'find_cut', 'trim_rows', 'trim_columns', 'MIN_ROWS',
+           'min_rows_of']
 
-#: Fewest rows a trimmed image may keep; fewer is reported, not stretched.
+#: Fewest rows a trimmed image may keep; fewer is reported, not stretched. A frame with
+#: fewer than ``MIN_ROWS * MIN_ROWS_DIVISOR`` rows (binned on chip) needs only a
+#: ``MIN_ROWS_DIVISOR``-th of its rows, and never fewer than :data:`MIN_ROWS_FLOOR`: a 2x2-binned Kast
+#: blue frame (175 rows) keeps a 46-row slit.
 MIN_ROWS = 50
+
+#: See :data:`MIN_ROWS`: 50 of Kast blue's 350 unbinned rows (a seventh).
+MIN_ROWS_DIVISOR = 7
+
+#: See :data:`MIN_ROWS`.
+MIN_ROWS_FLOOR = 16
 
 
 class TrimError(ValueError):
@@ -92,7 +102,22 @@ def find_cut(values, jump=1.10, near_median=0.2, limit=None):
     return 0
 
 
-def trim_rows(image, jump=1.10, near_median=0.2, min_rows=MIN_ROWS):
+def min_rows_of(n_rows):
+    """
+    Fewest rows a frame of ``n_rows`` rows may keep after trimming (see :data:`MIN_ROWS`).
+
+    Parameters
+    ----------
+    n_rows : int
+
+    Returns
+    -------
+    int
+    """
+    return min(MIN_ROWS, max(MIN_ROWS_FLOOR, -(-int(n_rows) // MIN_ROWS_DIVISOR)))
+
+
+def trim_rows(image, jump=1.10, near_median=0.2, min_rows=None):
     """
     Trim blank rows at both spatial ends of a spectral-horizontal image.
 
@@ -102,8 +127,8 @@ def trim_rows(image, jump=1.10, near_median=0.2, min_rows=MIN_ROWS):
         2-D image, spectral axis horizontal.
     jump, near_median : float, optional
         See :func:`find_cut`.
-    min_rows : int, optional
-        Fewest rows the result may keep.
+    min_rows : int or None, optional
+        Fewest rows the result may keep (default: :func:`min_rows_of` the image's).
 
     Returns
     -------
@@ -117,6 +142,8 @@ def trim_rows(image, jump=1.10, near_median=0.2, min_rows=MIN_ROWS):
     TrimError
         When fewer than ``min_rows`` rows remain.
     """
+    if min_rows is None:
+        min_rows = min_rows_of(image.shape[0])
     prof = row_profile(image)
     first = find_cut(prof, jump=jump, near_median=near_median)
     last = image.shape[0] - find_cut(prof[::-1], jump=jump, near_median=near_median)
