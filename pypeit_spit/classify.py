@@ -230,7 +230,6 @@ def _check_arguments(batch_size, threshold, det, workers):
 READ_BATCH = 16
 
 
-
 def _prepare_one(path, spectrograph, det, max_pixels):
     """
     Read and pre-process one frame: ``(Prepared, None)``, or ``(None, reason)`` when it

@@ -70,8 +70,8 @@ def preprocess_image(image, bias_level=None, trim_overscan=False, shape=IMAGE_SH
     contrast : float, optional
         ZSCALE contrast.
     overwrite : bool, optional
-        ``image`` (a float64 array) may be overwritten: the level is added back in
-        place instead of in a copy (one full-frame array less in memory; same
+        ``image`` may be overwritten (when it is a float64 array): the level is added
+        back in place instead of in a copy (one full-frame array less in memory; same
         result).
 
     Returns
@@ -96,8 +96,8 @@ def preprocess_image(image, bias_level=None, trim_overscan=False, shape=IMAGE_SH
         raise TrimError(f'image of {image.shape[0]}x{image.shape[1]} pixels is too small')
     offset = bias_level or 0.0
     # Without a level to add back, work on ``image`` itself (no full-frame copies).
-    if offset and overwrite and image.dtype == np.float64:
-        image += offset
+    if offset and overwrite:
+        image += offset           # ``image`` is float64 here (a copy unless it was)
         work = image
     else:
         work = image + offset if offset else image

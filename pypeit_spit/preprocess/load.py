@@ -696,7 +696,6 @@ def _read_with_pypeit(path, p, spec, det):
             raise _PypeItRefused(f'expected one detector image, got shape {np.shape(raw)}')
         image, raw_max = _one_detector(path, raw, datasec, oscansec, detpar, spec, levels,
                                        noises)
-        del raw, datasec, oscansec   # free the section maps before the copies below
     else:
         from pypeit.core.mosaic import build_image_mosaic
         parts, maxima = [], []

@@ -13,8 +13,8 @@ __all__ = ['TrimError', 'row_profile', 'find_cut', 'trim_rows', 'trim_columns', 
 
 #: Fewest rows a trimmed image may keep; fewer is reported, not stretched. A frame with
 #: fewer than ``MIN_ROWS * MIN_ROWS_DIVISOR`` rows (binned on chip) needs only a
-#: ``MIN_ROWS_DIVISOR``-th of its rows, and never fewer than :data:`MIN_ROWS_FLOOR`: a 2x2-binned Kast
-#: blue frame (175 rows) keeps a 46-row slit.
+#: ``MIN_ROWS_DIVISOR``-th of its rows, and never fewer than :data:`MIN_ROWS_FLOOR`:
+#: a 2x2-binned Kast blue frame (175 rows) keeps a 46-row slit.
 MIN_ROWS = 50
 
 #: See :data:`MIN_ROWS`: 50 of Kast blue's 350 unbinned rows (a seventh).
