@@ -4,8 +4,10 @@ Light inference, measured as users meet it: whole commands, paired in one run.
 Prints, each against its baseline in the same run (runs interleaved A B A B ... so that
 a drift of the machine's speed hits both; medians of ``--runs``):
 
-1. ``pypeit_spit_setup`` against ``pypeit_setup`` on a night (wall time, peak memory
-   of the process, ratios);
+1. ``pypeit_spit_setup`` against ``pypeit_setup`` on a night (wall time, peak memory,
+   ratios); then the same command run with the interpreter's normal exit (its objects
+   torn down one by one, as ``pypeit_setup`` ends), which pypeit-spit's commands skip
+   (:func:`pypeit_spit.scripts.base.exit_now`), so that this part of the gain is seen;
 2. ``pypeit_spit_classify`` against reading the same pixels with astropy, both as
    whole processes ("cold": start-up and imports included), and in one process
    after a warm-up ("warm": the typing itself against the pixel read), on a night of
@@ -16,6 +18,13 @@ a drift of the machine's speed hits both; medians of ``--runs``):
 
 Every figure is a whole process timed from outside with ``os.wait4`` (wall clock and
 the child's own peak resident memory), so anyone can re-run it with public tools.
+``pypeit_spit_setup`` and ``pypeit_spit_classify`` read frames in worker processes
+(Linux), whose memory ``wait4`` does not add up: the memory compared is therefore the
+peak, sampled every 50 ms from ``/proc``, of the **proportional set size summed over
+the command's process tree** (each page shared by processes counted once in all;
+``smem``'s measure), printed beside the largest resident set of one process and the
+peak resident sets summed over the tree (pages shared by a fork counted once per
+process: an upper bound).
 
 ``pypeit_setup`` itself needs astropy's observatory list: on a machine without network
 access load it once first (``python -m pypeit_spit.sites
@@ -35,6 +44,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from itertools import cycle, islice
 from pathlib import Path
@@ -42,15 +52,72 @@ from pathlib import Path
 BIN = Path(sys.executable).parent
 
 
+def _tree(root):
+    """The process ``root`` and its descendants (from ``/proc/*/stat``)."""
+    parent = {}
+    for name in os.listdir('/proc'):
+        if name.isdigit():
+            try:
+                with open(f'/proc/{name}/stat') as f:
+                    parent[int(name)] = int(f.read().rsplit(')', 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                pass
+    tree, k = [root], 0
+    while k < len(tree):
+        tree += [pid for pid, ppid in parent.items() if ppid == tree[k]]
+        k += 1
+    return tree
+
+
+def _memory_kib(pid):
+    """(Pss, Rss) of a process in KiB, or (0, 0) once it is gone."""
+    values = {}
+    try:
+        with open(f'/proc/{pid}/smaps_rollup') as f:
+            for line in f:
+                key = line.split(':', 1)[0]
+                if key in ('Pss', 'Rss'):
+                    values[key] = int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return values.get('Pss', 0), values.get('Rss', 0)
+
+
+class TreeMemory(threading.Thread):
+    """Samples the summed Pss and Rss of a process tree every ``interval`` seconds."""
+
+    def __init__(self, pid, interval=0.05):
+        super().__init__(daemon=True)
+        self.pid, self.interval = pid, interval
+        self.peak_pss = self.peak_rss = 0
+        self.done = threading.Event()
+
+    def run(self):
+        while not self.done.is_set():
+            sums = [sum(v) for v in zip(*(_memory_kib(p) for p in _tree(self.pid)))]
+            if sums:
+                self.peak_pss = max(self.peak_pss, sums[0])
+                self.peak_rss = max(self.peak_rss, sums[1])
+            self.done.wait(self.interval)
+
+
 def run_timed(cmd, cwd=None):
-    """Run ``cmd``; return (wall seconds, peak RSS in MiB of the child, exit status)."""
+    """Run ``cmd``; return (wall seconds, {memory measure: peak MiB}, exit status)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
+    sampler = TreeMemory(proc.pid)
+    sampler.start()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
+    sampler.done.set()
+    sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return wall, usage.ru_maxrss / 1024, proc.returncode
+    return wall, {'tree Pss': sampler.peak_pss / 1024, 'one process Rss': usage.ru_maxrss / 1024,
+                  'tree Rss': sampler.peak_rss / 1024}, proc.returncode
+
+
+MEASURES = ('tree Pss', 'one process Rss', 'tree Rss')
 
 
 def paired(name_a, cmd_a, name_b, cmd_b, runs, cwd):
@@ -66,14 +133,16 @@ def paired(name_a, cmd_a, name_b, cmd_b, runs, cwd):
                 sys.exit(f'{name} exited {rc}: {" ".join(map(str, args))}\n{err[-2000:]}')
             if k:                       # the first round warms the file cache
                 rows[name].append((wall, peak))
-    med = {n: (_median([w for w, _ in r]), _median([p for _, p in r])) for n, r in rows.items()}
+    med = {n: (_median([w for w, _ in r]), {m: _median([p[m] for _, p in r]) for m in MEASURES})
+           for n, r in rows.items()}
     ratios = [a[0] / b[0] for a, b in zip(rows[name_a], rows[name_b])]
-    print(f'{"command":<34} {"wall s (median)":>15} {"peak MiB":>9}')
+    head = ''.join(f'{m + " MiB":>20}' for m in MEASURES)
+    print(f'{"command":<34} {"wall s (median)":>15}{head}')
     for n, (w, p) in med.items():
-        print(f'{n:<34} {w:15.2f} {p:9.0f}')
+        print(f'{n:<34} {w:15.2f}' + ''.join(f'{p[m]:20.0f}' for m in MEASURES))
+    mem = ', '.join(f'{m} {med[name_a][1][m] / med[name_b][1][m]:.2f}x' for m in MEASURES)
     print(f'ratio {name_a} / {name_b}: wall {_median(ratios):.2f}x (pairs: '
-          f'{min(ratios):.2f}-{max(ratios):.2f}), peak memory '
-          f'{med[name_a][1] / med[name_b][1]:.2f}x\n')
+          f'{min(ratios):.2f}-{max(ratios):.2f}); peak memory (medians): {mem}\n')
 
 
 def _median(values):
@@ -92,6 +161,12 @@ def night_of(folder, n, dest):
         os.symlink(os.path.abspath(f), dest / f'f{i:04d}{suffix}')
     return dest
 
+
+NORMAL_EXIT = """
+import sys
+from pypeit_spit.scripts.spit_setup import SpitSetup
+sys.exit(SpitSetup.run(SpitSetup.parse_args()))
+"""
 
 READ_PIXELS = """
 import sys
@@ -164,6 +239,7 @@ def main():
     p.add_argument('--install-size', action='store_true')
     p.add_argument('--no-timing', action='store_true',
                    help='skip 1. and 2. (e.g. to measure only the installed size)')
+    p.add_argument('--no-classify', action='store_true', help='skip 2.')
     args = p.parse_args()
     with tempfile.TemporaryDirectory(prefix='spit_bench_setup_') as tmp:
         tmp = Path(tmp)
@@ -186,7 +262,14 @@ def main():
         print(f'1. setup of {args.folder} ({args.spectrograph}), {args.runs} pairs')
         paired('pypeit_spit_setup', setup_cmd('pypeit_spit_setup'),
                'pypeit_setup', setup_cmd('pypeit_setup'), args.runs, cwd=tmp)
+        print('1b. the same, pypeit_spit_setup ending with the normal interpreter exit')
+        normal = setup_cmd('pypeit_spit_setup')
+        paired('pypeit_spit_setup (normal exit)',
+               lambda: [sys.executable, '-c', NORMAL_EXIT] + normal()[1:],
+               'pypeit_setup', setup_cmd('pypeit_setup'), args.runs, cwd=tmp)
 
+        if args.no_classify:
+            return
         night = night_of(args.folder, args.frames, tmp / 'night')
         print(f'2. classify a night of {args.frames} frames, {args.runs} pairs')
         paired('pypeit_spit_classify (cold)',

@@ -3,11 +3,17 @@ Type raw frames from their pixels: pre-process each file, run the network on eve
 image and its three flips in batches (:func:`pypeit_spit.model.inference.infer`, the
 one inference path), and vote.
 """
+import gc
+import multiprocessing
 import os
 import re
 import sys
+import threading
 import traceback
-from concurrent.futures import ThreadPoolExecutor
+import warnings
+from concurrent.futures import (CancelledError, Future, ProcessPoolExecutor,
+                                ThreadPoolExecutor)
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import numpy as np
@@ -15,14 +21,14 @@ from astropy.table import Table
 from pypeit import log
 
 from pypeit_spit.errors import FrameError, UsageError
-from pypeit_spit.model.inference import infer
+from pypeit_spit.model.inference import concatenate, infer
 from pypeit_spit.model.store import get_model
 from pypeit_spit.preprocess.frame import prepare_frame
 from pypeit_spit.preprocess.load import FITS_SUFFIXES, get_spectrograph, size_limit
 from pypeit_spit.vocab import CLASSES, UNKNOWN, class_of_frametypes
 
-__all__ = ['READ_BATCH', 'FITS_SUFFIXES', 'expand_paths', 'display_names', 'classify_files',
-           'Prefetch', 'result_table', 'format_table']
+__all__ = ['READ_BATCH', 'PROCESSES_AVAILABLE', 'FITS_SUFFIXES', 'expand_paths',
+           'display_names', 'classify_files', 'Prefetch', 'result_table', 'format_table']
 
 
 def _natural_key(path):
@@ -229,6 +235,17 @@ def _check_arguments(batch_size, threshold, det, workers):
 #: Frames read and pre-processed together before the network runs on them.
 READ_BATCH = 16
 
+#: Whether frames can be read in forked worker processes (``processes=True``; Linux):
+#: pre-processing is CPU work in Python and numpy, which threads share through the
+#: interpreter lock, so processes scale with ``workers`` where threads do not. The
+#: commands that own their process use them (``pypeit_spit_classify``); elsewhere, and
+#: inside PypeIt's process (``pypeit_spit_setup``), frames are read in threads.
+PROCESSES_AVAILABLE = (sys.platform.startswith('linux')
+                       and 'fork' in multiprocessing.get_all_start_methods())
+
+#: Fewest frames to read for which worker processes are started (fewer: threads).
+MIN_FRAMES_FOR_PROCESSES = 4
+
 
 def _prepare_one(path, spectrograph, det, max_pixels):
     """
@@ -254,15 +271,118 @@ def _spectrograph_name(spectrograph):
     return None if spectrograph is None else getattr(spectrograph, 'name', str(spectrograph))
 
 
+def _prepare_in_process(path, spectrograph, det, max_pixels):
+    """:func:`_prepare_one` in a reading process, which then hands the memory the frame
+    took back to the system (glibc keeps freed heap memory otherwise)."""
+    result = _prepare_one(path, spectrograph, det, max_pixels)
+    _release_memory()
+    return result
+
+
+def _release_memory():
+    try:
+        import ctypes
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):   # not glibc
+        pass
+
+
+def _end_with_parent(parent):
+    """In a reading process: end when the process that started it ends (Linux), so that
+    no reader outlives a killed command."""
+    try:
+        import ctypes
+        import signal
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:        # it ended before the line above
+        os._exit(0)
+
+
+class _Reader:
+    """
+    Reads and pre-processes frames (:func:`_prepare_one`) in ``workers`` forked
+    processes, or threads (``processes`` False, or processes cannot be started).
+
+    Only the 210x650 image and the statistics of a frame come back from a process. A
+    frame whose process died (killed, crashed) is read again in this process, so that
+    no frame is lost.
+    """
+
+    def __init__(self, workers, processes):
+        self.processes = False
+        self._pool = None
+        if processes:
+            try:
+                pool = ProcessPoolExecutor(max_workers=workers,
+                                           mp_context=multiprocessing.get_context('fork'),
+                                           initializer=_end_with_parent,
+                                           initargs=(os.getpid(),))
+                with warnings.catch_warnings():
+                    # Python >= 3.12 warns of fork() in a process with threads (numpy's
+                    # BLAS, ONNX Runtime): the children only read files with numpy,
+                    # astropy and PypeIt, and never touch those threads' state.
+                    warnings.filterwarnings('ignore', message='.*use of fork',
+                                            category=DeprecationWarning)
+                    # The objects of this process are left out of the children's
+                    # garbage collections, which would otherwise write to (and so copy)
+                    # every page that holds one.
+                    gc.freeze()
+                    try:
+                        pool.submit(int)   # starts every process now, from this thread
+                    finally:
+                        gc.unfreeze()
+                self._pool, self.processes = pool, True
+            except (OSError, ValueError, RuntimeError) as exc:
+                log.warning(f'cannot start processes to read frames ({exc}); reading them '
+                            'in threads')
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=workers,
+                                            thread_name_prefix='pypeit_spit_read')
+        self._broken = False
+
+    def submit(self, path, spectrograph, det, max_pixels):
+        """Start reading ``path``; a handle for :meth:`result`."""
+        args = (str(path), spectrograph, det, max_pixels)
+        work = _prepare_in_process if self.processes else _prepare_one
+        try:
+            return self._pool.submit(work, *args), args
+        except (BrokenProcessPool, RuntimeError):   # broken or shut down: read it later
+            return None, args
+
+    def result(self, handle):
+        """The ``(Prepared, reason)`` of a frame (waiting for it)."""
+        future, args = handle
+        if future is not None:
+            try:
+                return future.result()
+            except BrokenProcessPool:
+                if not self._broken:
+                    self._broken = True
+                    log.warning('a process reading frames died; its frames are read again '
+                                'here')
+            except CancelledError:
+                pass
+        return _prepare_one(*args)
+
+    def close(self):
+        """Stop reading (frames not started are dropped) and end the workers."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
 class Prefetch:
     """
-    Read and pre-process frames in background threads before they are classified.
+    Read, pre-process and (given a model) run the network on frames in the background
+    before they are classified.
 
     ``pypeit_spit_setup`` starts one as soon as it knows the night's files, so that
-    the pixels are read while PypeIt reads the headers; :func:`classify_files`
-    (``prefetch=``) then takes the frames from it. Only the pre-processed
-    210x650 images and statistics are kept (about 0.14 MB a frame), for at most
-    ``limit`` frames; the rest are read by :func:`classify_files` itself.
+    the pixels are read and the network run (in threads; numpy, zlib and ONNX Runtime
+    release the interpreter lock) while PypeIt reads the headers;
+    :func:`classify_files` (``prefetch=``) then takes the frames from it. Only the pre-processed 210x650 images, statistics and network outputs
+    are kept (about 0.14 MB a frame), for at most ``limit`` frames; the rest are read
+    by :func:`classify_files` itself. The answers are the same either way: the
+    network runs on each frame alone (:func:`pypeit_spit.model.inference.infer`).
 
     Parameters
     ----------
@@ -273,9 +393,16 @@ class Prefetch:
     det : int, optional
     max_pixels : int or None, optional
     workers : int, optional
-        Reading threads.
+        Reading processes (or threads).
     limit : int, optional
         Most frames read ahead.
+    model : str, `pathlib.Path`, SpitModel or None, optional
+        The model :func:`classify_files` will be given (None: the bundled default).
+    network : bool, optional
+        Run the network on each frame as it is read (False: only read).
+    processes : bool, optional
+        Read in forked worker processes (where :data:`PROCESSES_AVAILABLE`, for at
+        least :data:`MIN_FRAMES_FOR_PROCESSES` frames) instead of threads.
 
     Examples
     --------
@@ -284,37 +411,83 @@ class Prefetch:
     """
 
     def __init__(self, paths, spectrograph=None, det=1, max_pixels=None, workers=2,
-                 limit=256):
+                 limit=256, model=None, network=True, processes=False):
         _check_arguments(READ_BATCH, None, det, workers)
         limit_pixels = size_limit(max_pixels)
         spec = get_spectrograph(spectrograph) if spectrograph is not None else None
         self._key = (_spectrograph_name(spec), det, limit_pixels)
-        self._pool = ThreadPoolExecutor(max_workers=workers,
-                                        thread_name_prefix='pypeit_spit_prefetch')
-        self._futures = {}
+        first = {}
         for path in list(paths)[:limit]:
-            key = os.path.realpath(path)
-            if key not in self._futures:
-                self._futures[key] = self._pool.submit(_prepare_one, str(path), spec, det,
-                                                       limit_pixels)
+            first.setdefault(os.path.realpath(path), str(path))
+        keys = list(first.items())
+        self._reader = _Reader(workers, processes and PROCESSES_AVAILABLE
+                               and len(keys) >= MIN_FRAMES_FOR_PROCESSES)
+        # (key, reading handle, what take() waits for), never changed once made
+        self._frames = [(key, self._reader.submit(path, spec, det, limit_pixels), Future())
+                        for key, path in keys]
+        self._futures = {key: future for key, _, future in self._frames}
+        #: The model the network ran with (None until loaded, or without one).
+        self.model = None
+        self._model_ref = model
+        self._network = network
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name='pypeit_spit_prefetch',
+                                        daemon=True)
+        self._thread.start()
 
-    def take(self, path, spectrograph, det, max_pixels):
+    def _run(self):
+        """Collect each frame as it is read; run the network on it."""
+        try:
+            if self._network:
+                try:   # the cached model classify_files will be given
+                    self.model = get_model(self._model_ref)
+                except Exception:   # classify_files reports a bad model itself
+                    self.model = None
+            for _, handle, future in self._frames:
+                if self._stop.is_set():
+                    break
+                prep, error = self._reader.result(handle)
+                net = None
+                if self.model is not None and prep is not None and not prep.flag:
+                    try:
+                        net = infer(self.model, prep.image[None],
+                                    prep.stats[None] if self.model.uses_stats else None)
+                    except Exception:   # classify_files runs it again, and reports it
+                        net = None
+                future.set_result((prep, error, net))
+        finally:
+            for _, _, future in self._frames:
+                if not future.done():
+                    future.set_result(None)
+
+    def holds(self, path, spectrograph, det, max_pixels):
+        """Whether ``path`` is read ahead for these settings (and not taken yet)."""
+        key = (_spectrograph_name(spectrograph), det, size_limit(max_pixels))
+        return key == self._key and os.path.realpath(path) in self._futures
+
+    def take(self, path, spectrograph, det, max_pixels, model=None):
         """
-        The ``(Prepared, reason)`` pair of ``path`` read ahead for the same spectrograph,
-        detector and size limit (waiting for it if need be), or None.
+        What was read ahead for ``path`` with the same spectrograph, detector and size
+        limit (waiting for it if need be): ``(Prepared, reason, Inference or None)``,
+        the network's output only for the same ``model`` object; None when the frame
+        was not read ahead for these settings.
         """
         key = (_spectrograph_name(spectrograph), det, size_limit(max_pixels))
         if key != self._key:
             return None
         future = self._futures.pop(os.path.realpath(path), None)
-        return None if future is None else future.result()
+        done = None if future is None else future.result()
+        if done is None:
+            return None
+        prep, error, net = done
+        return prep, error, (net if model is not None and model is self.model else None)
 
     def close(self):
         """Stop reading ahead (frames never asked for are dropped)."""
-        for future in self._futures.values():
-            future.cancel()
+        self._stop.set()
+        self._reader.close()
+        self._thread.join()
         self._futures = {}
-        self._pool.shutdown(wait=True)
 
     def __enter__(self):
         return self
@@ -326,15 +499,15 @@ class Prefetch:
 
 def classify_files(paths, spectrograph=None, model=None, batch_size=READ_BATCH, threshold=None,
                    progress=False, det=1, workers=2, max_pixels=None, on_prepared=None,
-                   prefetch=None):
+                   prefetch=None, processes=False):
     """
     Type raw frames from their pixels.
 
     Frames are read and pre-processed ``batch_size`` at a time (by ``workers``
-    threads, one batch ahead of the network), then sent through the network a few at
-    a time (each with its three
-    flips; :data:`pypeit_spit.model.inference.DEFAULT_BATCH_SIZE` frames per call), so
-    a whole night is never held in memory. A frame that cannot be read or
+    processes or threads, one batch ahead of the network), then sent through the
+    network a few at a time (each with its three flips;
+    :data:`pypeit_spit.model.inference.DEFAULT_BATCH_SIZE` frames per call), so a
+    whole night is never held in memory. A frame that cannot be read or
     pre-processed gets class ``unknown`` and a one-line reason in the ``error``
     column; a frame whose pixels are no calibration at all (dead, constant,
     saturated) gets class ``unknown`` and the reason in the ``flag`` column; the
@@ -361,19 +534,25 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=READ_BATCH, 
     det : int, optional
         Detector read by the PypeIt loader.
     workers : int, optional
-        Threads that read and pre-process frames.
+        Processes (or threads) that read and pre-process frames.
     max_pixels : int or None, optional
         Size limit: larger frames are read binned
         (:func:`pypeit_spit.preprocess.load.size_limit`; default
         :data:`pypeit_spit.preprocess.load.DEFAULT_MAX_PIXELS`).
     on_prepared : callable or None, optional
         Called as ``on_prepared(index, prepared)`` with each frame's
-        :class:`~pypeit_spit.preprocess.frame.Prepared` (e.g. to draw it), from the
-        reading threads.
+        :class:`~pypeit_spit.preprocess.frame.Prepared` (e.g. to draw it), in this
+        thread, batch by batch.
     prefetch : Prefetch or None, optional
         Frames already being read in the background (:class:`Prefetch`); those it
-        holds for the same spectrograph, detector and size limit are taken from it,
-        the others are read here. The result is the same either way.
+        holds for the same spectrograph, detector and size limit are taken from it
+        (with the network's output when it ran the same model), the others are read
+        here. The result is the same either way.
+    processes : bool, optional
+        Read frames in forked worker processes (where :data:`PROCESSES_AVAILABLE`,
+        for at least :data:`MIN_FRAMES_FOR_PROCESSES` frames) instead of threads:
+        faster with more ``workers``, for a caller that owns its process (a command;
+        not a notebook or PypeIt's own process). The result is the same either way.
 
     Returns
     -------
@@ -402,32 +581,48 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=READ_BATCH, 
     table['file'] = files
     bar = _Progress(len(files), progress)
 
-    def prepare(i):
+    def ahead(i):
+        return prefetch is not None and prefetch.holds(files[i], spectrograph, det, max_pixels)
+
+    to_read = [i for i in range(len(files)) if entries[i][1] is None and not ahead(i)]
+    processes = processes and PROCESSES_AVAILABLE and len(to_read) >= MIN_FRAMES_FOR_PROCESSES
+    reader = _Reader(workers, processes) if to_read else None
+    reading = set(to_read)
+
+    def submit(batch):
+        return {i: reader.submit(files[i], spectrograph, det, max_pixels)
+                for i in batch if i in reading}
+
+    def collect(i, handles):
+        """``(Prepared, reason, Inference or None)`` of frame ``i``."""
         if entries[i][1] is not None:
-            return None, entries[i][1]
-        done = None if prefetch is None else prefetch.take(files[i], spectrograph, det,
-                                                           max_pixels)
-        prep, error = done if done is not None else _prepare_one(files[i], spectrograph,
-                                                                 det, max_pixels)
+            return None, entries[i][1], None
+        done = None
+        if i in handles:
+            done = reader.result(handles[i]) + (None,)
+        elif prefetch is not None:
+            done = prefetch.take(files[i], spectrograph, det, max_pixels, model=spit_model)
+        if done is None:       # the read-ahead stopped before this frame
+            done = _prepare_one(files[i], spectrograph, det, max_pixels) + (None,)
+        prep = done[0]
         if prep is not None:
             prep.path = files[i]
             if on_prepared is not None:
                 on_prepared(i, prep)
-        return prep, error
+        return done
 
-    # Threads read and pre-process (decompression and numpy release the GIL) one
-    # batch ahead: the next batch is read while the network runs on this one.
+    # Processes (or threads) read and pre-process one batch ahead: the next batch is
+    # read while the network runs on this one.
     batches = [range(start, min(start + batch_size, len(files)))
                for start in range(0, len(files), batch_size)]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        ahead = [pool.submit(prepare, i) for i in batches[0]] if batches else []
+    try:
+        upcoming = submit(batches[0]) if batches else {}
         for k, batch in enumerate(batches):
-            current = ahead
-            ahead = ([pool.submit(prepare, i) for i in batches[k + 1]]
-                     if k + 1 < len(batches) else [])
-            idx, images, stats = [], [], []
-            for i, future in zip(batch, current):
-                prep, error = future.result()
+            current = upcoming
+            upcoming = submit(batches[k + 1]) if k + 1 < len(batches) else {}
+            idx, frames = [], []
+            for i in batch:
+                prep, error, net = collect(i, current)
                 if error is not None:
                     table['error'][i] = error
                     log.warning(f'{files[i]}: cannot classify: {error}')
@@ -438,10 +633,12 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=READ_BATCH, 
                     log.warning(f'{files[i]}: {prep.flag}')
                     continue
                 idx.append(i)
-                images.append(prep.image)
-                stats.append(prep.stats)
-            _fill(table, idx, images, stats, spit_model, threshold)
+                frames.append((prep, net))
+            _fill(table, idx, frames, spit_model, threshold)
             bar.update(len(batch))
+    finally:
+        if reader is not None:
+            reader.close()
     bar.close()
     table.meta['model'] = str(spit_model.path)
     table.meta['cuts'] = {c: float(v) for c, v in zip(spit_model.classes,
@@ -449,12 +646,17 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=READ_BATCH, 
     return table
 
 
-def _fill(table, idx, images, stats, spit_model, threshold):
-    """Run the network on one batch and write its rows."""
+def _fill(table, idx, frames, spit_model, threshold):
+    """
+    Run the network on the frames of one batch that it has not seen yet (each alone,
+    as read ahead) and write the batch's rows.
+    """
     if not idx:
         return
-    result = infer(spit_model, np.stack(images),
-                   np.stack(stats) if spit_model.uses_stats else None)
+    result = concatenate([
+        net if net is not None else
+        infer(spit_model, prep.image[None], prep.stats[None] if spit_model.uses_stats else None)
+        for prep, net in frames])
     pred = result.decide(threshold)
     prob = result.answer_probs(pred)
     for j, i in enumerate(idx):

@@ -145,3 +145,47 @@ def test_classify_help_explains_columns_and_models():
     assert 'votes   how many of the four copies' in proc.stdout
     assert 'prob    the mean calibrated probability' in proc.stdout
     assert 'Bundled models: kast_compact (default)' in proc.stdout
+
+
+def test_exit_now_runs_exit_handlers_and_flushes(tmp_path):
+    """A command ends without the interpreter's teardown, but its exit handlers run, its
+    buffered output is written, and the status is the command's."""
+    import subprocess
+    import sys
+    marker = tmp_path / 'handler_ran'
+    code = ('import atexit, sys; from pypeit_spit.scripts.base import exit_now; '
+            f'atexit.register(lambda: open({str(marker)!r}, "w").write("yes")); '
+            'sys.stdout.write("x" * 100000); sys.stderr.write("last words"); exit_now(3)')
+    proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    assert proc.returncode == 3
+    assert proc.stdout == 'x' * 100000 and proc.stderr.endswith('last words')
+    assert marker.read_text() == 'yes'
+
+
+def test_exit_now_waits_for_a_running_thread():
+    """With another Python thread still running, the normal exit (which waits for it)."""
+    import subprocess
+    import sys
+    code = ('import threading, time, sys; from pypeit_spit.scripts.base import exit_now; '
+            't = threading.Thread(target=lambda: (time.sleep(0.5), print("thread done"))); '
+            't.start(); exit_now(4)')
+    proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    assert proc.returncode == 4 and 'thread done' in proc.stdout
+
+
+def test_classify_command_reading_processes(realframes, tmp_path):
+    """-j: frames read by worker processes give the table threads give (ECSV written
+    completely before the command ends)."""
+    folder = realframes / 'shane_kast_blue'
+    tables = []
+    for workers in ('1', '3'):
+        out = tmp_path / f'j{workers}.ecsv'
+        proc = run_command('pypeit_spit_classify', folder, '-s', 'shane_kast_blue', '-j',
+                           workers, '-o', out, '-v', '0', '--no-progress')
+        assert proc.returncode == 0, proc.stderr
+        tables.append(Table.read(out))
+    from pypeit_spit.classify import classify_files
+    direct = classify_files([folder], spectrograph='shane_kast_blue')
+    for t in tables:
+        assert list(t['class']) == list(direct['class'])
+        assert np.array_equal(np.asarray(t['prob']), np.asarray(direct['prob']))

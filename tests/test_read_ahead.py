@@ -13,6 +13,7 @@ import pytest
 
 from pypeit_spit.classify import Prefetch, classify_files
 from pypeit_spit.errors import FrameError
+from pypeit_spit.model.inference import infer
 from pypeit_spit.preprocess import load
 from pypeit_spit.vocab import CLASSES
 
@@ -100,19 +101,71 @@ def _probabilities(table):
     return np.array([[row[f'prob_{c}'] for c in CLASSES] for row in table])
 
 
-def test_prefetch_changes_no_answer(night, tmp_path):
+def _same_tables(a, b):
+    for col in ('file', 'class', 'votes', 'voted', 'loader', 'error', 'flag', 'prob'):
+        assert list(a[col]) == list(b[col]), col
+    assert np.array_equal(_probabilities(a), _probabilities(b))
+
+
+@pytest.mark.parametrize('processes', [False, True])
+def test_prefetch_changes_no_answer(night, tmp_path, monkeypatch, processes):
+    """Frames read ahead, and run through the network as they were read, give the table
+    classify_files gives alone; the network is not run again on them."""
+    import threading
+
+    from pypeit_spit import classify
     files = [str(f) for f in night] + [str(tmp_path / 'missing.fits')]
     direct = classify_files(files, spectrograph=SPEC)
-    with Prefetch(files[::-1], spectrograph=SPEC) as ahead:   # any order
+    calls = []
+    real_infer = classify.infer
+    monkeypatch.setattr(classify, 'infer', lambda *a, **k: calls.append(
+        threading.current_thread().name) or real_infer(*a, **k))
+    with Prefetch(files[::-1], spectrograph=SPEC, processes=processes) as ahead:  # any order
         seen = []
         ahead_table = classify_files(files, spectrograph=SPEC, prefetch=ahead,
                                      on_prepared=lambda i, p: seen.append((i, p.path)))
         assert not ahead._futures, 'every frame read ahead was taken'
-    for col in ('file', 'class', 'votes', 'voted', 'loader', 'error', 'flag'):
-        assert list(direct[col]) == list(ahead_table[col]), col
-    assert np.array_equal(_probabilities(direct), _probabilities(ahead_table))
+        assert ahead._reader.processes == processes
+    _same_tables(direct, ahead_table)
     assert sorted(seen) == [(i, files[i]) for i in range(len(night))]
     assert 'does not exist' in ahead_table['error'][-1]
+    assert calls and set(calls) == {'pypeit_spit_prefetch'}, calls
+
+
+@pytest.mark.parametrize('workers', [1, 3])
+def test_reading_processes_change_no_answer(night, workers):
+    files = [str(f) for f in night]
+    threads = classify_files(files, spectrograph=SPEC, batch_size=2)
+    seen = []
+    processes = classify_files(files, spectrograph=SPEC, batch_size=2, workers=workers,
+                               processes=True, on_prepared=lambda i, p: seen.append(i))
+    _same_tables(threads, processes)
+    assert seen == list(range(len(files)))
+    generic = classify_files(files, batch_size=2)
+    _same_tables(generic, classify_files(files, batch_size=2, processes=True))
+
+
+def test_a_reading_process_that_dies_loses_no_frame(night, monkeypatch):
+    """A reading process killed in the middle of a frame (out of memory, a crash in a
+    library): its frames are read again in this process, and typed the same."""
+    import os
+
+    from pypeit_spit import classify
+    files = [str(f) for f in night]
+    expected = classify_files(files, spectrograph=SPEC)
+    parent, real = os.getpid(), classify.prepare_frame
+    read_here = []
+
+    def dies_in_a_child(path, **kwargs):
+        if os.getpid() != parent and path == files[2]:
+            os._exit(9)
+        if os.getpid() == parent:
+            read_here.append(path)
+        return real(path, **kwargs)
+    monkeypatch.setattr(classify, 'prepare_frame', dies_in_a_child)
+    table = classify_files(files, spectrograph=SPEC, processes=True)
+    _same_tables(expected, table)
+    assert files[2] in read_here, 'read again in this process'
 
 
 def test_prefetch_for_other_settings_is_not_used(night):
@@ -120,9 +173,15 @@ def test_prefetch_for_other_settings_is_not_used(night):
         assert ahead.take(night[0], 'shane_kast_red', 1, None) is None
         assert ahead.take(night[0], SPEC, 2, None) is None
         assert ahead.take(night[0], SPEC, 1, 1000) is None
-        prep, error = ahead.take(night[0], load.get_spectrograph(SPEC), 1, None)
+        assert ahead.holds(night[0], SPEC, 1, None)
+        prep, error, net = ahead.take(night[0], load.get_spectrograph(SPEC), 1, None)
         assert error is None and prep.image.shape == (210, 650)
+        assert net is None, "the network's output only for the model it ran"
         assert ahead.take(night[0], SPEC, 1, None) is None, 'taken once'
+        assert not ahead.holds(night[0], SPEC, 1, None)
+        prep, error, net = ahead.take(night[1], SPEC, 1, None, model=ahead.model)
+        alone = infer(ahead.model, prep.image[None], prep.stats[None])
+        assert np.array_equal(net.probs4, alone.probs4)
 
 
 def test_prefetch_reads_at_most_limit_frames(night):

@@ -16,7 +16,7 @@ from pypeit_spit.model.vote import MIN_VOTES, count_votes, decide
 from pypeit_spit.preprocess.contract import N_FLIPS, flips
 from pypeit_spit.vocab import UNKNOWN, UNKNOWN_INDEX
 
-__all__ = ['DEFAULT_BATCH_SIZE', 'Inference', 'infer']
+__all__ = ['DEFAULT_BATCH_SIZE', 'Inference', 'infer', 'concatenate']
 
 #: Frames per network call (each with its three flips, so four times as many images):
 #: ONNX Runtime's time per image is the same from 4 to 64 images, its memory is not
@@ -154,3 +154,23 @@ def infer(model, images, stats=None, batch_size=DEFAULT_BATCH_SIZE):
         probs4[start:stop] = model.predict(batch, bstats).reshape(m, N_FLIPS, k)
     return Inference(probs4, temperature=model.temperature, classes=model.classes,
                      cuts=model.cuts())
+
+
+def concatenate(results):
+    """
+    Several :class:`Inference` of one model as one, frames in the order given: what
+    :func:`infer` gives for all their frames in one call (every quantity is computed
+    frame by frame), e.g. frames run through the network as they were read.
+
+    Parameters
+    ----------
+    results : sequence of Inference
+        At least one; all of the same model.
+
+    Returns
+    -------
+    Inference
+    """
+    first = results[0]
+    return Inference(np.concatenate([r.probs4 for r in results]), temperature=first.temperature,
+                     classes=first.classes, cuts=first.cuts)

@@ -19,6 +19,7 @@ network disagrees with its metadata, is refused with
 ``.keras`` file made without one.
 """
 import json
+import threading
 import zipfile
 from pathlib import Path
 
@@ -177,7 +178,7 @@ def load_model(path):
         raise ModelError(f'{path}: model file does not exist')
     if path.suffix == '.onnx':
         from pypeit_spit.model.runtime import OnnxBackend, read_onnx_metadata
-        backend = OnnxBackend(path)
+        backend = OnnxBackend(path, threads=1)
         metadata = read_onnx_metadata(backend.session, path)
         check_metadata(metadata, path)
         check_signature(backend.signature(), metadata, path)
@@ -242,6 +243,7 @@ def resolve_model(name_or_path=None):
 
 
 _CACHE = {}
+_CACHE_LOCK = threading.Lock()
 
 
 def get_model(name_or_path=None):
@@ -260,6 +262,7 @@ def get_model(name_or_path=None):
         return name_or_path
     path = resolve_model(name_or_path).resolve()
     key = (str(path), path.stat().st_mtime_ns)
-    if key not in _CACHE:
-        _CACHE[key] = load_model(path)
-    return _CACHE[key]
+    with _CACHE_LOCK:   # a model being loaded by another thread is waited for, not loaded twice
+        if key not in _CACHE:
+            _CACHE[key] = load_model(path)
+        return _CACHE[key]

@@ -617,7 +617,8 @@ def _one_detector(path, image, datasec, oscansec, detector, spec, levels, noises
         level = float(np.median(osc))
         levels.append(level)
         noises.append(robust_sigma(osc))
-        image[datasec == amp] -= level  # in place: get_rawimage's array is ours
+        # in place (get_rawimage's array is ours), without gathering the pixels
+        np.subtract(image, level, out=image, where=datasec == amp)
     return spec.orient_image(detector, image[box]), raw_max
 
 
@@ -684,7 +685,7 @@ def _read_with_pypeit(path, p, spec, det):
     mosaic = _mosaic_of(spec, det)
     try:
         detpar, raw, hdu, _, datasec, oscansec = spec.get_rawimage(str(p), mosaic or det)
-        header = hdu[0].header.copy()
+        header = hdu[0].header   # parsed already: still readable once closed
         hdu.close()
     except Exception as exc:  # PypeIt's readers raise anything for a file they do not expect
         if mosaic is not None:   # a file that is not the full mosaic: its first detector
@@ -725,7 +726,7 @@ def _read_with_pypeit_single(path, p, spec, det, reason):
     """One detector of a mosaic spectrograph, when the mosaic cannot be read."""
     try:
         detpar, raw, hdu, _, datasec, oscansec = spec.get_rawimage(str(p), det)
-        header = hdu[0].header.copy()
+        header = hdu[0].header   # parsed already: still readable once closed
         hdu.close()
     except Exception as exc:
         raise _PypeItRefused(_one_line(exc)) from exc

@@ -16,15 +16,23 @@ Exit status:
 The project's own errors (:class:`pypeit_spit.errors.SpitError`) become one
 ``log.error`` line and their exit status; anything else is a bug and keeps its
 traceback.
+
+A command ends as soon as its work is done (:func:`exit_now`): the interpreter's exit
+handlers run and the output is flushed, but the objects of PypeIt, astropy and numpy
+are not torn down one by one (about 0.6 s on a 2-core machine, for memory the system
+frees at once).
 """
+import atexit
+import os
 import sys
+import threading
 
 from pypeit import log
 from pypeit.scripts.scriptbase import ScriptBase
 
 from pypeit_spit.errors import SpitError
 
-__all__ = ['SpitCommand', 'SpitScript', 'EXIT_OK', 'EXIT_PARTIAL', 'EXIT_ERROR']
+__all__ = ['SpitCommand', 'SpitScript', 'exit_now', 'EXIT_OK', 'EXIT_PARTIAL', 'EXIT_ERROR']
 
 #: Exit status: all good.
 EXIT_OK = 0
@@ -47,7 +55,7 @@ class SpitCommand:
     @classmethod
     def entry_point(cls):
         """The console-script entry point."""
-        sys.exit(cls.run(cls.parse_args()))
+        exit_now(cls.run(cls.parse_args()))
 
     @classmethod
     def run(cls, args):
@@ -73,6 +81,30 @@ class SpitCommand:
             log.error('interrupted')
             return 130
         return EXIT_OK if status is None else int(status)
+
+
+def exit_now(status):
+    """
+    End the process with ``status`` without tearing the interpreter down.
+
+    What Python's own exit does that matters is done first: the exit handlers run
+    (``atexit``: logging's flush and close, temporary folders, multiprocessing), and
+    standard output and error are flushed. Only when another Python thread still runs
+    does the normal exit (which waits for it) take over.
+
+    Parameters
+    ----------
+    status : int
+    """
+    if threading.active_count() > 1:
+        sys.exit(status)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):  # closed, or a broken pipe
+            pass
+    os._exit(status)
 
 
 class SpitScript(SpitCommand, ScriptBase):

@@ -95,6 +95,9 @@ class SpitClassify(SpitScript):
         parser.add_argument('--max-pixels', default=DEFAULT_MAX_PIXELS, type=positive_int,
                             help='Size limit in pixels: a larger frame is read binned (and '
                                  "never by PypeIt's reader, which reads whole images)")
+        parser.add_argument('-j', '--workers', default=2, type=positive_int,
+                            help='Processes reading and pre-processing frames (threads where '
+                                 'processes cannot be forked: macOS, Windows)')
         parser.add_argument('--no-progress', default=False, action='store_true',
                             help='Do not show a progress bar')
         return parser
@@ -117,7 +120,8 @@ class SpitClassify(SpitScript):
             table = classify_files(args.files, spectrograph=args.spectrograph,
                                    model=args.model, batch_size=args.batch_size,
                                    threshold=args.threshold, progress=not args.no_progress,
-                                   max_pixels=args.max_pixels)
+                                   max_pixels=args.max_pixels, workers=args.workers,
+                                   processes=True)
         except KeyboardInterrupt:
             if out is not None:
                 log.error(f'{out} not written' + (' (the older file there is left as it was)'

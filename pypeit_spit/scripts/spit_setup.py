@@ -64,16 +64,17 @@ def spit_options(args):
 
 def _read_ahead(spec, args, cfg):
     """
-    Start reading the pixels of the files PypeIt will find (its own search), so that
-    they are read while PypeIt reads the headers; None when the search fails (PypeIt
-    then reports it).
+    Start reading the pixels of the files PypeIt will find (its own search) and running
+    the network on them, so that this is done while PypeIt reads the headers; None
+    when the search fails (PypeIt then reports it).
     """
     from pypeit_spit.classify import Prefetch
     try:
         files = type(spec).find_raw_files(args.root, extension=args.extension)
     except Exception:  # PypeIt reports a bad root or extension itself
         return None
-    return Prefetch(files, spectrograph=spec, max_pixels=cfg.max_pixels) if files else None
+    return Prefetch(files, spectrograph=spec, max_pixels=cfg.max_pixels,
+                    model=cfg.model) if files else None
 
 
 class SpitSetup(SpitCommand, Setup):
