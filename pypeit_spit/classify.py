@@ -271,9 +271,10 @@ def _spectrograph_name(spectrograph):
     return None if spectrograph is None else getattr(spectrograph, 'name', str(spectrograph))
 
 
-def _prepare_in_process(path, spectrograph, det, max_pixels):
-    """:func:`_prepare_one` in a reading process, which then hands the memory the frame
-    took back to the system (glibc keeps freed heap memory otherwise)."""
+def _prepare_and_release(path, spectrograph, det, max_pixels):
+    """:func:`_prepare_one`, then the memory the frame took is handed back to the system
+    (glibc otherwise keeps freed memory in each reading thread's or process's heap:
+    setup's peak memory 315 -> 309 MiB)."""
     result = _prepare_one(path, spectrograph, det, max_pixels)
     _release_memory()
     return result
@@ -345,9 +346,8 @@ class _Reader:
     def submit(self, path, spectrograph, det, max_pixels):
         """Start reading ``path``; a handle for :meth:`result`."""
         args = (str(path), spectrograph, det, max_pixels)
-        work = _prepare_in_process if self.processes else _prepare_one
         try:
-            return self._pool.submit(work, *args), args
+            return self._pool.submit(_prepare_and_release, *args), args
         except (BrokenProcessPool, RuntimeError):   # broken or shut down: read it later
             return None, args
 

@@ -178,6 +178,8 @@ def load_model(path):
         raise ModelError(f'{path}: model file does not exist')
     if path.suffix == '.onnx':
         from pypeit_spit.model.runtime import OnnxBackend, read_onnx_metadata
+        # One thread: the network runs beside the frames' reading (and PypeIt's work),
+        # which keep the other cores busy; a second thread there only waits for a core.
         backend = OnnxBackend(path, threads=1)
         metadata = read_onnx_metadata(backend.session, path)
         check_metadata(metadata, path)
