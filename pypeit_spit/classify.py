@@ -289,11 +289,15 @@ def _release_memory():
 
 
 def _end_with_parent(parent):
-    """In a reading process: end when the process that started it ends (Linux), so that
-    no reader outlives a killed command."""
+    """
+    Set up a reading process: it ends when the process that started it ends (Linux),
+    so that no reader outlives a killed command, and it leaves Ctrl-C to that process
+    (which stops the reading and reports the interruption once).
+    """
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         import ctypes
-        import signal
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass

@@ -1,4 +1,6 @@
 """The pypeit_spit_classify and pypeit_spit_png commands."""
+import sys
+
 import numpy as np
 import pytest
 from astropy.io import fits
@@ -189,3 +191,76 @@ def test_classify_command_reading_processes(realframes, tmp_path):
     for t in tables:
         assert list(t['class']) == list(direct['class'])
         assert np.array_equal(np.asarray(t['prob']), np.asarray(direct['prob']))
+
+
+def _long_night(realframes, folder, n=400):
+    """A night of ``n`` frames: links cycling through the real Kast blue frames."""
+    frames = sorted((realframes / 'shane_kast_blue').glob('*.fits.gz'))
+    folder.mkdir()
+    for i in range(n):
+        (folder / f'f{i:04d}.fits.gz').symlink_to(frames[i % len(frames)])
+    return folder
+
+
+def _alive(pids):
+    import os
+    out = []
+    for pid in pids:
+        try:
+            with open(f'/proc/{pid}/stat') as f:
+                if f.read().rsplit(')', 1)[1].split()[0] != 'Z':
+                    out.append(pid)
+        except OSError:
+            pass
+    return out
+
+
+def _children(pid):
+    import os
+    kids = []
+    for name in os.listdir('/proc'):
+        if name.isdigit():
+            try:
+                with open(f'/proc/{name}/stat') as f:
+                    if int(f.read().rsplit(')', 1)[1].split()[1]) == pid:
+                        kids.append(int(name))
+            except (OSError, ValueError):
+                pass
+    return kids
+
+
+@pytest.mark.skipif(not sys.platform.startswith('linux'), reason='reading processes: Linux')
+@pytest.mark.parametrize('how', ['ctrl-c', 'killed'])
+def test_classify_interrupted_or_killed_leaves_no_reader(realframes, tmp_path, how):
+    """Ctrl-C (to the whole process group, as a terminal sends it) ends the command once
+    with status 130 and no traceback; a command killed outright leaves no reading
+    process behind."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from helpers import script_path
+    night = _long_night(realframes, tmp_path / 'night')
+    proc = subprocess.Popen([script_path('pypeit_spit_classify'), str(night), '-s',
+                             'shane_kast_blue', '-v', '1', '--no-progress'],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    deadline = time.time() + 60
+    while len(_children(proc.pid)) < 2 and time.time() < deadline:
+        time.sleep(0.1)
+    readers = _children(proc.pid)
+    assert len(readers) >= 2, 'the reading processes started'
+    time.sleep(0.5)
+    if how == 'ctrl-c':
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err[-2000:]
+        assert err.count('interrupted') == 1 and 'Traceback' not in err, err[-2000:]
+    else:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=60)
+    deadline = time.time() + 10
+    while _alive(readers) and time.time() < deadline:
+        time.sleep(0.1)
+    assert not _alive(readers), 'no reading process outlives the command'
