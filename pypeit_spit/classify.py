@@ -383,9 +383,10 @@ class Prefetch:
     ``pypeit_spit_setup`` starts one as soon as it knows the night's files, so that
     the pixels are read and the network run (in threads; numpy, zlib and ONNX Runtime
     release the interpreter lock) while PypeIt reads the headers;
-    :func:`classify_files` (``prefetch=``) then takes the frames from it. Only the pre-processed 210x650 images, statistics and network outputs
-    are kept (about 0.14 MB a frame), for at most ``limit`` frames; the rest are read
-    by :func:`classify_files` itself. The answers are the same either way: the
+    :func:`classify_files` (``prefetch=``) then takes the frames from it. Only the
+    statistics and the network's outputs of a frame are kept (and its 210x650 image,
+    0.14 MB, until the network ran on it), for at most ``limit`` frames; the rest are
+    read by :func:`classify_files` itself. The answers are the same either way: the
     network runs on each frame alone (:func:`pypeit_spit.model.inference.infer`).
 
     Parameters
@@ -404,6 +405,10 @@ class Prefetch:
         The model :func:`classify_files` will be given (None: the bundled default).
     network : bool, optional
         Run the network on each frame as it is read (False: only read).
+    keep_images : bool, optional
+        Keep the 210x650 image of a frame the network ran on (for ``on_prepared``
+        callers); without it, such a frame asked for with another model or for its
+        image is read again.
     processes : bool, optional
         Read in forked worker processes (where :data:`PROCESSES_AVAILABLE`, for at
         least :data:`MIN_FRAMES_FOR_PROCESSES` frames) instead of threads.
@@ -415,7 +420,7 @@ class Prefetch:
     """
 
     def __init__(self, paths, spectrograph=None, det=1, max_pixels=None, workers=2,
-                 limit=256, model=None, network=True, processes=False):
+                 limit=256, model=None, network=True, keep_images=False, processes=False):
         _check_arguments(READ_BATCH, None, det, workers)
         limit_pixels = size_limit(max_pixels)
         spec = get_spectrograph(spectrograph) if spectrograph is not None else None
@@ -434,6 +439,7 @@ class Prefetch:
         self.model = None
         self._model_ref = model
         self._network = network
+        self._keep_images = keep_images
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name='pypeit_spit_prefetch',
                                         daemon=True)
@@ -458,6 +464,8 @@ class Prefetch:
                                     prep.stats[None] if self.model.uses_stats else None)
                     except Exception:   # classify_files runs it again, and reports it
                         net = None
+                if net is not None and not self._keep_images:
+                    prep.image = None   # memory flat in the number of frames read ahead
                 future.set_result((prep, error, net))
         finally:
             for _, _, future in self._frames:
@@ -469,12 +477,13 @@ class Prefetch:
         key = (_spectrograph_name(spectrograph), det, size_limit(max_pixels))
         return key == self._key and os.path.realpath(path) in self._futures
 
-    def take(self, path, spectrograph, det, max_pixels, model=None):
+    def take(self, path, spectrograph, det, max_pixels, model=None, need_image=False):
         """
         What was read ahead for ``path`` with the same spectrograph, detector and size
         limit (waiting for it if need be): ``(Prepared, reason, Inference or None)``,
         the network's output only for the same ``model`` object; None when the frame
-        was not read ahead for these settings.
+        was not read ahead for these settings, or its image, needed (``need_image``,
+        or another model), was not kept.
         """
         key = (_spectrograph_name(spectrograph), det, size_limit(max_pixels))
         if key != self._key:
@@ -484,7 +493,10 @@ class Prefetch:
         if done is None:
             return None
         prep, error, net = done
-        return prep, error, (net if model is not None and model is self.model else None)
+        net = net if model is not None and model is self.model else None
+        if prep is not None and prep.image is None and (need_image or net is None):
+            return None
+        return prep, error, net
 
     def close(self):
         """Stop reading ahead (frames never asked for are dropped)."""
@@ -605,8 +617,9 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=READ_BATCH, 
         if i in handles:
             done = reader.result(handles[i]) + (None,)
         elif prefetch is not None:
-            done = prefetch.take(files[i], spectrograph, det, max_pixels, model=spit_model)
-        if done is None:       # the read-ahead stopped before this frame
+            done = prefetch.take(files[i], spectrograph, det, max_pixels, model=spit_model,
+                                 need_image=on_prepared is not None)
+        if done is None:       # not read ahead after all (stopped, or its image not kept)
             done = _prepare_one(files[i], spectrograph, det, max_pixels) + (None,)
         prep = done[0]
         if prep is not None:

@@ -120,7 +120,8 @@ def test_prefetch_changes_no_answer(night, tmp_path, monkeypatch, processes):
     real_infer = classify.infer
     monkeypatch.setattr(classify, 'infer', lambda *a, **k: calls.append(
         threading.current_thread().name) or real_infer(*a, **k))
-    with Prefetch(files[::-1], spectrograph=SPEC, processes=processes) as ahead:  # any order
+    with Prefetch(files[::-1], spectrograph=SPEC, processes=processes,
+                  keep_images=True) as ahead:  # any order
         seen = []
         ahead_table = classify_files(files, spectrograph=SPEC, prefetch=ahead,
                                      on_prepared=lambda i, p: seen.append((i, p.path)))
@@ -168,8 +169,37 @@ def test_a_reading_process_that_dies_loses_no_frame(night, monkeypatch):
     assert files[2] in read_here, 'read again in this process'
 
 
+def test_prefetch_keeps_no_image_the_network_saw(night, monkeypatch):
+    """By default a frame's image is dropped once the network ran on it (memory flat in
+    the number of frames); a caller that needs the images, or another model, gets the
+    frame read again, and the same table."""
+    from pypeit_spit import classify
+    from pypeit_spit.model.store import build_model
+    files = [str(f) for f in night]
+    direct = classify_files(files, spectrograph=SPEC)
+    with Prefetch(files, spectrograph=SPEC) as ahead:
+        ahead._thread.join()
+        assert all(f.result()[0].image is None for f in ahead._futures.values())
+        _same_tables(direct, classify_files(files, spectrograph=SPEC, prefetch=ahead))
+    reads = []
+    real = classify._prepare_one
+    monkeypatch.setattr(classify, '_prepare_one', lambda *a: reads.append(a[0]) or real(*a))
+    with Prefetch(files, spectrograph=SPEC) as ahead:
+        ahead._thread.join()
+        n_ahead = len(reads)
+        seen = []
+        table = classify_files(files, spectrograph=SPEC, prefetch=ahead,
+                               on_prepared=lambda i, p: seen.append(p.image.shape))
+        _same_tables(direct, table)
+        assert seen == [(210, 650)] * len(files) and len(reads) == n_ahead + len(files)
+    other = build_model('compact')
+    with Prefetch(files, spectrograph=SPEC) as ahead:
+        table = classify_files(files, spectrograph=SPEC, prefetch=ahead, model=other)
+        _same_tables(classify_files(files, spectrograph=SPEC, model=other), table)
+
+
 def test_prefetch_for_other_settings_is_not_used(night):
-    with Prefetch(night[:2], spectrograph=SPEC) as ahead:
+    with Prefetch(night[:2], spectrograph=SPEC, keep_images=True) as ahead:
         assert ahead.take(night[0], 'shane_kast_red', 1, None) is None
         assert ahead.take(night[0], SPEC, 2, None) is None
         assert ahead.take(night[0], SPEC, 1, 1000) is None
