@@ -3,7 +3,6 @@ Type raw frames from their pixels: pre-process each file, run the network on eve
 image and its three flips in batches (:func:`pypeit_spit.model.inference.infer`, the
 one inference path), and vote.
 """
-import gc
 import multiprocessing
 import os
 import re
@@ -330,14 +329,7 @@ class _Reader:
                     # astropy and PypeIt, and never touch those threads' state.
                     warnings.filterwarnings('ignore', message='.*use of fork',
                                             category=DeprecationWarning)
-                    # The objects of this process are left out of the children's
-                    # garbage collections, which would otherwise write to (and so copy)
-                    # every page that holds one.
-                    gc.freeze()
-                    try:
-                        pool.submit(int)   # starts every process now, from this thread
-                    finally:
-                        gc.unfreeze()
+                    pool.submit(int)   # starts every process now, from this thread
                 self._pool, self.processes = pool, True
             except (OSError, ValueError, RuntimeError) as exc:
                 log.warning(f'cannot start processes to read frames ({exc}); reading them '
