@@ -19,8 +19,9 @@ from pypeit_spit.vocab import UNKNOWN, UNKNOWN_INDEX
 __all__ = ['DEFAULT_BATCH_SIZE', 'Inference', 'infer', 'concatenate']
 
 #: Frames per network call (each with its three flips, so four times as many images):
-#: ONNX Runtime's time per image is the same from 4 to 64 images, its memory is not
-#: (one frame a call: +28 MiB, two: +52 MiB; the outputs are bitwise the same).
+#: memory grows with the images of a call, time per image does not (ONNX Runtime then
+#: takes them one at a time: :meth:`pypeit_spit.model.runtime.OnnxBackend.predict`);
+#: the outputs are bitwise the same.
 DEFAULT_BATCH_SIZE = 1
 
 
