@@ -266,8 +266,16 @@ def _prepare_one(path, spectrograph, det, max_pixels):
         return None, f'internal error ({type(exc).__name__}: {text})'
 
 
-def _spectrograph_name(spectrograph):
-    return None if spectrograph is None else getattr(spectrograph, 'name', str(spectrograph))
+def _settings_key(spectrograph, det, max_pixels):
+    """What a frame read ahead must have been read with to be used: the spectrograph's
+    name, the detector and the size limit."""
+    name = None if spectrograph is None else getattr(spectrograph, 'name', str(spectrograph))
+    return name, det, size_limit(max_pixels)
+
+
+def _infer_one(model, prep):
+    """The network on one pre-processed frame (:func:`pypeit_spit.model.inference.infer`)."""
+    return infer(model, prep.image[None], prep.stats[None] if model.uses_stats else None)
 
 
 def _prepare_and_release(path, spectrograph, det, max_pixels):
@@ -306,18 +314,20 @@ def _end_with_parent(parent):
 
 class _Reader:
     """
-    Reads and pre-processes frames (:func:`_prepare_one`) in ``workers`` forked
-    processes, or threads (``processes`` False, or processes cannot be started).
+    Reads and pre-processes ``n_frames`` frames (:func:`_prepare_one`) in ``workers``
+    forked processes when ``processes`` is asked for, :data:`PROCESSES_AVAILABLE` and
+    there are at least :data:`MIN_FRAMES_FOR_PROCESSES` frames; otherwise (or when
+    processes cannot be started) in threads.
 
     Only the 210x650 image and the statistics of a frame come back from a process. A
     frame whose process died (killed, crashed) is read again in this process, so that
     no frame is lost.
     """
 
-    def __init__(self, workers, processes):
+    def __init__(self, workers, processes, n_frames):
         self.processes = False
         self._pool = None
-        if processes:
+        if processes and PROCESSES_AVAILABLE and n_frames >= MIN_FRAMES_FOR_PROCESSES:
             try:
                 pool = ProcessPoolExecutor(max_workers=workers,
                                            mp_context=multiprocessing.get_context('fork'),
@@ -414,15 +424,14 @@ class Prefetch:
     def __init__(self, paths, spectrograph=None, det=1, max_pixels=None, workers=2,
                  limit=256, model=None, network=True, keep_images=False, processes=False):
         _check_arguments(READ_BATCH, None, det, workers)
-        limit_pixels = size_limit(max_pixels)
         spec = get_spectrograph(spectrograph) if spectrograph is not None else None
-        self._key = (_spectrograph_name(spec), det, limit_pixels)
+        self._key = _settings_key(spec, det, max_pixels)
+        limit_pixels = self._key[2]
         first = {}
         for path in list(paths)[:limit]:
             first.setdefault(os.path.realpath(path), str(path))
         keys = list(first.items())
-        self._reader = _Reader(workers, processes and PROCESSES_AVAILABLE
-                               and len(keys) >= MIN_FRAMES_FOR_PROCESSES)
+        self._reader = _Reader(workers, processes, len(keys))
         # (key, reading handle, what take() waits for), never changed once made
         self._frames = [(key, self._reader.submit(path, spec, det, limit_pixels), Future())
                         for key, path in keys]
@@ -452,8 +461,7 @@ class Prefetch:
                 net = None
                 if self.model is not None and prep is not None and not prep.flag:
                     try:
-                        net = infer(self.model, prep.image[None],
-                                    prep.stats[None] if self.model.uses_stats else None)
+                        net = _infer_one(self.model, prep)
                     except Exception:   # classify_files runs it again, and reports it
                         net = None
                 if net is not None and not self._keep_images:
@@ -466,8 +474,8 @@ class Prefetch:
 
     def holds(self, path, spectrograph, det, max_pixels):
         """Whether ``path`` is read ahead for these settings (and not taken yet)."""
-        key = (_spectrograph_name(spectrograph), det, size_limit(max_pixels))
-        return key == self._key and os.path.realpath(path) in self._futures
+        return (_settings_key(spectrograph, det, max_pixels) == self._key
+                and os.path.realpath(path) in self._futures)
 
     def take(self, path, spectrograph, det, max_pixels, model=None, need_image=False):
         """
@@ -477,8 +485,7 @@ class Prefetch:
         was not read ahead for these settings, or its image, needed (``need_image``,
         or another model), was not kept.
         """
-        key = (_spectrograph_name(spectrograph), det, size_limit(max_pixels))
-        if key != self._key:
+        if _settings_key(spectrograph, det, max_pixels) != self._key:
             return None
         future = self._futures.pop(os.path.realpath(path), None)
         done = None if future is None else future.result()
@@ -593,8 +600,7 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=READ_BATCH, 
         return prefetch is not None and prefetch.holds(files[i], spectrograph, det, max_pixels)
 
     to_read = [i for i in range(len(files)) if entries[i][1] is None and not ahead(i)]
-    processes = processes and PROCESSES_AVAILABLE and len(to_read) >= MIN_FRAMES_FOR_PROCESSES
-    reader = _Reader(workers, processes) if to_read else None
+    reader = _Reader(workers, processes, len(to_read)) if to_read else None
     reading = set(to_read)
 
     def submit(batch):
@@ -662,10 +668,8 @@ def _fill(table, idx, frames, spit_model, threshold):
     """
     if not idx:
         return
-    result = concatenate([
-        net if net is not None else
-        infer(spit_model, prep.image[None], prep.stats[None] if spit_model.uses_stats else None)
-        for prep, net in frames])
+    result = concatenate([net if net is not None else _infer_one(spit_model, prep)
+                          for prep, net in frames])
     pred = result.decide(threshold)
     prob = result.answer_probs(pred)
     for j, i in enumerate(idx):

@@ -605,6 +605,8 @@ def _mosaic_of(spec, det):
 
 def _one_detector(path, image, datasec, oscansec, detector, spec, levels, noises):
     """Overscan-subtract each amplifier, crop to the data sections, orient as PypeIt."""
+    if image is None or np.ndim(image) != 2:
+        raise _PypeItRefused(f'expected one detector image, got shape {np.shape(image)}')
     if datasec is None or not np.any(datasec > 0):
         raise _PypeItRefused('no data section')
     image = _replace_bad(path, np.asarray(image, dtype=float))
@@ -680,65 +682,65 @@ def _plain_copy(p, compression, spec, limit):
         yield plain
 
 
+def _rawimage(spec, p, det):
+    """PypeIt's ``get_rawimage``: ``(detector parameters, raw image(s), data sections,
+    overscan sections, primary header)``; raises whatever PypeIt's reader raises."""
+    detpar, raw, hdu, _, datasec, oscansec = spec.get_rawimage(str(p), det)
+    header = hdu[0].header   # parsed already: still readable once closed
+    hdu.close()
+    return detpar, raw, datasec, oscansec, header
+
+
+def _loaded(path, image, loader, levels, noises, raw_max, header):
+    """A :class:`LoadedFrame` from PypeIt's (spectral, spatial) image: made
+    spectral-horizontal, with the median overscan level and noise of the amplifiers."""
+    return LoadedFrame(path=str(path), image=np.ascontiguousarray(image.T), loader=loader,
+                       bias_level=float(np.median(levels)) if levels else None,
+                       read_noise=float(np.median(noises)) if noises else None,
+                       raw_max=raw_max, header=header)
+
+
 def _read_with_pypeit(path, p, spec, det):
     """PypeIt's reader, overscan subtraction and orientation; see :func:`load_with_pypeit`."""
     mosaic = _mosaic_of(spec, det)
     try:
-        detpar, raw, hdu, _, datasec, oscansec = spec.get_rawimage(str(p), mosaic or det)
-        header = hdu[0].header   # parsed already: still readable once closed
-        hdu.close()
+        detpar, raw, datasec, oscansec, header = _rawimage(spec, p, mosaic or det)
     except Exception as exc:  # PypeIt's readers raise anything for a file they do not expect
         if mosaic is not None:   # a file that is not the full mosaic: its first detector
             return _read_with_pypeit_single(path, p, spec, det, reason=_one_line(exc))
         raise _PypeItRefused(_one_line(exc)) from exc
     levels, noises = [], []
     if mosaic is None:
-        if raw is None or np.ndim(raw) != 2:
-            raise _PypeItRefused(f'expected one detector image, got shape {np.shape(raw)}')
         image, raw_max = _one_detector(path, raw, datasec, oscansec, detpar, spec, levels,
                                        noises)
-    else:
-        from pypeit.core.mosaic import build_image_mosaic
-        parts, maxima = [], []
-        for k, detector in enumerate(detpar.detectors):
-            part, top = _one_detector(path, raw[k], datasec[k], oscansec[k], detector, spec,
-                                      levels, noises)
-            parts.append(part)
-            maxima.append(top)
-        raw_max = max(maxima)
-        try:
-            # PypeIt's own mosaic geometry (shifts, rotations), nearest-pixel as PypeIt
-            # does; the gaps between detectors are 0 (the bias level)
-            image = build_image_mosaic(np.array(parts), detpar.tform, order=detpar.msc_ord)[0]
-        except Exception as exc:
-            return _read_with_pypeit_single(path, p, spec, det, reason=_one_line(exc))
-    # PypeIt orientation is (spectral, spatial): make it spectral-horizontal.
-    image = np.ascontiguousarray(image.T)
-    loader = f'pypeit:{spec.name}' + (f' (mosaic {",".join(map(str, mosaic))})' if mosaic
-                                      else '')
-    return LoadedFrame(path=str(path), image=image, loader=loader,
-                       bias_level=float(np.median(levels)) if levels else None,
-                       read_noise=float(np.median(noises)) if noises else None,
-                       raw_max=raw_max, header=header)
+        return _loaded(path, image, f'pypeit:{spec.name}', levels, noises, raw_max, header)
+    from pypeit.core.mosaic import build_image_mosaic
+    parts, maxima = [], []
+    for k, detector in enumerate(detpar.detectors):
+        part, top = _one_detector(path, raw[k], datasec[k], oscansec[k], detector, spec,
+                                  levels, noises)
+        parts.append(part)
+        maxima.append(top)
+    try:
+        # PypeIt's own mosaic geometry (shifts, rotations), nearest-pixel as PypeIt
+        # does; the gaps between detectors are 0 (the bias level)
+        image = build_image_mosaic(np.array(parts), detpar.tform, order=detpar.msc_ord)[0]
+    except Exception as exc:
+        return _read_with_pypeit_single(path, p, spec, det, reason=_one_line(exc))
+    return _loaded(path, image, f'pypeit:{spec.name} (mosaic {",".join(map(str, mosaic))})',
+                   levels, noises, max(maxima), header)
 
 
 def _read_with_pypeit_single(path, p, spec, det, reason):
     """One detector of a mosaic spectrograph, when the mosaic cannot be read."""
     try:
-        detpar, raw, hdu, _, datasec, oscansec = spec.get_rawimage(str(p), det)
-        header = hdu[0].header   # parsed already: still readable once closed
-        hdu.close()
+        detpar, raw, datasec, oscansec, header = _rawimage(spec, p, det)
     except Exception as exc:
         raise _PypeItRefused(_one_line(exc)) from exc
-    if raw is None or np.ndim(raw) != 2:
-        raise _PypeItRefused(f'expected one detector image, got shape {np.shape(raw)}')
     levels, noises = [], []
     image, raw_max = _one_detector(path, raw, datasec, oscansec, detpar, spec, levels, noises)
-    return LoadedFrame(path=str(path), image=np.ascontiguousarray(image.T),
-                       loader=f'pypeit:{spec.name} (detector {det}; mosaic not read: {reason})',
-                       bias_level=float(np.median(levels)) if levels else None,
-                       read_noise=float(np.median(noises)) if noises else None,
-                       raw_max=raw_max, header=header)
+    return _loaded(path, image, f'pypeit:{spec.name} (detector {det}; mosaic not read: '
+                                f'{reason})', levels, noises, raw_max, header)
 
 
 def load_with_pypeit(path, spectrograph, det=1, max_pixels=None, fallback=True):
