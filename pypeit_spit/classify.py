@@ -246,15 +246,24 @@ PROCESSES_AVAILABLE = (sys.platform.startswith('linux')
 MIN_FRAMES_FOR_PROCESSES = 4
 
 
-def _prepare_one(path, spectrograph, det, max_pixels):
+def _prepare_one(path, spectrograph, det, max_pixels, metadata=False):
     """
     Read and pre-process one frame: ``(Prepared, None)``, or ``(None, reason)`` when it
     cannot be (an unexpected error is logged with its traceback, and still only costs
-    this frame).
+    this frame). With ``metadata``, a frame read by PypeIt's reader also gets PypeIt's
+    header metadata (:func:`pypeit_spit.integration.rules.header_metadata`); its
+    headers are not kept.
     """
     try:
-        return prepare_frame(path, spectrograph=spectrograph, det=det,
-                             max_pixels=max_pixels), None
+        prep = prepare_frame(path, spectrograph=spectrograph, det=det, max_pixels=max_pixels)
+        if metadata and prep.headers is not None:
+            from pypeit_spit.integration.rules import header_metadata
+            try:
+                prep.metadata = header_metadata(spectrograph, prep.headers)
+            except Exception:   # the rules read the file again, and say what is wrong
+                prep.metadata = None
+        prep.headers = None
+        return prep, None
     except FrameError as exc:
         return None, exc.reason
     except MemoryError:
@@ -278,11 +287,11 @@ def _infer_one(model, prep):
     return infer(model, prep.image[None], prep.stats[None] if model.uses_stats else None)
 
 
-def _prepare_and_release(path, spectrograph, det, max_pixels):
+def _prepare_and_release(path, spectrograph, det, max_pixels, metadata=False):
     """:func:`_prepare_one`, then the memory the frame took is handed back to the system
     (glibc otherwise keeps freed memory in each reading thread's or process's heap:
     setup's peak memory 315 -> 309 MiB)."""
-    result = _prepare_one(path, spectrograph, det, max_pixels)
+    result = _prepare_one(path, spectrograph, det, max_pixels, metadata)
     _release_memory()
     return result
 
@@ -349,9 +358,9 @@ class _Reader:
                                             thread_name_prefix='pypeit_spit_read')
         self._broken = False
 
-    def submit(self, path, spectrograph, det, max_pixels):
+    def submit(self, path, spectrograph, det, max_pixels, metadata=False):
         """Start reading ``path``; a handle for :meth:`result`."""
-        args = (str(path), spectrograph, det, max_pixels)
+        args = (str(path), spectrograph, det, max_pixels, metadata)
         try:
             return self._pool.submit(_prepare_and_release, *args), args
         except (BrokenProcessPool, RuntimeError):   # broken or shut down: read it later
@@ -514,7 +523,7 @@ class Prefetch:
 
 def classify_files(paths, spectrograph=None, model=None, batch_size=READ_BATCH, threshold=None,
                    progress=False, det=1, workers=2, max_pixels=None, on_prepared=None,
-                   prefetch=None, processes=False):
+                   prefetch=None, processes=False, header_metadata=False):
     """
     Type raw frames from their pixels.
 
@@ -568,6 +577,12 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=READ_BATCH, 
         for at least :data:`MIN_FRAMES_FOR_PROCESSES` frames) instead of threads:
         faster with more ``workers``, for a caller that owns its process (a command;
         not a notebook or PypeIt's own process). The result is the same either way.
+    header_metadata : bool, optional
+        With a spectrograph: give each frame's
+        :class:`~pypeit_spit.preprocess.frame.Prepared` (``on_prepared``) PypeIt's
+        header metadata of it (``metadata``,
+        :func:`pypeit_spit.integration.rules.header_metadata`), read from the headers
+        PypeIt's reader parsed (None for a frame it did not read, or read ahead).
 
     Returns
     -------
@@ -602,9 +617,10 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=READ_BATCH, 
     to_read = [i for i in range(len(files)) if entries[i][1] is None and not ahead(i)]
     reader = _Reader(workers, processes, len(to_read)) if to_read else None
     reading = set(to_read)
+    metadata = bool(header_metadata) and spectrograph is not None
 
     def submit(batch):
-        return {i: reader.submit(files[i], spectrograph, det, max_pixels)
+        return {i: reader.submit(files[i], spectrograph, det, max_pixels, metadata)
                 for i in batch if i in reading}
 
     def collect(i, handles):
@@ -618,7 +634,7 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=READ_BATCH, 
             done = prefetch.take(files[i], spectrograph, det, max_pixels, model=spit_model,
                                  need_image=on_prepared is not None)
         if done is None:       # not read ahead after all (stopped, or its image not kept)
-            done = _prepare_one(files[i], spectrograph, det, max_pixels) + (None,)
+            done = _prepare_one(files[i], spectrograph, det, max_pixels, metadata) + (None,)
         prep = done[0]
         if prep is not None:
             prep.path = files[i]

@@ -345,3 +345,40 @@ def test_standard_lookup_matches_pypeit():
     theirs = [bool(standard.get_archive_standard(ra, dec, tol=10.0, check=True))
               for ra, dec in points]
     assert ours == theirs and sum(ours) >= 3
+
+
+def test_rules_from_the_read_headers_are_pypeits(realframes, tmp_path):
+    """The header rules from the metadata read beside the pixels (classify -s) are
+    PypeIt's own (PypeItMetaData of the files), value by value; so are those read from
+    the files, and a mix of both."""
+    from pypeit.metadata import PypeItMetaData
+
+    from pypeit_spit.classify import classify_files
+    from pypeit_spit.integration.rules import rule_types_of_files
+    from pypeit_spit.preprocess.load import get_spectrograph
+    spec = get_spectrograph('shane_kast_blue')
+    files = sorted(str(f) for f in (realframes / 'shane_kast_blue').glob('*.fits*'))[:9]
+    files.append(str(tmp_path / 'missing.fits'))
+    par = spec.default_pypeit_par()
+    ref = PypeItMetaData(spec, par, files=files[:-1], strict=False)
+    expected = [','.join(ref.type_bitmask.flagged_bits(b)) for b in rule_bits(ref)] + [None]
+    assert len(set(expected)) >= 3
+    meta = {}
+    table = classify_files(files, spectrograph=spec, header_metadata=True,
+                           on_prepared=lambda i, p: meta.__setitem__(i, p.metadata))
+    assert list(table['error'] != '') == [False] * 9 + [True]
+    assert sorted(meta) == list(range(9))
+    for i, row in meta.items():
+        assert set(row) == set(spec.meta)
+        for key, value in row.items():
+            theirs = ref[key][i]
+            assert (value is None and theirs is None) or str(value) == str(theirs), key
+    got = [meta.get(i) for i in range(len(files))]
+    assert rule_types_of_files(spec, files, metadata=got) == expected
+    assert rule_types_of_files(spec, files) == expected
+    mixed = [m if i % 2 else None for i, m in enumerate(got)]
+    assert rule_types_of_files(spec, files, metadata=mixed) == expected
+    # without asking, no metadata is read (nor headers kept)
+    seen = []
+    classify_files(files[:2], spectrograph=spec, on_prepared=lambda i, p: seen.append(p))
+    assert [(p.metadata, p.headers) for p in seen] == [(None, None)] * 2

@@ -6,9 +6,9 @@ from astropy.io import fits
 from pypeit_spit.errors import FrameError
 from pypeit_spit.preprocess.contract import IMAGE_SHAPE, STAT_NAMES, flips
 from pypeit_spit.preprocess.frame import prepare_frame, preprocess_image
-from pypeit_spit.preprocess.resize import resize
+from pypeit_spit.preprocess.resize import block_mean, resize
 from pypeit_spit.preprocess.scale import to_uint8, zscale_limits
-from pypeit_spit.preprocess.stats import frame_stats
+from pypeit_spit.preprocess.stats import frame_stats, median, robust_sigma
 from pypeit_spit.preprocess.trim import (MIN_ROWS, TrimError, find_cut, min_rows_of,
                                          trim_columns, trim_rows)
 
@@ -174,3 +174,70 @@ def test_prepare_real_kast_frame(realframes):
     assert prep.image.shape == IMAGE_SHAPE
     # The 2" dome flat lights rows ~23-328 of 350: trimming removes the dark bands.
     assert 10 <= prep.rows.start <= 30 and 320 <= prep.rows.stop <= 340
+
+
+def test_block_mean_gives_numpys_mean():
+    """The fast block mean is numpy's mean over a block axis, bit for bit (so the
+    pre-processing's answers are those measured with numpy's)."""
+    rng = np.random.default_rng(3)
+    for dtype in (np.float64, np.float32):
+        for shape in ((37, 1650), (350, 2048), (401, 3000), (129, 4100)):
+            x = (rng.standard_normal(shape) * 1000 + 5000).astype(dtype)
+            for axis in (0, 1):
+                for block in (2, 3, 4, 5, 7, 8, 11):
+                    n = x.shape[axis] // block * block
+                    v = np.moveaxis(x, axis, 0)[:n]
+                    expected = np.moveaxis(
+                        v.reshape(n // block, block, *v.shape[1:]).mean(axis=1), 0, axis)
+                    got = block_mean(x, block, axis)
+                    assert got.dtype == dtype
+                    assert np.array_equal(got, expected), (dtype, shape, axis, block)
+
+
+def test_median_gives_numpys_median():
+    """Counting or partitioning, the median is numpy's: whole and half-whole pixel
+    values (counted), real-valued and wide-ranged ones (partitioned), odd and even
+    counts; the input is left as it was."""
+    rng = np.random.default_rng(4)
+    cases = []
+    for size in (1, 2, 3, 4095, 4096, 4097, 10_000, 170_001):
+        cases += [rng.integers(-50, 50, size).astype(float),
+                  rng.integers(-3000, 70_000, size) + 0.5,
+                  np.round(rng.normal(1e6, 30, size)),
+                  rng.normal(0.0, 10.0, size),
+                  rng.integers(0, 1 << 20, size).astype(float),
+                  np.full(size, 7.0)]
+    for v in cases:
+        kept = v.copy()
+        assert median(v) == float(np.median(v)), v.size
+        dev = np.abs(v - np.median(v))
+        assert median(dev) == float(np.median(dev)), v.size
+        assert np.array_equal(v, kept)
+    pixels = rng.poisson(900.0, (300, 400)).astype(float)
+    assert robust_sigma(pixels) == float(
+        1.4826 * np.median(np.abs(pixels - np.median(pixels))))
+
+
+def test_quality_flag_reasons():
+    """Dead, constant and saturated read-outs are flagged; a frame whose first row or
+    column alone is constant is not."""
+    from pypeit_spit.preprocess.quality import quality_flag
+    rng = np.random.default_rng(6)
+    noisy = rng.normal(1000.0, 5.0, (200, 300))
+    assert quality_flag(noisy) == ''
+    first_flat = noisy.copy()
+    first_flat[0] = 1000.0
+    first_flat[:, 0] = 1000.0
+    assert quality_flag(first_flat) == ''
+    rows = np.repeat(rng.normal(1000.0, 5.0, (200, 1)), 300, axis=1)
+    assert 'every row is constant' in quality_flag(rows)
+    cols = np.repeat(rng.normal(1000.0, 5.0, (1, 300)), 200, axis=0)
+    assert 'every column is constant' in quality_flag(cols)
+    assert 'every pixel is zero' in quality_flag(np.full((50, 60), -300.0), bias_level=300.0)
+    hot = 0.2 * noisy + 64800.0        # 65000 +- 1
+    hot[:10] = 100.0
+    assert quality_flag(hot) == 'no calibration: 95% of pixels saturated'
+    # the level added back counts: 59990 + 20 is saturated, 59990 alone is not
+    assert quality_flag(hot - 5010.0) == ''
+    assert quality_flag(hot - 5010.0, bias_level=20.0) == \
+        'no calibration: 95% of pixels saturated'

@@ -10,12 +10,14 @@ writes (pointing, exposure time), which are sturdier than the lamp and OBJECT ca
 import functools
 import logging
 import os
+from pathlib import Path
 
 import numpy as np
+from astropy.time import Time
 from pypeit import log
 
-__all__ = ['rule_bits', 'rule_types_of_files', 'header_evidence', 'header_facts', 'exposure_range',
-           'near_archived_standard']
+__all__ = ['rule_bits', 'header_metadata', 'rule_types_of_files', 'header_evidence',
+           'header_facts', 'exposure_range', 'near_archived_standard']
 
 
 def rule_bits(fitstbl):
@@ -49,7 +51,72 @@ def rule_bits(fitstbl):
     return bits
 
 
-def rule_types_of_files(spectrograph, files):
+def header_metadata(spectrograph, headarr):
+    """
+    PypeIt's header metadata of one file, as ``pypeit_setup`` tabulates it.
+
+    The loop body of ``PypeItMetaData._build`` (not strict, no user table): every
+    metadata key of the spectrograph read with its ``get_meta_value``, ``#`` removed
+    from strings. Giving it the headers PypeIt's reader already parsed
+    (:attr:`pypeit_spit.preprocess.load.LoadedFrame.headers`) spares reading the file
+    again (a compressed file is decompressed to reach its later HDUs).
+
+    Parameters
+    ----------
+    spectrograph : `pypeit.spectrographs.spectrograph.Spectrograph`
+    headarr : list of `astropy.io.fits.Header` or None
+        Every HDU's header (``spectrograph.get_headarr``); None, as for a file PypeIt
+        cannot open, gives every key its empty value.
+
+    Returns
+    -------
+    dict
+        Metadata key -> value.
+    """
+    ignore_bad = _ignore_bad_headers(type(spectrograph))
+    row = {}
+    for key in spectrograph.meta.keys():
+        value = spectrograph.get_meta_value(headarr, key, required=False, usr_row=None,
+                                            ignore_bad_header=ignore_bad)
+        if isinstance(value, str) and '#' in value:
+            value = value.replace('#', '')
+            log.warning(f'Removing troublesome # character from {key}.  Returning {value}.')
+        row[key] = value
+    return row
+
+
+@functools.lru_cache(maxsize=16)
+def _ignore_bad_headers(spectrograph_class):
+    """The ``rdx.ignore_bad_headers`` default of a spectrograph (its parameters take
+    ~8 ms to make: once per process)."""
+    return bool(spectrograph_class.default_pypeit_par()['rdx']['ignore_bad_headers'])
+
+
+def _metadata_table(spectrograph, files, metadata):
+    """The columns of ``PypeItMetaData._build`` for ``files``: each file's metadata
+    from ``metadata`` where given, else read from the file as PypeIt does."""
+    keys = list(spectrograph.meta.keys())
+    data = {k: [] for k in keys}
+    data['directory'], data['filename'] = [], []
+    for f, row in zip(files, metadata):
+        path = Path(f).absolute()
+        data['directory'].append(str(path.parent) or '.')
+        data['filename'].append(path.name)
+        if row is None:
+            row = header_metadata(spectrograph, spectrograph.get_headarr(path, strict=False))
+        for k in keys:
+            data[k].append(row[k])
+    try:
+        Time(data['mjd'], format='mjd')
+    except ValueError:
+        bad = [f for f, m in zip(data['filename'], data['mjd']) if m is None]
+        log.warning(f'Time invalid for {len(bad)} files.\nContinuing, but the following '
+                    'frames either could not be opened, are empty, or have corrupt headers:\n'
+                    + ''.join(f'    {f}\n' for f in bad))
+    return data
+
+
+def rule_types_of_files(spectrograph, files, metadata=None):
     """
     PypeIt's header-rule frame types of raw files, as ``pypeit_setup`` would give
     them (without its side effects).
@@ -58,6 +125,9 @@ def rule_types_of_files(spectrograph, files):
     ----------
     spectrograph : `pypeit.spectrographs.spectrograph.Spectrograph`
     files : sequence of str
+    metadata : sequence of dict or None, optional
+        Per file, its :func:`header_metadata` when already known (None: read from
+        the file, as PypeIt does).
 
     Returns
     -------
@@ -67,15 +137,21 @@ def rule_types_of_files(spectrograph, files):
     """
     from pypeit.metadata import PypeItMetaData
     key = {os.path.normpath(os.path.abspath(str(f))): j for j, f in enumerate(files)}
-    existing = [str(f) for f in files if os.path.isfile(str(f))]
+    metadata = [None] * len(files) if metadata is None else list(metadata)
+    existing = [j for j, f in enumerate(files) if os.path.isfile(str(f))]
     out = [None] * len(files)
     if not existing:
         return out
     level = log.level
     log.setLevel(max(level, logging.WARNING))   # not a line per file: the table says it
     try:
-        fitstbl = PypeItMetaData(spectrograph, spectrograph.default_pypeit_par(),
-                                 files=existing, strict=False)
+        par = spectrograph.default_pypeit_par()
+        # What PypeItMetaData(spectrograph, par, files=...) does, with the metadata
+        # already read taken as it is.
+        spectrograph.check_spectrograph(str(files[existing[0]]))
+        data = _metadata_table(spectrograph, [str(files[j]) for j in existing],
+                               [metadata[j] for j in existing])
+        fitstbl = PypeItMetaData(spectrograph, par, data=data)
         bits = rule_bits(fitstbl)
     except Exception as exc:   # headers PypeIt cannot tabulate: no rules shown
         log.warning(f'PypeIt cannot tabulate these headers ({type(exc).__name__}: '

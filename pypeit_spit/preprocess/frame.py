@@ -5,7 +5,7 @@ ZSCALE -> uint8, with the raw-pixel statistics.
 Each stage lives in its own module (:mod:`~.load`, :mod:`~.trim`, :mod:`~.resize`,
 :mod:`~.scale`, :mod:`~.stats`); this module chains them.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -41,6 +41,12 @@ class Prepared:
     flag : str
         Why the pixels cannot be typed at all (dead, constant, saturated), or ''
         (:func:`pypeit_spit.preprocess.quality.quality_flag`).
+    headers : list of `astropy.io.fits.Header` or None
+        Every HDU's header as PypeIt's reader saw them
+        (:attr:`~pypeit_spit.preprocess.load.LoadedFrame.headers`).
+    metadata : dict or None
+        PypeIt's header metadata of the frame, when asked for
+        (:func:`pypeit_spit.integration.rules.header_metadata`).
     """
     path: str
     image: np.ndarray
@@ -48,6 +54,8 @@ class Prepared:
     loader: str
     rows: slice
     flag: str = ''
+    headers: list | None = field(default=None, repr=False)
+    metadata: dict | None = field(default=None, repr=False)
 
 
 def preprocess_image(image, bias_level=None, trim_overscan=False, shape=IMAGE_SHAPE,
@@ -149,4 +157,4 @@ def prepare_frame(path, spectrograph=None, det=1, max_pixels=None, fallback=True
         raise FrameError(path, str(exc)) from exc
     stats = frame_stats(trimmed, bias_level=frame.bias_level, read_noise=frame.read_noise)
     return Prepared(path=str(path), image=image, stats=stats, loader=frame.loader, rows=rows,
-                    flag=flag)
+                    flag=flag, headers=frame.headers)

@@ -61,7 +61,7 @@ import numpy as np
 from astropy.io import fits
 
 from pypeit_spit.errors import FrameError, UsageError
-from pypeit_spit.preprocess.stats import robust_sigma
+from pypeit_spit.preprocess.stats import median, robust_sigma
 
 __all__ = ['LoadedFrame', 'get_spectrograph', 'load_frame', 'load_generic',
            'load_with_pypeit', 'size_limit', 'DEFAULT_MAX_PIXELS',
@@ -117,6 +117,9 @@ class LoadedFrame:
         Largest raw pixel value of the data region before any subtraction.
     header : `astropy.io.fits.Header` or None
         Primary header.
+    headers : list of `astropy.io.fits.Header` or None
+        Every HDU's header, as PypeIt's ``get_headarr`` gives them (PypeIt's reader
+        only; None from the generic loader): what PypeIt's header metadata is read from.
     """
     path: str
     image: np.ndarray
@@ -125,6 +128,7 @@ class LoadedFrame:
     read_noise: float | None = None
     raw_max: float = np.nan
     header: fits.Header | None = field(default=None, repr=False)
+    headers: list | None = field(default=None, repr=False)
 
 
 def size_limit(value=None):
@@ -412,6 +416,8 @@ def _replace_bad(path, image, n_bad_raw=None):
     FrameError
         No usable pixel, or more than :data:`MAX_BAD_FRACTION` unusable.
     """
+    if image.size and -MAX_ABS_VALUE <= image.min() and image.max() <= MAX_ABS_VALUE:
+        return image   # every pixel usable (min and max are NaN if any pixel is)
     usable = (image >= -MAX_ABS_VALUE) & (image <= MAX_ABS_VALUE)  # False for NaN
     n_usable = int(np.count_nonzero(usable))
     size = image.size
@@ -603,24 +609,51 @@ def _mosaic_of(spec, det):
     return None
 
 
+def _amplifier(sections, amp):
+    """
+    Where amplifier ``amp``'s pixels lie in a PypeIt section image: ``(box, mask)``,
+    the rows and columns that bound them and, unless they fill that box, which of its
+    pixels they are (else None); None when the amplifier has no pixel there.
+    """
+    mask = sections == amp
+    rows = np.flatnonzero(mask.any(axis=1))
+    if rows.size == 0:
+        return None
+    r = slice(rows[0], rows[-1] + 1)
+    cols = np.flatnonzero(mask[r].any(axis=0))
+    box = (r, slice(cols[0], cols[-1] + 1))
+    inside = mask[box]
+    return box, None if inside.all() else inside
+
+
 def _one_detector(path, image, datasec, oscansec, detector, spec, levels, noises):
     """Overscan-subtract each amplifier, crop to the data sections, orient as PypeIt."""
     if image is None or np.ndim(image) != 2:
         raise _PypeItRefused(f'expected one detector image, got shape {np.shape(image)}')
-    if datasec is None or not np.any(datasec > 0):
+    data = None if datasec is None else datasec > 0
+    if data is None or not np.any(data):
         raise _PypeItRefused('no data section')
     image = _replace_bad(path, np.asarray(image, dtype=float))
-    box = _bounding_box(datasec > 0)
+    box = _bounding_box(data)
     raw_max = float(np.max(image[box]))
     for amp in range(1, int(datasec.max()) + 1):
-        osc = image[oscansec == amp]
-        if osc.size == 0:
+        where = None if oscansec is None else _amplifier(oscansec, amp)
+        if where is None:
             continue
-        level = float(np.median(osc))
+        # the overscan pixels in the order of image[oscansec == amp]
+        osc = image[where[0]].ravel() if where[1] is None else image[where[0]][where[1]]
+        level = median(osc)
         levels.append(level)
         noises.append(robust_sigma(osc))
-        # in place (get_rawimage's array is ours), without gathering the pixels
-        np.subtract(image, level, out=image, where=datasec == amp)
+        # in place (get_rawimage's array is ours), only in the amplifier's data box
+        where = _amplifier(datasec, amp)
+        if where is None:
+            continue
+        part = image[where[0]]
+        if where[1] is None:
+            part -= level
+        else:
+            np.subtract(part, level, out=part, where=where[1])
     return spec.orient_image(detector, image[box]), raw_max
 
 
@@ -684,27 +717,34 @@ def _plain_copy(p, compression, spec, limit):
 
 def _rawimage(spec, p, det):
     """PypeIt's ``get_rawimage``: ``(detector parameters, raw image(s), data sections,
-    overscan sections, primary header)``; raises whatever PypeIt's reader raises."""
+    overscan sections, (primary header, headers))``, the headers of every HDU as
+    PypeIt's ``get_headarr`` gives them for the file PypeIt opened (None if it cannot);
+    raises whatever PypeIt's reader raises."""
     detpar, raw, hdu, _, datasec, oscansec = spec.get_rawimage(str(p), det)
-    header = hdu[0].header   # parsed already: still readable once closed
+    try:
+        headers = spec.get_headarr(hdu)   # parsed now: still readable once closed
+    except Exception:   # not an HDU list: PypeIt's metadata reads the file itself
+        headers = None
+    header = hdu[0].header if headers is None else headers[0]
     hdu.close()
-    return detpar, raw, datasec, oscansec, header
+    return detpar, raw, datasec, oscansec, (header, headers)
 
 
-def _loaded(path, image, loader, levels, noises, raw_max, header):
+def _loaded(path, image, loader, levels, noises, raw_max, headers):
     """A :class:`LoadedFrame` from PypeIt's (spectral, spatial) image: made
-    spectral-horizontal, with the median overscan level and noise of the amplifiers."""
+    spectral-horizontal, with the median overscan level and noise of the amplifiers;
+    ``headers`` is ``(primary header, every header or None)`` (:func:`_rawimage`)."""
     return LoadedFrame(path=str(path), image=np.ascontiguousarray(image.T), loader=loader,
                        bias_level=float(np.median(levels)) if levels else None,
                        read_noise=float(np.median(noises)) if noises else None,
-                       raw_max=raw_max, header=header)
+                       raw_max=raw_max, header=headers[0], headers=headers[1])
 
 
 def _read_with_pypeit(path, p, spec, det):
     """PypeIt's reader, overscan subtraction and orientation; see :func:`load_with_pypeit`."""
     mosaic = _mosaic_of(spec, det)
     try:
-        detpar, raw, datasec, oscansec, header = _rawimage(spec, p, mosaic or det)
+        detpar, raw, datasec, oscansec, headers = _rawimage(spec, p, mosaic or det)
     except Exception as exc:  # PypeIt's readers raise anything for a file they do not expect
         if mosaic is not None:   # a file that is not the full mosaic: its first detector
             return _read_with_pypeit_single(path, p, spec, det, reason=_one_line(exc))
@@ -713,7 +753,7 @@ def _read_with_pypeit(path, p, spec, det):
     if mosaic is None:
         image, raw_max = _one_detector(path, raw, datasec, oscansec, detpar, spec, levels,
                                        noises)
-        return _loaded(path, image, f'pypeit:{spec.name}', levels, noises, raw_max, header)
+        return _loaded(path, image, f'pypeit:{spec.name}', levels, noises, raw_max, headers)
     from pypeit.core.mosaic import build_image_mosaic
     parts, maxima = [], []
     for k, detector in enumerate(detpar.detectors):
@@ -728,19 +768,19 @@ def _read_with_pypeit(path, p, spec, det):
     except Exception as exc:
         return _read_with_pypeit_single(path, p, spec, det, reason=_one_line(exc))
     return _loaded(path, image, f'pypeit:{spec.name} (mosaic {",".join(map(str, mosaic))})',
-                   levels, noises, max(maxima), header)
+                   levels, noises, max(maxima), headers)
 
 
 def _read_with_pypeit_single(path, p, spec, det, reason):
     """One detector of a mosaic spectrograph, when the mosaic cannot be read."""
     try:
-        detpar, raw, datasec, oscansec, header = _rawimage(spec, p, det)
+        detpar, raw, datasec, oscansec, headers = _rawimage(spec, p, det)
     except Exception as exc:
         raise _PypeItRefused(_one_line(exc)) from exc
     levels, noises = [], []
     image, raw_max = _one_detector(path, raw, datasec, oscansec, detpar, spec, levels, noises)
     return _loaded(path, image, f'pypeit:{spec.name} (detector {det}; mosaic not read: '
-                                f'{reason})', levels, noises, raw_max, header)
+                                f'{reason})', levels, noises, raw_max, headers)
 
 
 def load_with_pypeit(path, spectrograph, det=1, max_pixels=None, fallback=True):

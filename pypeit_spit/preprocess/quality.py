@@ -34,18 +34,25 @@ def quality_flag(image, bias_level=None):
     # A strided sample is enough to tell (and keeps this cheap on big frames).
     step = max(1, int(np.sqrt(img.size / 250_000)))
     sample = img[::step, ::step]
-    lo, hi = float(np.min(sample)), float(np.max(sample))
+    top = np.max(sample)
+    lo, hi = float(np.min(sample)), float(top)
     raw_zero = -(bias_level or 0.0)
     if lo == hi:
         if lo == raw_zero:
             return 'no calibration: every pixel is zero (a dead read-out)'
         return f'no calibration: every pixel has the same value ({lo + (bias_level or 0):g})'
-    # Pixels are finite here, so a difference is non-zero exactly where they differ.
-    if not np.any(sample[:, 1:] != sample[:, :-1]):
+    # Pixels are finite here, so a difference is non-zero exactly where they differ;
+    # the first row (column) alone mostly settles it.
+    if not (np.any(sample[0, 1:] != sample[0, :-1])
+            or np.any(sample[:, 1:] != sample[:, :-1])):
         return 'no calibration: every row is constant (no pixel noise: a dead read-out)'
-    if not np.any(sample[1:] != sample[:-1]):
+    if not (np.any(sample[1:, 0] != sample[:-1, 0]) or np.any(sample[1:] != sample[:-1])):
         return 'no calibration: every column is constant (no pixel noise: a dead read-out)'
-    saturated = float(np.mean(sample + (bias_level or 0.0) >= SATURATION))
+    # x + level (in the sample's type) never decreases with x: no pixel is saturated
+    # when the largest is not (otherwise the fraction is np.mean's, exactly)
+    level = bias_level or 0.0
+    saturated = 0.0 if top + level < SATURATION else \
+        np.count_nonzero(sample + level >= SATURATION) / sample.size
     if saturated >= SATURATED_FRACTION:
         return f'no calibration: {100 * saturated:.0f}% of pixels saturated'
     return ''

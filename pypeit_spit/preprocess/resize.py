@@ -5,7 +5,50 @@ import numpy as np
 
 from pypeit_spit.preprocess.contract import IMAGE_SHAPE
 
-__all__ = ['resize']
+__all__ = ['resize', 'block_mean']
+
+#: Blocks longer than this are averaged by ``numpy.mean`` itself (see :func:`block_mean`).
+_SUMMED_BLOCK_MAX = 7
+
+
+def block_mean(image, block, axis):
+    """
+    Mean over consecutive blocks of ``block`` pixels along ``axis`` (a trailing partial
+    block is dropped).
+
+    The same numbers as ``numpy.mean`` over a reshaped block axis, 5-10x faster for the
+    short blocks of pre-processing: numpy adds a block of at most
+    :data:`_SUMMED_BLOCK_MAX` elements one after the other, ``((a0 + a1) + a2) + ...``,
+    then divides by the block length, and so does this, over whole strided slices
+    instead of block by block (checked bitwise against ``numpy.mean`` by the tests);
+    longer blocks are left to ``numpy.mean``.
+
+    Parameters
+    ----------
+    image : `numpy.ndarray`
+        2-D float image.
+    block : int
+        Block length (at least 1).
+    axis : int
+        0 (rows) or 1 (columns).
+
+    Returns
+    -------
+    `numpy.ndarray`
+        Same dtype as ``image``; ``image.shape[axis] // block`` long along ``axis``.
+    """
+    n = image.shape[axis] // block * block
+    if block > _SUMMED_BLOCK_MAX:
+        v = np.moveaxis(image, axis, 0)[:n]
+        return np.moveaxis(v.reshape(n // block, block, *v.shape[1:]).mean(axis=1), 0, axis)
+
+    def part(k):
+        return image[k:n:block] if axis == 0 else image[:, k:n:block]
+    out = part(0).copy()
+    for k in range(1, block):
+        out += part(k)
+    out /= block
+    return out
 
 
 def resize(image, shape=IMAGE_SHAPE):
@@ -36,10 +79,7 @@ def resize(image, shape=IMAGE_SHAPE):
             # Average blocks of ``block`` pixels: every input pixel contributes, and
             # the rest of the shrink (< 2x) is left to the interpolation, which then
             # gives every binned pixel a weight of at least ~1/4.
-            n = n_in // block * block
-            image = np.moveaxis(image, axis, 0)[:n]
-            image = image.reshape(n // block, block, *image.shape[1:]).mean(axis=1)
-            image = np.moveaxis(image, 0, axis)
+            image = block_mean(image, block, axis)
     coords = [np.linspace(0, n_in - 1, n_out, dtype=np.float32)
               for n_in, n_out in zip(image.shape, shape)]
     # Separable linear interpolation: rows first, then columns.

@@ -7,7 +7,51 @@ thing that separates a bias from a flat. These few numbers, computed from the pi
 """
 import numpy as np
 
-__all__ = ['frame_stats', 'robust_sigma', 'SATURATION']
+__all__ = ['frame_stats', 'robust_sigma', 'median', 'SATURATION']
+
+#: Widest range of values (in steps of 1) whose median is found by counting
+#: (:func:`median`); wider ones are partitioned by ``numpy.median``.
+_COUNTED_RANGE = 1 << 18
+
+#: Fewest values for which counting is tried (:func:`median`).
+_COUNTED_MIN_SIZE = 4096
+
+
+def median(values):
+    """
+    ``numpy.median`` of finite values, the same number, faster for pixel values.
+
+    Raw pixels are whole numbers of ADU, and so are the differences of overscan-
+    subtracted pixels of one amplifier (or whole numbers plus one half, as are their
+    deviations from a median). When every value lies a whole number of steps from the
+    smallest, within :data:`_COUNTED_RANGE` steps, the middle values are found by
+    counting (``numpy.bincount``) instead of partitioning: 2-3x faster on the ~170 000
+    pixel differences of a Kast frame, whose many equal values are partitioning's slow
+    case. The middle values are elements of ``values`` either way, and an even count's
+    two are averaged as ``numpy.median`` does, ``(a + b) / 2``.
+
+    Parameters
+    ----------
+    values : `numpy.ndarray`
+        1-D float64 array of finite values (not modified).
+
+    Returns
+    -------
+    float
+    """
+    n = values.size
+    if n >= _COUNTED_MIN_SIZE:
+        lo = values.min()
+        if values.max() - lo <= _COUNTED_RANGE:
+            steps = values - lo                    # exact for such values
+            whole = steps.astype(np.int64)
+            if np.array_equal(whole, steps):
+                below = np.cumsum(np.bincount(whole))   # values <= lo + j
+                if n % 2:
+                    return float(lo + np.searchsorted(below, n // 2, side='right'))
+                a, b = np.searchsorted(below, [n // 2 - 1, n // 2], side='right')
+                return float((np.float64(lo + a) + np.float64(lo + b)) / 2.0)
+    return float(np.median(values))
 
 
 def robust_sigma(values):
@@ -28,7 +72,7 @@ def robust_sigma(values):
     v = v[np.isfinite(v)]
     if v.size == 0:
         return np.nan
-    return float(1.4826 * np.median(np.abs(v - np.median(v))))
+    return float(1.4826 * median(np.abs(v - median(v))))
 
 #: Raw value above which a pixel counts as saturated (16-bit converters).
 SATURATION = 60000.0
@@ -86,10 +130,13 @@ def frame_stats(image, bias_level=None, read_noise=None):
     sample = img[::2, ::2] if img.size > 400_000 else img
     p_lo, p50, p_hi = np.percentile(sample, [0.5, 50.0, 99.5])
     zero = 0.0 if bias_level is not None else p_lo
-    raw = img + (bias_level if bias_level is not None else 0.0)
     log_signal = np.log10(1.0 + max(p50 - zero, 0.0) / noise)
     log_spread = np.log10(1.0 + max(p_hi - p_lo, 0.0) / pix_noise)
-    saturated = np.count_nonzero(raw >= SATURATION) / raw.size   # = np.mean, exactly
+    # raw values: img + level (float32), which never decreases with img, so none is
+    # saturated when the largest is not; else the fraction is np.mean's, exactly
+    level = bias_level if bias_level is not None else 0.0
+    saturated = 0.0 if img.max() + level < SATURATION else \
+        np.count_nonzero(img + level >= SATURATION) / img.size
     c = img[1:-1, 1:-1]
     thresh = 8.0 * pix_noise
     # Pixels brighter than all four neighbours by ``thresh``: the first test on every

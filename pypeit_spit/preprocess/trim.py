@@ -8,6 +8,8 @@ each row, then walk in from both ends and cut where the value jumps by more than
 import numpy as np
 from astropy.stats import sigma_clip
 
+from pypeit_spit.preprocess.resize import block_mean
+
 __all__ = ['TrimError', 'row_profile', 'find_cut', 'trim_rows', 'trim_columns', 'MIN_ROWS',
            'min_rows_of']
 
@@ -50,8 +52,7 @@ def row_profile(image, sigma=3.0):
     # the spectral axis, which binning does not move): 2-8x faster clipping.
     block = int(np.ceil(image.shape[1] / 512))
     if block > 1:
-        n = image.shape[1] // block * block
-        image = image[:, :n].reshape(image.shape[0], -1, block).mean(axis=2)
+        image = block_mean(image, block, axis=1)
     clipped = sigma_clip(image, sigma=sigma, axis=0, maxiters=3, masked=True)
     prof = np.ma.max(clipped, axis=1)
     # A row where every pixel was clipped keeps its unclipped maximum.
@@ -181,8 +182,7 @@ def trim_columns(image, jump=1.10, max_fraction=0.08, min_cols=MIN_ROWS):
     # Average blocks of rows down to at most 128 first: the column profile is a
     # maximum over rows, which binning does not move.
     block = int(np.ceil(image.shape[0] / 128))
-    n = image.shape[0] // block * block
-    binned = image[:n].reshape(-1, block, image.shape[1]).mean(axis=1) if block > 1 else image
+    binned = block_mean(image, block, axis=0) if block > 1 else image
     prof = row_profile(binned.T)
     limit = int(max_fraction * image.shape[1])
     reference = np.nanpercentile(prof, REFERENCE_PERCENTILE)

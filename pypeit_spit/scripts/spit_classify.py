@@ -116,12 +116,19 @@ class SpitClassify(SpitScript):
         # Refuse an output that cannot be written, and a bad size limit, before the run.
         out = check_output(args.output, what='output table') if args.output else None
         size_limit(args.max_pixels)
+        # PypeIt's header metadata of each frame, read beside its pixels (for the rules)
+        metadata = {}
+
+        def keep_metadata(i, prep):
+            metadata[i] = prep.metadata
+
         try:
             table = classify_files(args.files, spectrograph=args.spectrograph,
                                    model=args.model, batch_size=args.batch_size,
                                    threshold=args.threshold, progress=not args.no_progress,
                                    max_pixels=args.max_pixels, workers=args.workers,
-                                   processes=True)
+                                   processes=True, on_prepared=keep_metadata,
+                                   header_metadata=args.spectrograph is not None)
         except KeyboardInterrupt:
             if out is not None:
                 log.error(f'{out} not written' + (' (the older file there is left as it was)'
@@ -134,7 +141,8 @@ class SpitClassify(SpitScript):
             # only files SPIT could read: PypeIt's header reader is noisy on the others
             readable = [j for j in range(len(table)) if not table['error'][j]]
             found = rule_types_of_files(get_spectrograph(args.spectrograph),
-                                        [str(table['file'][j]) for j in readable])
+                                        [str(table['file'][j]) for j in readable],
+                                        metadata=[metadata.get(j) for j in readable])
             rules = [None] * len(table)
             for j, r in zip(readable, found):
                 rules[j] = r
