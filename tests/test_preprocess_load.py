@@ -134,3 +134,24 @@ def test_robust_sigma_gaussian():
     rng = np.random.default_rng(1)
     assert robust_sigma(rng.normal(0, 3.0, 100_000)) == pytest.approx(3.0, rel=0.02)
     assert np.isnan(robust_sigma([np.nan]))
+
+
+def test_plain_copy_is_the_same_with_or_without_isal(realframes, monkeypatch, tmp_path):
+    """A compressed frame's plain copy has the same bytes whichever gzip decoder made it
+    (ISA-L where installed, Python's otherwise); a corrupt stream gives no copy."""
+    import gzip
+
+    from pypeit_spit.preprocess import load
+    path = realframes / 'shane_kast_blue' / 'b1.fits.gz'
+    spec = load.get_spectrograph('shane_kast_blue')
+    expected = gzip.decompress(path.read_bytes())
+    broken = tmp_path / 'broken.fits.gz'
+    data = bytearray(path.read_bytes())
+    data[-6] ^= 0xFF                     # its CRC
+    broken.write_bytes(bytes(data))
+    for fast in (load._fast_gzip(), None):
+        monkeypatch.setattr(load, '_fast_gzip', lambda fast=fast: fast)
+        with load._plain_copy(path, 'gzip', spec, load.size_limit()) as plain:
+            assert plain.read_bytes() == expected
+        with load._plain_copy(broken, 'gzip', spec, load.size_limit()) as plain:
+            assert plain is None

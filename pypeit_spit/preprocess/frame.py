@@ -86,9 +86,10 @@ def preprocess_image(image, bias_level=None, trim_overscan=False, shape=IMAGE_SH
     -------
     uint8 : `numpy.ndarray` of uint8
         The network's image.
-    trimmed : `numpy.ndarray`
-        The trimmed full-resolution image (same zero level as ``image``; a view of
-        ``image`` when ``bias_level`` is None or 0).
+    trimmed : `numpy.ndarray` of float32
+        The trimmed full-resolution image (same zero level as ``image``), as
+        :func:`~pypeit_spit.preprocess.resize.resize` and
+        :func:`~pypeit_spit.preprocess.stats.frame_stats` take it.
     rows : slice
         Rows kept.
 
@@ -112,7 +113,8 @@ def preprocess_image(image, bias_level=None, trim_overscan=False, shape=IMAGE_SH
     if trim_overscan:
         work, _ = trim_columns(work)
     work, rows = trim_rows(work)
-    trimmed = work - offset if offset else work
+    # float32, as resize and the statistics take it (converted once)
+    trimmed = np.asarray(work - offset if offset else work, dtype=np.float32)
     small = resize(trimmed, shape)
     z1, z2 = zscale_limits(small, contrast=contrast)
     return to_uint8(small, z1, z2), trimmed, rows
