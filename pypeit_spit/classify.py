@@ -27,7 +27,8 @@ from pypeit_spit.preprocess.load import FITS_SUFFIXES, get_spectrograph, size_li
 from pypeit_spit.vocab import CLASSES, UNKNOWN, class_of_frametypes
 
 __all__ = ['READ_BATCH', 'PROCESSES_AVAILABLE', 'FITS_SUFFIXES', 'expand_paths',
-           'display_names', 'classify_files', 'Prefetch', 'result_table', 'format_table']
+           'display_names', 'classify_files', 'Prefetch', 'result_table', 'format_table',
+           'keep_freed_memory']
 
 
 def _natural_key(path):
@@ -306,35 +307,48 @@ def _release_memory():
 #: glibc's ``mallopt`` parameters M_TRIM_THRESHOLD and M_MMAP_THRESHOLD.
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 
-#: Largest freed memory a reading process keeps for its next frame (see
-#: :func:`_start_reader`).
-READER_HEAP_KEPT = 1 << 30
+#: Largest freed memory kept for reuse by :func:`keep_freed_memory`.
+HEAP_KEPT = 1 << 30
+
+
+def keep_freed_memory():
+    """
+    Let this process's memory allocator keep the memory of one frame for the next.
+
+    glibc otherwise maps every large array afresh and hands it back when freed, so
+    that each of its pages is faulted in again for the next frame (~1,000 page faults
+    and ~3 ms of system time per Kast frame). The peak memory, that of the largest
+    frame, is the same; the memory is kept until the process ends. For processes that
+    a command owns: the reading processes, ``pypeit_spit_classify`` and
+    ``pypeit_spit_setup`` (glibc only; elsewhere nothing changes).
+    """
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None)
+        libc.mallopt(_M_TRIM_THRESHOLD, HEAP_KEPT)
+        if not libc.mallopt(_M_MMAP_THRESHOLD, HEAP_KEPT):
+            libc.mallopt(_M_MMAP_THRESHOLD, 32 << 20)   # older glibc's largest
+    except (OSError, AttributeError):   # not glibc
+        pass
 
 
 def _start_reader(parent):
     """
     Set up a reading process: it ends when the process that started it ends (Linux),
-    so that no reader outlives a killed command, and it leaves Ctrl-C to that process
-    (which stops the reading and reports the interruption once).
-
-    Its memory allocator keeps the memory of one frame for the next (glibc otherwise
-    maps every large array afresh, and each of its pages is faulted in again: ~1,000
-    page faults and ~3 ms of system time per Kast frame); its peak memory, that of its
-    largest frame, is the same, and it all ends with the process.
+    so that no reader outlives a killed command, it leaves Ctrl-C to that process
+    (which stops the reading and reports the interruption once), and it keeps freed
+    memory for its next frame (:func:`keep_freed_memory`).
     """
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         import ctypes
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
-        libc.mallopt(_M_TRIM_THRESHOLD, READER_HEAP_KEPT)
-        if not libc.mallopt(_M_MMAP_THRESHOLD, READER_HEAP_KEPT):
-            libc.mallopt(_M_MMAP_THRESHOLD, 32 << 20)   # older glibc's largest
-    except (OSError, AttributeError):   # not Linux, not glibc
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
         pass
     if os.getppid() != parent:        # it ended before the line above
         os._exit(0)
+    keep_freed_memory()
 
 
 class _Reader:

@@ -110,8 +110,10 @@ class SpitClassify(SpitScript):
 
         from pypeit_spit.atomic import check_output, write_table
         from pypeit_spit.classify import (classify_files, display_names, format_table,
-                                          input_bases)
+                                          input_bases, keep_freed_memory)
         from pypeit_spit.preprocess.load import size_limit
+
+        keep_freed_memory()   # this process only types frames
 
         # Refuse an output that cannot be written, and a bad size limit, before the run.
         out = check_output(args.output, what='output table') if args.output else None

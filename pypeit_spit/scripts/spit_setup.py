@@ -105,10 +105,12 @@ class SpitSetup(SpitCommand, Setup):
 
         from pypeit import log
 
+        from pypeit_spit.classify import keep_freed_memory
         from pypeit_spit.integration.config import instrument_config
         from pypeit_spit.integration.frametypes import conflict_lines, explain_columns
         from pypeit_spit.integration.hook import enabled
         from pypeit_spit.preprocess.load import get_spectrograph
+        keep_freed_memory()   # frames' arrays are reused, not faulted in again
         opts = spit_options(args)
         ahead = None
         if args.spectrograph is not None:
