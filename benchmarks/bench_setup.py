@@ -18,13 +18,16 @@ a drift of the machine's speed hits both; medians of ``--runs``):
 
 Every figure is a whole process timed from outside with ``os.wait4`` (wall clock and
 the child's own peak resident memory), so anyone can re-run it with public tools.
-``pypeit_spit_setup`` and ``pypeit_spit_classify`` read frames in worker processes
-(Linux), whose memory ``wait4`` does not add up: the memory compared is therefore the
-peak, sampled every 50 ms from ``/proc``, of the **proportional set size summed over
-the command's process tree** (each page shared by processes counted once in all;
-``smem``'s measure), printed beside the largest resident set of one process and the
-peak resident sets summed over the tree (pages shared by a fork counted once per
-process: an upper bound).
+``pypeit_spit_classify`` reads frames in worker processes (Linux), whose memory
+``wait4`` does not add up: the memory compared is therefore the peak, sampled every
+50 ms from ``/proc``, of the **proportional set size summed over the command's process
+tree** (each page shared by processes counted once in all; ``smem``'s measure),
+printed beside the largest resident set of one process and the peak resident sets
+summed over the tree (pages shared by a fork counted once per process: an upper
+bound). Sampling slows the sampled processes (reading ``smaps_rollup`` takes each
+one's memory-map lock: a 200-frame classify took 7.5 instead of 6.9 s), so times and
+memory come from separate runs: ``--runs`` timed pairs without sampling, then
+``--memory-runs`` sampled pairs.
 
 ``pypeit_setup`` itself needs astropy's observatory list: on a machine without network
 access load it once first (``python -m pypeit_spit.sites
@@ -101,39 +104,49 @@ class TreeMemory(threading.Thread):
             self.done.wait(self.interval)
 
 
-def run_timed(cmd, cwd=None):
-    """Run ``cmd``; return (wall seconds, {memory measure: peak MiB}, exit status)."""
+def run_timed(cmd, cwd=None, sample=False):
+    """Run ``cmd``; return (wall seconds, {memory measure: peak MiB}, exit status), the
+    tree's memory only when ``sample`` (which slows the command)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
-    sampler = TreeMemory(proc.pid)
-    sampler.start()
+    sampler = TreeMemory(proc.pid) if sample else None
+    if sampler is not None:
+        sampler.start()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
-    sampler.done.set()
-    sampler.join()
+    peak = {'one process Rss': usage.ru_maxrss / 1024}
+    if sampler is not None:
+        sampler.done.set()
+        sampler.join()
+        peak.update({'tree Pss': sampler.peak_pss / 1024, 'tree Rss': sampler.peak_rss / 1024})
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return wall, {'tree Pss': sampler.peak_pss / 1024, 'one process Rss': usage.ru_maxrss / 1024,
-                  'tree Rss': sampler.peak_rss / 1024}, proc.returncode
+    return wall, peak, proc.returncode
 
 
 MEASURES = ('tree Pss', 'one process Rss', 'tree Rss')
 
 
-def paired(name_a, cmd_a, name_b, cmd_b, runs, cwd):
+def paired(name_a, cmd_a, name_b, cmd_b, runs, cwd, memory_runs=2):
     """Interleave A and B ``runs`` times (after one warm-up each) in ``cwd`` (where
-    PypeIt writes its log files); print medians."""
+    PypeIt writes its log files), timed; then ``memory_runs`` times, sampling their
+    memory; print medians."""
     rows = {name_a: [], name_b: []}
-    for k in range(runs + 1):
+    memory = {name_a: [], name_b: []}
+    for k in range(1 + runs + memory_runs):
+        sample = k > runs
         for name, cmd in ((name_a, cmd_a), (name_b, cmd_b)):
             args = cmd() if callable(cmd) else cmd
-            wall, peak, rc = run_timed(args, cwd=cwd)
+            wall, peak, rc = run_timed(args, cwd=cwd, sample=sample)
             if rc != 0:
                 err = subprocess.run(args, capture_output=True, text=True, cwd=cwd).stderr
                 sys.exit(f'{name} exited {rc}: {" ".join(map(str, args))}\n{err[-2000:]}')
-            if k:                       # the first round warms the file cache
+            if sample:
+                memory[name].append(peak)
+            elif k:                     # the first round warms the file cache
                 rows[name].append((wall, peak))
-    med = {n: (_median([w for w, _ in r]), {m: _median([p[m] for _, p in r]) for m in MEASURES})
+    med = {n: (_median([w for w, _ in r]), {m: _median([p[m] for p in memory[n]])
+                                            for m in MEASURES})
            for n, r in rows.items()}
     ratios = [a[0] / b[0] for a, b in zip(rows[name_a], rows[name_b])]
     head = ''.join(f'{m + " MiB":>20}' for m in MEASURES)
@@ -233,7 +246,9 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('folder', help='a night of raw frames')
     p.add_argument('-s', '--spectrograph', default='shane_kast_blue')
-    p.add_argument('--runs', type=int, default=5)
+    p.add_argument('--runs', type=int, default=5, help='timed pairs (after a warm-up)')
+    p.add_argument('--memory-runs', type=int, default=2,
+                   help='pairs whose memory is sampled (not timed)')
     p.add_argument('--frames', type=int, default=200,
                    help='frames of the night typed by classify (cycled from the folder)')
     p.add_argument('--install-size', action='store_true')
@@ -241,6 +256,8 @@ def main():
                    help='skip 1. and 2. (e.g. to measure only the installed size)')
     p.add_argument('--no-classify', action='store_true', help='skip 2.')
     args = p.parse_args()
+    if args.memory_runs < 1:
+        p.error('--memory-runs must be at least 1')
     with tempfile.TemporaryDirectory(prefix='spit_bench_setup_') as tmp:
         tmp = Path(tmp)
         n = [0]
@@ -259,24 +276,28 @@ def main():
                 print('3. installed size')
                 install_sizes(tmp)
             return
-        print(f'1. setup of {args.folder} ({args.spectrograph}), {args.runs} pairs')
+        print(f'1. setup of {args.folder} ({args.spectrograph}), {args.runs} timed pairs, '
+              f'{args.memory_runs} sampled')
         paired('pypeit_spit_setup', setup_cmd('pypeit_spit_setup'),
-               'pypeit_setup', setup_cmd('pypeit_setup'), args.runs, cwd=tmp)
+               'pypeit_setup', setup_cmd('pypeit_setup'), args.runs, cwd=tmp,
+               memory_runs=args.memory_runs)
         print('1b. the same, pypeit_spit_setup ending with the normal interpreter exit')
         normal = setup_cmd('pypeit_spit_setup')
         paired('pypeit_spit_setup (normal exit)',
                lambda: [sys.executable, '-c', NORMAL_EXIT] + normal()[1:],
-               'pypeit_setup', setup_cmd('pypeit_setup'), args.runs, cwd=tmp)
+               'pypeit_setup', setup_cmd('pypeit_setup'), args.runs, cwd=tmp,
+               memory_runs=args.memory_runs)
 
         if args.no_classify:
             return
         night = night_of(args.folder, args.frames, tmp / 'night')
-        print(f'2. classify a night of {args.frames} frames, {args.runs} pairs')
+        print(f'2. classify a night of {args.frames} frames, {args.runs} timed pairs, '
+              f'{args.memory_runs} sampled')
         paired('pypeit_spit_classify (cold)',
                [str(BIN / 'pypeit_spit_classify'), str(night), '-s', args.spectrograph,
                 '--no-progress', '-v', '0'],
                'astropy pixel read (cold)', [sys.executable, '-c', READ_PIXELS, str(night)],
-               args.runs, cwd=tmp)
+               args.runs, cwd=tmp, memory_runs=args.memory_runs)
         subprocess.run([sys.executable, '-c', WARM, str(night), args.spectrograph,
                         str(max(1, args.runs))], check=True, cwd=tmp)
         print()
