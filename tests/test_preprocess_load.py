@@ -155,3 +155,18 @@ def test_plain_copy_is_the_same_with_or_without_isal(realframes, monkeypatch, tm
             assert plain.read_bytes() == expected
         with load._plain_copy(broken, 'gzip', spec, load.size_limit()) as plain:
             assert plain is None
+
+
+def test_orientation_view_is_pypeits_orient_image():
+    """The canonical image is PypeIt's orient_image of the data, for every transpose
+    and flip a detector can ask for (taken as a view: one copy, not two)."""
+    from pypeit_spit.preprocess import load
+    spec = load.get_spectrograph('shane_kast_blue')
+    image = np.arange(6 * 9, dtype=float).reshape(6, 9)
+    for specaxis in (0, 1):
+        for specflip in (False, True):
+            for spatflip in (False, True):
+                det = {'specaxis': specaxis, 'specflip': specflip, 'spatflip': spatflip}
+                ours = load._oriented(spec, det, image)
+                assert np.array_equal(ours, spec.orient_image(det, image)), det
+                assert np.shares_memory(ours, image)
