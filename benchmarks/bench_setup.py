@@ -131,7 +131,7 @@ def paired(name_a, cmd_a, name_b, cmd_b, runs, cwd, memory_runs=2):
     """Interleave A and B ``runs`` times (after one warm-up each) in ``cwd`` (where
     PypeIt writes its log files), timed; then ``memory_runs`` times, sampling their
     memory; print medians."""
-    rows = {name_a: [], name_b: []}
+    walls = {name_a: [], name_b: []}
     memory = {name_a: [], name_b: []}
     for k in range(1 + runs + memory_runs):
         sample = k > runs
@@ -144,11 +144,10 @@ def paired(name_a, cmd_a, name_b, cmd_b, runs, cwd, memory_runs=2):
             if sample:
                 memory[name].append(peak)
             elif k:                     # the first round warms the file cache
-                rows[name].append((wall, peak))
-    med = {n: (_median([w for w, _ in r]), {m: _median([p[m] for p in memory[n]])
-                                            for m in MEASURES})
-           for n, r in rows.items()}
-    ratios = [a[0] / b[0] for a, b in zip(rows[name_a], rows[name_b])]
+                walls[name].append(wall)
+    med = {n: (_median(w), {m: _median([p[m] for p in memory[n]]) for m in MEASURES})
+           for n, w in walls.items()}
+    ratios = [a / b for a, b in zip(walls[name_a], walls[name_b])]
     head = ''.join(f'{m + " MiB":>20}' for m in MEASURES)
     print(f'{"command":<34} {"wall s (median)":>15}{head}')
     for n, (w, p) in med.items():

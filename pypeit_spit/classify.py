@@ -292,16 +292,24 @@ def _infer_one(model, prep):
     return infer(model, prep.image[None], prep.stats[None] if model.uses_stats else None)
 
 
+def _libc(function):
+    """A function of the C library (through ctypes), or None where there is none
+    (not glibc: ``malloc_trim``, ``mallopt``; not Linux: ``prctl``)."""
+    try:
+        import ctypes
+        return getattr(ctypes.CDLL(None, use_errno=True), function)
+    except (OSError, AttributeError):
+        return None
+
+
 def _release_memory():
     """Hand the memory freed by reading frames back to the system (glibc otherwise
     keeps it in each reading thread's heap). Once, when the reading ends: after every
     frame, each frame's arrays were faulted in again (3.7 of 38 ms of CPU per Kast
     frame) for 6 MiB less peak memory in setup."""
-    try:
-        import ctypes
-        ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):   # not glibc
-        pass
+    malloc_trim = _libc('malloc_trim')
+    if malloc_trim is not None:
+        malloc_trim(0)
 
 
 #: glibc's ``mallopt`` parameters M_TRIM_THRESHOLD and M_MMAP_THRESHOLD.
@@ -322,14 +330,11 @@ def keep_freed_memory():
     a command owns: the reading processes, ``pypeit_spit_classify`` and
     ``pypeit_spit_setup`` (glibc only; elsewhere nothing changes).
     """
-    try:
-        import ctypes
-        libc = ctypes.CDLL(None)
-        libc.mallopt(_M_TRIM_THRESHOLD, HEAP_KEPT)
-        if not libc.mallopt(_M_MMAP_THRESHOLD, HEAP_KEPT):
-            libc.mallopt(_M_MMAP_THRESHOLD, 32 << 20)   # older glibc's largest
-    except (OSError, AttributeError):   # not glibc
-        pass
+    mallopt = _libc('mallopt')
+    if mallopt is not None:
+        mallopt(_M_TRIM_THRESHOLD, HEAP_KEPT)
+        if not mallopt(_M_MMAP_THRESHOLD, HEAP_KEPT):
+            mallopt(_M_MMAP_THRESHOLD, 32 << 20)   # older glibc's largest
 
 
 def _start_reader(parent):
@@ -341,11 +346,9 @@ def _start_reader(parent):
     """
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        import ctypes
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+    prctl = _libc('prctl')
+    if prctl is not None:
+        prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
     if os.getppid() != parent:        # it ended before the line above
         os._exit(0)
     keep_freed_memory()

@@ -6,7 +6,7 @@ PypeIt's calibration groups.
 """
 import numpy as np
 
-from pypeit_spit.preprocess.stats import SATURATION
+from pypeit_spit.preprocess.stats import saturated_fraction
 
 __all__ = ['SATURATED_FRACTION', 'quality_flag']
 
@@ -34,8 +34,7 @@ def quality_flag(image, bias_level=None):
     # A strided sample is enough to tell (and keeps this cheap on big frames).
     step = max(1, int(np.sqrt(img.size / 250_000)))
     sample = img[::step, ::step]
-    top = np.max(sample)
-    lo, hi = float(np.min(sample)), float(top)
+    lo, hi = float(np.min(sample)), float(np.max(sample))
     raw_zero = -(bias_level or 0.0)
     if lo == hi:
         if lo == raw_zero:
@@ -48,11 +47,7 @@ def quality_flag(image, bias_level=None):
         return 'no calibration: every row is constant (no pixel noise: a dead read-out)'
     if not (np.any(sample[1:, 0] != sample[:-1, 0]) or np.any(sample[1:] != sample[:-1])):
         return 'no calibration: every column is constant (no pixel noise: a dead read-out)'
-    # x + level (in the sample's type) never decreases with x: no pixel is saturated
-    # when the largest is not (otherwise the fraction is np.mean's, exactly)
-    level = bias_level or 0.0
-    saturated = 0.0 if top + level < SATURATION else \
-        np.count_nonzero(sample + level >= SATURATION) / sample.size
+    saturated = saturated_fraction(sample, bias_level or 0.0)
     if saturated >= SATURATED_FRACTION:
         return f'no calibration: {100 * saturated:.0f}% of pixels saturated'
     return ''

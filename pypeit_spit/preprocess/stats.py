@@ -7,7 +7,7 @@ thing that separates a bias from a flat. These few numbers, computed from the pi
 """
 import numpy as np
 
-__all__ = ['frame_stats', 'robust_sigma', 'median', 'SATURATION']
+__all__ = ['frame_stats', 'robust_sigma', 'median', 'saturated_fraction', 'SATURATION']
 
 #: Widest range of values (in steps of 1) whose median is found by counting
 #: (:func:`median`); wider ones are partitioned by ``numpy.median``.
@@ -78,6 +78,30 @@ def robust_sigma(values):
 SATURATION = 60000.0
 
 
+def saturated_fraction(image, level=0.0):
+    """
+    Fraction of pixels whose raw value, ``image + level`` (in the image's type), is at
+    least :data:`SATURATION`: ``numpy.mean``'s number, exactly.
+
+    ``image + level`` never decreases with ``image``, so no pixel is saturated when the
+    largest is not: the whole image is then compared with nothing.
+
+    Parameters
+    ----------
+    image : `numpy.ndarray`
+        Non-empty image (overscan-subtracted when ``level`` is its overscan level).
+    level : float, optional
+        Level subtracted from ``image``.
+
+    Returns
+    -------
+    float
+    """
+    if np.max(image) + level < SATURATION:
+        return 0.0
+    return np.count_nonzero(image + level >= SATURATION) / image.size
+
+
 def _pixel_noise(image):
     """Robust pixel-to-pixel noise from differences of neighbouring rows."""
     # True neighbours, on a subsample of about 100 000 pixel pairs.
@@ -132,11 +156,7 @@ def frame_stats(image, bias_level=None, read_noise=None):
     zero = 0.0 if bias_level is not None else p_lo
     log_signal = np.log10(1.0 + max(p50 - zero, 0.0) / noise)
     log_spread = np.log10(1.0 + max(p_hi - p_lo, 0.0) / pix_noise)
-    # raw values: img + level (float32), which never decreases with img, so none is
-    # saturated when the largest is not; else the fraction is np.mean's, exactly
-    level = bias_level if bias_level is not None else 0.0
-    saturated = 0.0 if img.max() + level < SATURATION else \
-        np.count_nonzero(img + level >= SATURATION) / img.size
+    saturated = saturated_fraction(img, bias_level if bias_level is not None else 0.0)
     c = img[1:-1, 1:-1]
     thresh = 8.0 * pix_noise
     # Pixels brighter than all four neighbours by ``thresh``: the first test on every
