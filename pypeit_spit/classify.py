@@ -337,15 +337,25 @@ def keep_freed_memory():
             mallopt(_M_MMAP_THRESHOLD, 32 << 20)   # older glibc's largest
 
 
+def _end_reader(signum, frame):
+    """A reading process told to end (SIGTERM: its command was killed or ended it):
+    the plain copy of the frame it was reading is removed, then it exits."""
+    from pypeit_spit.preprocess.load import remove_plain_copies
+    remove_plain_copies()
+    os._exit(128 + signum)
+
+
 def _start_reader(parent):
     """
     Set up a reading process: it ends when the process that started it ends (Linux),
-    so that no reader outlives a killed command, it leaves Ctrl-C to that process
-    (which stops the reading and reports the interruption once), and it keeps freed
-    memory for its next frame (:func:`keep_freed_memory`).
+    so that no reader outlives a killed command, and leaves no temporary copy behind
+    when it is ended (:func:`_end_reader`); it leaves Ctrl-C to that process (which
+    stops the reading and reports the interruption once), and it keeps freed memory
+    for its next frame (:func:`keep_freed_memory`).
     """
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _end_reader)
     prctl = _libc('prctl')
     if prctl is not None:
         prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG

@@ -230,11 +230,12 @@ def _children(pid):
 
 
 @pytest.mark.skipif(not sys.platform.startswith('linux'), reason='reading processes: Linux')
-@pytest.mark.parametrize('how', ['ctrl-c', 'killed'])
+@pytest.mark.parametrize('how', ['ctrl-c', 'terminated', 'killed'])
 def test_classify_interrupted_or_killed_leaves_no_reader(realframes, tmp_path, how):
     """Ctrl-C (to the whole process group, as a terminal sends it) ends the command once
-    with status 130 and no traceback; a command killed outright leaves no reading
-    process behind."""
+    with status 130 and no traceback, SIGTERM (``kill``) with 143; a command killed
+    outright leaves no reading process behind; none leaves a temporary plain copy of a
+    compressed frame."""
     import os
     import signal
     import subprocess
@@ -242,10 +243,13 @@ def test_classify_interrupted_or_killed_leaves_no_reader(realframes, tmp_path, h
 
     from helpers import script_path
     night = _long_night(realframes, tmp_path / 'night')
+    temporary = tmp_path / 'tmp'
+    temporary.mkdir()
     proc = subprocess.Popen([script_path('pypeit_spit_classify'), str(night), '-s',
                              'shane_kast_blue', '-v', '1', '--no-progress'],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True,
+                            env={**os.environ, 'TMPDIR': str(temporary)})
     deadline = time.time() + 60
     while len(_children(proc.pid)) < 2 and time.time() < deadline:
         time.sleep(0.1)
@@ -257,6 +261,11 @@ def test_classify_interrupted_or_killed_leaves_no_reader(realframes, tmp_path, h
         out, err = proc.communicate(timeout=60)
         assert proc.returncode == 130, err[-2000:]
         assert err.count('interrupted') == 1 and 'Traceback' not in err, err[-2000:]
+    elif how == 'terminated':
+        os.kill(proc.pid, signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 143, err[-2000:]
+        assert err.count('terminated') == 1 and 'Traceback' not in err, err[-2000:]
     else:
         os.kill(proc.pid, signal.SIGKILL)
         proc.communicate(timeout=60)
@@ -264,3 +273,4 @@ def test_classify_interrupted_or_killed_leaves_no_reader(realframes, tmp_path, h
     while _alive(readers) and time.time() < deadline:
         time.sleep(0.1)
     assert not _alive(readers), 'no reading process outlives the command'
+    assert not list(temporary.iterdir()), 'no temporary copy is left behind'

@@ -124,3 +124,40 @@ def test_typing_never_imports_tensorflow(realframes):
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == '[]'
+
+
+@pytest.mark.parametrize('asked', [None, '0'])
+def test_onnx_runtime_telemetry_off_unless_asked_for(realframes, tmp_path, asked):
+    """Typing a frame writes nothing into a fresh HOME or the temporary folder: ONNX
+    Runtime's telemetry (a device identifier under ~/.cache/Microsoft, a file in the
+    temporary folder) is off, unless the user turned it on themselves."""
+    import os
+
+    import matplotlib
+
+    from helpers import run_command
+    home, temporary = tmp_path / 'home', tmp_path / 'tmp'
+    home.mkdir()
+    temporary.mkdir()
+    env = {'HOME': str(home), 'TMPDIR': str(temporary),
+           # matplotlib (imported by PypeIt) would write its font cache into HOME
+           'MPLCONFIGDIR': matplotlib.get_cachedir()}
+    if asked is not None:
+        env['ORT_DISABLE_TELEMETRY'] = asked
+    saved_value = os.environ.pop('ORT_DISABLE_TELEMETRY', None)
+    try:
+        out = run_command('pypeit_spit_classify',
+                          realframes / 'shane_kast_blue' / 'b1.fits.gz', '--no-progress',
+                          cwd=tmp_path, env=env)
+    finally:
+        if saved_value is not None:
+            os.environ['ORT_DISABLE_TELEMETRY'] = saved_value
+    assert out.returncode == 0, out.stderr[-2000:]
+    written = sorted(str(p.relative_to(tmp_path)) for p in (*home.rglob('*'),
+                                                             *temporary.rglob('*')))
+    if asked is None:
+        assert written == []
+    elif not written:
+        pytest.skip('this ONNX Runtime writes no telemetry files (nothing to turn off)')
+    else:   # the user's own choice is kept (and shows what the case above guards)
+        assert 'home/.cache/Microsoft' in written

@@ -7,9 +7,12 @@ An ``.onnx`` model file written by :func:`pypeit_spit.model.store.save_model` ho
 graph (inputs ``image`` ``[batch, 210, 650, 1]`` and ``stats`` ``[batch, 5]`` float32,
 one ``[batch, 5]`` softmax output) and, in its ``metadata_props``, the model's metadata
 as JSON under :data:`METADATA_KEY`. ONNX Runtime's output does not depend on how frames
-are batched, and agrees with Keras' to ~2e-7 (see the model card).
+are batched, and agrees with Keras' to ~2e-7 (see the model card). ONNX Runtime's own
+telemetry is turned off (``ORT_DISABLE_TELEMETRY=1``) unless the user has set that
+variable.
 """
 import json
+import os
 
 import numpy as np
 
@@ -22,6 +25,11 @@ METADATA_KEY = 'spit_metadata'
 
 
 def _ort():
+    # ONNX Runtime's telemetry (on by default in its Linux and macOS wheels since 1.2x:
+    # a device identifier and an event database under ~/.cache/Microsoft, a file in the
+    # temporary folder, uploads to Microsoft) stays off for frames typed with SPIT,
+    # unless the user has set ORT_DISABLE_TELEMETRY. Read once, when ONNX Runtime starts.
+    os.environ.setdefault('ORT_DISABLE_TELEMETRY', '1')
     try:
         import onnxruntime
     except ImportError as exc:

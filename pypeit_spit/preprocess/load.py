@@ -711,6 +711,24 @@ def _plain_name(p, spec):
     return plain or 'frame.fits'
 
 
+#: Folders of the plain copies being read now (:func:`remove_plain_copies`).
+_LIVE_COPIES = set()
+
+
+def remove_plain_copies():
+    """
+    Remove the temporary plain copies of compressed frames being read now.
+
+    For a process that is told to end (SIGTERM) in the middle of a frame and so leaves
+    its ``with`` blocks unfinished: the reading processes of
+    :func:`pypeit_spit.classify.classify_files` call it before they exit.
+    """
+    import shutil
+    for folder in list(_LIVE_COPIES):
+        shutil.rmtree(folder, ignore_errors=True)
+        _LIVE_COPIES.discard(folder)
+
+
 @contextlib.contextmanager
 def _plain_copy(p, compression, spec, limit):
     """
@@ -732,19 +750,23 @@ def _plain_copy(p, compression, spec, limit):
     fast = _fast_gzip() if compression == 'gzip' else None
     errors = (OSError, EOFError, ValueError, zlib.error) + ((fast[1],) if fast else ())
     with tempfile.TemporaryDirectory(prefix='pypeit_spit_') as folder:
-        plain = Path(folder) / name
+        _LIVE_COPIES.add(folder)
         try:
-            written = 0
-            with (fast[0].open(p, 'rb') if fast else _open_stream(p, compression)) as src, \
-                    open(plain, 'wb') as dst:
-                while chunk := src.read(2**22):
-                    written += len(chunk)
-                    if written > max_bytes:
-                        raise ValueError('inflates beyond the size limit')
-                    dst.write(chunk)
-        except errors:
-            plain = None
-        yield plain
+            plain = Path(folder) / name
+            try:
+                written = 0
+                with (fast[0].open(p, 'rb') if fast else _open_stream(p, compression)) \
+                        as src, open(plain, 'wb') as dst:
+                    while chunk := src.read(2**22):
+                        written += len(chunk)
+                        if written > max_bytes:
+                            raise ValueError('inflates beyond the size limit')
+                        dst.write(chunk)
+            except errors:
+                plain = None
+            yield plain
+        finally:
+            _LIVE_COPIES.discard(folder)
 
 
 def _rawimage(spec, p, det):

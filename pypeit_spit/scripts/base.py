@@ -12,6 +12,8 @@ Exit status:
 2
     The command could not run: a usage or configuration error, a model that cannot
     be loaded (one clear ``log.error`` line, no traceback).
+130, 143
+    Interrupted (Ctrl-C) or told to end (SIGTERM): one ``log.error`` line.
 
 The project's own errors (:class:`pypeit_spit.errors.SpitError`) become one
 ``log.error`` line and their exit status; anything else is a bug and keeps its
@@ -54,7 +56,11 @@ class SpitCommand:
 
     @classmethod
     def entry_point(cls):
-        """The console-script entry point."""
+        """The console-script entry point: the command ends on SIGTERM (``kill``, a
+        batch system's time limit) as on Ctrl-C, what it had started being finished or
+        cleaned away (readers, temporary copies), with the status 143."""
+        import signal
+        signal.signal(signal.SIGTERM, _terminate)
         exit_now(cls.run(cls.parse_args()))
 
     @classmethod
@@ -77,10 +83,21 @@ class SpitCommand:
         except SpitError as exc:
             log.error(str(exc))
             return exc.exit_status
+        except Terminated:
+            log.error('terminated')
+            return 143
         except KeyboardInterrupt:
             log.error('interrupted')
             return 130
         return EXIT_OK if status is None else int(status)
+
+
+class Terminated(KeyboardInterrupt):
+    """A command told to end (SIGTERM): it stops as on Ctrl-C."""
+
+
+def _terminate(signum, frame):
+    raise Terminated()
 
 
 def exit_now(status):
