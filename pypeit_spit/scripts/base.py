@@ -34,7 +34,8 @@ from pypeit.scripts.scriptbase import ScriptBase
 
 from pypeit_spit.errors import SpitError
 
-__all__ = ['SpitCommand', 'SpitScript', 'exit_now', 'EXIT_OK', 'EXIT_PARTIAL', 'EXIT_ERROR']
+__all__ = ['SpitCommand', 'SpitScript', 'Terminated', 'exit_now', 'EXIT_OK', 'EXIT_PARTIAL',
+           'EXIT_ERROR']
 
 #: Exit status: all good.
 EXIT_OK = 0
