@@ -52,6 +52,7 @@ import errno
 import functools
 import gzip
 import os
+import shutil
 import stat
 import tempfile
 import zlib
@@ -715,6 +716,12 @@ def _plain_name(p, spec):
 _LIVE_COPIES = set()
 
 
+def _remove_copy(folder):
+    """Remove the folder of a plain copy (whatever is left of it)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    _LIVE_COPIES.discard(folder)
+
+
 def remove_plain_copies():
     """
     Remove the temporary plain copies of compressed frames being read now.
@@ -723,10 +730,8 @@ def remove_plain_copies():
     its ``with`` blocks unfinished: the reading processes of
     :func:`pypeit_spit.classify.classify_files` call it before they exit.
     """
-    import shutil
     for folder in list(_LIVE_COPIES):
-        shutil.rmtree(folder, ignore_errors=True)
-        _LIVE_COPIES.discard(folder)
+        _remove_copy(folder)
 
 
 @contextlib.contextmanager
@@ -749,24 +754,24 @@ def _plain_copy(p, compression, spec, limit):
     max_bytes = 8 * limit + _PLAIN_SLACK
     fast = _fast_gzip() if compression == 'gzip' else None
     errors = (OSError, EOFError, ValueError, zlib.error) + ((fast[1],) if fast else ())
-    with tempfile.TemporaryDirectory(prefix='pypeit_spit_') as folder:
-        _LIVE_COPIES.add(folder)
+    folder = tempfile.mkdtemp(prefix='pypeit_spit_')
+    _LIVE_COPIES.add(folder)   # until removed, also by remove_plain_copies()
+    try:
+        plain = Path(folder) / name
         try:
-            plain = Path(folder) / name
-            try:
-                written = 0
-                with (fast[0].open(p, 'rb') if fast else _open_stream(p, compression)) \
-                        as src, open(plain, 'wb') as dst:
-                    while chunk := src.read(2**22):
-                        written += len(chunk)
-                        if written > max_bytes:
-                            raise ValueError('inflates beyond the size limit')
-                        dst.write(chunk)
-            except errors:
-                plain = None
-            yield plain
-        finally:
-            _LIVE_COPIES.discard(folder)
+            written = 0
+            with (fast[0].open(p, 'rb') if fast else _open_stream(p, compression)) as src, \
+                    open(plain, 'wb') as dst:
+                while chunk := src.read(2**22):
+                    written += len(chunk)
+                    if written > max_bytes:
+                        raise ValueError('inflates beyond the size limit')
+                    dst.write(chunk)
+        except errors:
+            plain = None
+        yield plain
+    finally:
+        _remove_copy(folder)
 
 
 def _rawimage(spec, p, det):
