@@ -3,6 +3,7 @@
 nights (:mod:`pypeit_spit.training.factory`), or summarise one.
 """
 from pypeit_spit.scripts.base import EXIT_OK, EXIT_PARTIAL, SpitScript
+from pypeit_spit.scripts.common import add_geometry_argument, parse_geometry
 
 #: Names of groups of simulated spectrographs accepted by ``-s``.
 GROUPS = ('all', 'all-longslit', 'kast', 'longslit')
@@ -131,9 +132,7 @@ class SpitDataset(SpitScript):
                                  'read with a PypeIt reader that are also read with the '
                                  'generic loader, as a second sample (the generic '
                                  'instrument is always read generically).')
-        parser.add_argument('--geometry', default=None,
-                            help='Long-slit spectrographs: JSON overrides of the drawn '
-                                 'read-out geometry, e.g. \'{"binning": [2, 2]}\'.')
+        add_geometry_argument(parser)
         parser.add_argument('--override', action='append', default=[],
                             metavar='SPEC:KEY=VALUE[,KEY=VALUE]',
                             help='Per-spectrograph options (repeatable): scale=F, nights=N, '
@@ -150,8 +149,6 @@ class SpitDataset(SpitScript):
     @classmethod
     def main(cls, args):
         """Run the command; exit status 1 when some night could not be built."""
-        import json
-
         from pypeit import log
 
         from pypeit_spit.errors import UsageError
@@ -163,10 +160,7 @@ class SpitDataset(SpitScript):
             raise UsageError('--workers must be >= 1, --nights and --first-night >= 0')
         status = EXIT_OK
         if args.spectrograph is not None:
-            try:
-                geometry = json.loads(args.geometry) if args.geometry else None
-            except json.JSONDecodeError as exc:
-                raise UsageError(f'--geometry {args.geometry!r} is not JSON ({exc})') from exc
+            geometry = parse_geometry(args.geometry)
             units = plan_units(expand_spectrographs(args.spectrograph), args.nights, args.seed,
                                first_night=args.first_night, faults=args.faults,
                                scale=args.scale, geometry=geometry,
@@ -181,5 +175,6 @@ class SpitDataset(SpitScript):
             table, totals = dataset_summary(args.out)
             table.pprint_all()
             print(f'{totals["shards"]} nights, {totals["samples"]} samples, '
-                  f'{totals["failed"]} failed, {totals["bytes"] / 1e9:.2f} GB of images')
+                  f'{totals["failed"]} failed, {totals["bytes"] / 1e9:.2f} GB of images, '
+                  f'{totals["cpu_seconds"] / 3600:.2f} CPU hours to build')
         return status

@@ -780,18 +780,21 @@ def dataset_summary(folder):
     -------
     table : `astropy.table.Table`
         One row per (instrument, loader): ``nights``, one column per class, ``total``,
-        ``failed``.
+        ``failed``, and the spectrograph's mean CPU seconds per night (``cpu_night``,
+        simulation and every loader; for planning builds).
     totals : dict
-        ``shards``, ``samples``, ``failed``, ``bytes`` (images on disk).
+        ``shards``, ``samples``, ``failed``, ``bytes`` (images on disk), ``cpu_seconds``
+        (all nights).
     """
     from astropy.table import Table
-    rows = {}
+    rows, cpu = {}, {}
     total_bytes, n_shards = 0, 0
     for shard in list_shards(folder):
         meta = _read_meta(shard)
         n_shards += 1
         total_bytes += (shard / 'images.npy').stat().st_size
         inst = meta['instrument']
+        cpu.setdefault(inst, []).append(float(meta.get('cpu_seconds', np.nan)))
         labels = np.asarray(meta['columns']['label'], dtype=int)
         loaders = np.asarray(meta['columns']['loader'], dtype=str)
         fail_loaders = [f['loader'] for f in meta['failures']]
@@ -801,12 +804,14 @@ def dataset_summary(folder):
             r['nights'].add(meta['night'])
             r['counts'] += np.bincount(labels[loaders == loader], minlength=len(CLASSES))
             r['failed'] += fail_loaders.count(loader)
-    table = Table(names=['spectrograph', 'loader', 'nights', *CLASSES, 'total', 'failed'],
-                  dtype=[str, str, int] + [int] * len(CLASSES) + [int, int])
+    table = Table(names=['spectrograph', 'loader', 'nights', *CLASSES, 'total', 'failed',
+                         'cpu_night'],
+                  dtype=[str, str, int] + [int] * len(CLASSES) + [int, int, float])
     for (inst, loader), r in sorted(rows.items()):
         table.add_row([inst, loader, len(r['nights']), *r['counts'].tolist(),
-                       int(r['counts'].sum()), r['failed']])
+                       int(r['counts'].sum()), r['failed'], round(np.mean(cpu[inst]), 1)])
     totals = {'shards': n_shards, 'samples': int(np.sum(table['total'])) if len(table) else 0,
               'failed': int(np.sum(table['failed'])) if len(table) else 0,
-              'bytes': total_bytes}
+              'bytes': total_bytes,
+              'cpu_seconds': float(sum(np.nansum(v) for v in cpu.values()))}
     return table, totals
