@@ -23,8 +23,10 @@ class SpitEvaluate(SpitScript):
             width=width)
         parser.add_argument('labels',
                             help='Labels table (ECSV/CSV: file + class or frametype, optional '
-                                 'night, spectrograph or instrument), or a dataset cache '
-                                 '(.npz) written by pypeit_spit_train.')
+                                 'night, spectrograph or instrument), a dataset cache '
+                                 '(.npz) written by pypeit_spit_train, or a dataset folder '
+                                 'built by pypeit_spit_dataset (figures per spectrograph '
+                                 'and loader in per_instrument.ecsv).')
         parser.add_argument('--model', default=None,
                             help='Bundled model name or path to a model file (default: the '
                                  'bundled default).')
@@ -68,6 +70,10 @@ class SpitEvaluate(SpitScript):
                 chosen = set(np.asarray(split['file'])[np.asarray(split['split']) == args.split])
                 frames = frames.subset(np.isin(frames.files, list(chosen)))
             title = f'{src.name}' + (f' ({args.split})' if args.split else '')
+        elif src.is_dir():
+            # a dataset folder built by pypeit_spit_dataset (e.g. held-out test nights)
+            from pypeit_spit.training.factory import open_dataset
+            frames, title = open_dataset(src), src.name
         else:
             table = read_labels(src, spectrograph=args.spectrograph,
                                 spectrograph_column=args.spectrograph_column,

@@ -3,6 +3,7 @@
 spectrograph (Lick/Kast in most detail), or compare simulated frames with real ones.
 """
 from pypeit_spit.scripts.base import EXIT_OK, SpitScript
+from pypeit_spit.scripts.common import add_geometry_argument, parse_geometry
 
 
 class SpitSimulate(SpitScript):
@@ -42,9 +43,7 @@ class SpitSimulate(SpitScript):
         parser.add_argument('--first_night', type=int, default=0,
                             help='Index of the first night (to extend a run)')
         parser.add_argument('--workers', type=int, default=1, help='Processes')
-        parser.add_argument('--geometry', type=str, default=None,
-                            help='Long-slit spectrographs: JSON overrides of the drawn '
-                                 'read-out geometry, e.g. \'{"binning": [2, 2]}\'')
+        add_geometry_argument(parser)
         parser.add_argument('--compare', type=str, default=None,
                             help='Folder of real frames with labels.csv: write the realism '
                                  'gallery (PNG) and statistics table into --outdir')
@@ -62,14 +61,8 @@ class SpitSimulate(SpitScript):
             for k, v in out.items():
                 log.info(f'{k}: {v}')
             return EXIT_OK
-        import json
-
-        from pypeit_spit.errors import UsageError
         from pypeit_spit.simulate.night import simulate_nights
-        try:
-            geometry = json.loads(args.geometry) if args.geometry else None
-        except json.JSONDecodeError as exc:
-            raise UsageError(f'--geometry {args.geometry!r} is not JSON ({exc})') from exc
+        geometry = parse_geometry(args.geometry)
         tab = simulate_nights(args.spectrograph, args.nights, args.outdir, args.seed,
                               faults=args.faults, scale=args.scale,
                               first_night=args.first_night, workers=args.workers,

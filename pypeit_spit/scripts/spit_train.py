@@ -26,7 +26,8 @@ class SpitTrain(SpitScript):
         parser.add_argument('labels', nargs='+',
                             help='Labels table(s): columns file (relative to the table or '
                                  'absolute), class (or PypeIt frametype), optional night and '
-                                 'spectrograph (or instrument).')
+                                 'spectrograph (or instrument); or one dataset folder built '
+                                 'by pypeit_spit_dataset.')
         parser.add_argument('--outdir', required=True,
                             help='Output folder (model, log, curves, checkpoint, cache).')
         parser.add_argument('--arch', default=d.architecture, choices=['compact', 'spit2018'],
@@ -95,16 +96,22 @@ class SpitTrain(SpitScript):
         from pypeit_spit.training.train import TrainConfig, command_line, train
 
         outdir = Path(args.outdir)
-        tables = [read_labels(p, spectrograph=args.spectrograph,
-                              spectrograph_column=args.spectrograph_column,
-                              group_by=args.group_by, loader=args.loader)
-                  for p in args.labels]
-        table = vstack(tables) if len(tables) > 1 else tables[0]
-        table = add_generic_copies(table, args.generic_fraction, seed=args.generic_seed)
-        table = limit_per_class(table, args.max_per_class, seed=args.seed)
-        log.info(f'{len(table)} labelled frames from {len(args.labels)} table(s)')
-        cache = Path(args.cache) if args.cache else outdir / 'dataset.npz'
-        frames = build_dataset(table, cache=cache, workers=args.workers)
+        if len(args.labels) == 1 and Path(args.labels[0]).is_dir():
+            # a dataset folder built by pypeit_spit_dataset: its shards, memory-mapped
+            from pypeit_spit.training.factory import open_dataset
+            frames = open_dataset(args.labels[0])
+            log.info(f'{len(frames)} samples from the dataset {args.labels[0]}')
+        else:
+            tables = [read_labels(p, spectrograph=args.spectrograph,
+                                  spectrograph_column=args.spectrograph_column,
+                                  group_by=args.group_by, loader=args.loader)
+                      for p in args.labels]
+            table = vstack(tables) if len(tables) > 1 else tables[0]
+            table = add_generic_copies(table, args.generic_fraction, seed=args.generic_seed)
+            table = limit_per_class(table, args.max_per_class, seed=args.seed)
+            log.info(f'{len(table)} labelled frames from {len(args.labels)} table(s)')
+            cache = Path(args.cache) if args.cache else outdir / 'dataset.npz'
+            frames = build_dataset(table, cache=cache, workers=args.workers)
         if frames.failures:
             outdir.mkdir(parents=True, exist_ok=True)
             with open(outdir / 'failures.txt', 'w') as f:

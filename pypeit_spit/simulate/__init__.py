@@ -30,11 +30,12 @@ Main entry points:
 Every drawn range lives in :mod:`~pypeit_spit.simulate.params`, with its source.
 """
 from pypeit_spit.simulate.params import (CAMERAS, CLASSES, FAULTS, GENERIC, LONGSLIT,
-                                         SPECTROGRAPHS)
+                                         SIMULATOR_VERSION, SPECTROGRAPHS)
 from pypeit_spit.simulate.frame import Context, draw_context, simulate_frame
 from pypeit_spit.simulate.night import MANIFEST_NAME, simulate_night, simulate_nights
 
-__all__ = ['CAMERAS', 'CLASSES', 'FAULTS', 'GENERIC', 'LONGSLIT', 'SPECTROGRAPHS', 'Context',
+__all__ = ['SIMULATOR_VERSION', 'CAMERAS', 'CLASSES', 'FAULTS', 'GENERIC', 'LONGSLIT',
+           'SPECTROGRAPHS', 'Context',
            'draw_context', 'simulate_frame', 'simulate_night', 'simulate_nights',
            'MANIFEST_NAME', 'simulate_raw', 'draw_night_context', 'faults_for']
 

@@ -10,6 +10,7 @@ amplifier and writes the instrument's headers (:mod:`~pypeit_spit.simulate.instr
 """
 from dataclasses import dataclass, field
 from math import erf
+import zlib
 
 import numpy as np
 from astropy.time import Time
@@ -242,8 +243,9 @@ class LongslitContext:
     def night_rng_value(self, key, rng_range):
         """A value drawn once per night (cached)."""
         if key not in self._cache:
+            # crc32, not hash(): Python's string hash changes from process to process
             self._cache[key] = float(np.random.default_rng(
-                [self.night, abs(hash(self.name)) % 2**31]).uniform(*rng_range))
+                [self.night, zlib.crc32(self.name.encode())]).uniform(*rng_range))
         return self._cache[key]
 
     def throughput(self):

@@ -23,7 +23,7 @@ from pypeit_spit.simulate.header import NIGHT_LENGTH_DAYS
 from pypeit_spit.simulate.params import CAMERA, CAMERAS, CLASSES, FAULTS, NIGHT, SPECTROGRAPHS
 
 __all__ = ['MANIFEST_NAME', 'MANIFEST_COLUMNS', 'plan_night', 'simulate_night',
-           'simulate_nights', 'write_frame', 'night_dir']
+           'simulate_nights', 'iter_night', 'write_frame', 'night_dir']
 
 #: File name of the manifest written in ``outdir``.
 MANIFEST_NAME = 'manifest.ecsv'
@@ -180,6 +180,34 @@ def simulate_night(camera, outdir, seed, night_index=0, faults=0.0, scale=1.0, c
     `astropy.table.Table`
         Manifest rows of this night (``file`` relative to ``outdir``).
     """
+    tab = _empty_manifest()
+    for _, row in iter_night(camera, outdir, seed, night_index=night_index, faults=faults,
+                             scale=scale, compress=compress, geometry=geometry):
+        tab.add_row(row)
+    return tab
+
+
+def iter_night(camera, outdir, seed, night_index=0, faults=0.0, scale=1.0, compress=False,
+               geometry=None):
+    """
+    Simulate one observing night frame by frame: each frame is written, then yielded.
+
+    The same files as :func:`simulate_night` (which consumes this generator); a caller
+    may read and delete each file before asking for the next one, so that a night of
+    large mosaics never occupies the disk at once.
+
+    Parameters
+    ----------
+    camera, outdir, seed, night_index, faults, scale, compress, geometry
+        As for :func:`simulate_night`.
+
+    Yields
+    ------
+    path : `pathlib.Path`
+        The file just written.
+    row : dict
+        Its manifest row (``file`` relative to ``outdir``).
+    """
     if camera not in SPECTROGRAPHS:
         raise ValueError(f'unknown spectrograph {camera!r}; use one of {SPECTROGRAPHS}')
     outdir = Path(outdir)
@@ -188,13 +216,9 @@ def simulate_night(camera, outdir, seed, night_index=0, faults=0.0, scale=1.0, c
     plan = plan_night(camera, _frame_rng(seed, camera, night_index, _PLAN_SLOT), faults=faults,
                       scale=scale)
     if camera in CAMERAS:
-        rows = _kast_night(camera, sub, seed, night_index, plan, compress)
+        yield from _kast_night(camera, sub, seed, night_index, plan, compress)
     else:
-        rows = _longslit_night(camera, sub, seed, night_index, plan, compress, geometry)
-    tab = _empty_manifest()
-    for r in rows:
-        tab.add_row(r)
-    return tab
+        yield from _longslit_night(camera, sub, seed, night_index, plan, compress, geometry)
 
 
 def _kast_night(camera, sub, seed, night_index, plan, compress):
@@ -202,7 +226,6 @@ def _kast_night(camera, sub, seed, night_index, plan, compress):
                        night=night_index)
     prefix = CAMERA[camera]['prefix']
     ext = '.fits.gz' if compress else '.fits'
-    rows = []
     elapsed = 0.0
     for i, item in enumerate(plan):
         rng = _frame_rng(seed, camera, night_index, i)
@@ -214,15 +237,13 @@ def _kast_night(camera, sub, seed, night_index, plan, compress):
         elapsed += t + 40.0 + (rng.exponential(300.0) if item['cls'] in ('science', 'standard') else 0)
         name = f'{prefix}{i + 1}{ext}'
         write_frame(sub / name, raw, header)
-        rows.append(_row(params, f'{sub.name}/{name}', seed, camera, night_index))
-    return rows
+        yield sub / name, _row(params, f'{sub.name}/{name}', seed, camera, night_index)
 
 
 def _longslit_night(camera, sub, seed, night_index, plan, compress, geometry=None):
     from pypeit_spit.simulate.longslit import draw_longslit_context, simulate_longslit
     ctx = draw_longslit_context(camera, _frame_rng(seed, camera, night_index, _CONTEXT_SLOT),
                                 night=night_index, geometry=geometry)
-    rows = []
     elapsed = 0.0
     gz = '.gz' if compress and not ctx.fmt.suffix.endswith(('.fz', '.gz')) else ''
     for i, item in enumerate(plan):
@@ -235,8 +256,7 @@ def _longslit_night(camera, sub, seed, night_index, plan, compress, geometry=Non
         elapsed += t + 60.0 + (rng.exponential(300.0) if item['cls'] in ('science', 'standard') else 0)
         name = params.pop('file_name') + gz
         hdul.writeto(sub / name, overwrite=True, output_verify='silentfix')
-        rows.append(_row(params, f'{sub.name}/{name}', seed, camera, night_index))
-    return rows
+        yield sub / name, _row(params, f'{sub.name}/{name}', seed, camera, night_index)
 
 
 def _night_job(args):

@@ -21,9 +21,14 @@ log-uniformly. Everything in ADU refers to counts above the bias level.
 
 from pypeit_spit.vocab import CLASSES  # noqa: F401  (the true classes, in the network's order)
 
-__all__ = ['CAMERAS', 'CLASSES', 'CAMERA', 'SETUPS', 'LAMP_SLOTS', 'LAMP_IONS', 'RANGES',
+__all__ = ['SIMULATOR_VERSION', 'CAMERAS', 'CLASSES', 'CAMERA', 'SETUPS', 'LAMP_SLOTS', 'LAMP_IONS', 'RANGES',
            'NIGHT', 'FAULTS', 'STANDARD_NAMES', 'LONGSLIT', 'GENERIC', 'SPECTROGRAPHS',
            'PHOTON', 'LAYOUT', 'INSTRUMENTS', 'GENERIC_RANGES', 'BIAS_ADU']
+
+#: Version of the simulator's output: raise it whenever a change makes the same
+#: ``(seed, spectrograph, night)`` give other frames, so that datasets built from the
+#: simulator (:mod:`pypeit_spit.training.factory`) are refused rather than mixed.
+SIMULATOR_VERSION = 1
 
 #: The three simulated cameras (PypeIt spectrograph names).
 CAMERAS = ('shane_kast_blue', 'shane_kast_red', 'shane_kast_red_ret')

@@ -73,6 +73,14 @@ class FrameSet:
     instruments : `numpy.ndarray` of str or None
         The instrument each frame comes from, whatever loader read it (for figures
         per instrument); None: the spectrographs.
+    loaders : `numpy.ndarray` of str or None
+        ``'pypeit'`` or ``'generic'``: the loader asked for each frame; None: from the
+        spectrographs ('' = generic).
+
+    ``images`` may also be a lazy
+    :class:`~pypeit_spit.training.factory.ShardedImages` (a dataset folder opened with
+    :func:`~pypeit_spit.training.factory.open_dataset`): indexing it with an int array
+    returns the uint8 images as an in-memory array.
     """
     images: np.ndarray
     stats: np.ndarray
@@ -82,17 +90,21 @@ class FrameSet:
     spectrographs: np.ndarray
     failures: list = field(default_factory=list)
     instruments: np.ndarray = None
+    loaders: np.ndarray = None
 
     def __post_init__(self):
         if self.instruments is None:
             self.instruments = np.array(self.spectrographs, dtype=str)
+        if self.loaders is None:
+            self.loaders = np.where(np.asarray(self.spectrographs, dtype=str) == '',
+                                    'generic', 'pypeit')
 
     def __len__(self):
         return int(self.labels.size)
 
     def subset(self, index):
         """
-        A new FrameSet holding the frames ``index`` (copies).
+        A new FrameSet holding the frames ``index`` (copies; lazy images stay lazy).
 
         Parameters
         ----------
@@ -103,9 +115,11 @@ class FrameSet:
         FrameSet
         """
         index = np.asarray(index)
-        return FrameSet(self.images[index], self.stats[index], self.labels[index],
+        images = (self.images[index] if isinstance(self.images, np.ndarray)
+                  else self.images.view(index))
+        return FrameSet(images, self.stats[index], self.labels[index],
                         self.nights[index], self.files[index], self.spectrographs[index], [],
-                        self.instruments[index])
+                        self.instruments[index], self.loaders[index])
 
     def class_counts(self):
         """Frames per class, as a dict in :data:`CLASSES` order."""
