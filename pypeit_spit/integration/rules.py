@@ -16,8 +16,11 @@ import numpy as np
 from astropy.time import Time
 from pypeit import log
 
+from pypeit_spit.vocab import ON_SKY
+
 __all__ = ['rule_bits', 'header_metadata', 'rule_types_of_files', 'header_evidence',
-           'header_facts', 'exposure_range', 'near_archived_standard']
+           'header_facts', 'hard_facts', 'arc_lamps_on', 'exposure_range',
+           'near_archived_standard']
 
 
 def rule_bits(fitstbl):
@@ -364,3 +367,113 @@ def header_facts(fitstbl, row, classes, types_for, std_radius=10.0, exptime_mism
         if on_sky is not None:
             plaus[list(classes).index(on_sky)] = 1.0
     return plaus, on_sky, '; '.join(notes)
+
+
+def arc_lamps_on(fitstbl):
+    """
+    Whether each frame's header says an arc lamp is on, as the spectrograph itself
+    reads its lamp cards (its ``lamps(fitstbl, 'arcs')``, used by its own
+    ``check_frame_type``).
+
+    Parameters
+    ----------
+    fitstbl : `pypeit.metadata.PypeItMetaData`
+
+    Returns
+    -------
+    `numpy.ndarray` of bool or None
+        None where the spectrograph has no such reading of its lamp cards.
+    """
+    lamps = getattr(fitstbl.spectrograph, 'lamps', None)
+    if lamps is None:
+        return None
+    try:
+        out = np.asarray(lamps(fitstbl.table, 'arcs'), dtype=bool)
+    except Exception as exc:   # lamp cards absent or unreadable: no fact
+        log.debug(f'arc lamp status unknown: {type(exc).__name__}: {exc}')
+        return None
+    return out if out.shape == (len(fitstbl),) else None
+
+
+def _closed(value):
+    return str(value).strip().lower() in ('closed', 'close', 'shut')
+
+
+def hard_facts(fitstbl, row, classes, types_for, arcs_on=None):
+    """
+    The classes one frame's own header excludes: facts no model may overrule.
+
+    * The **exposure time** (written by the controller) outside a class's PypeIt
+      exposure range (that of the class's first PypeIt type;
+      :func:`exposure_range`); science and standard are told apart by their ranges
+      only by convention (long standards, short science frames exist), so for them
+      the range is the union of both. No exposure (0 s): only a bias.
+    * The **hatch or shutter** closed (PypeIt's ``hatch`` metadata, where the
+      spectrograph records it): no sky frame (science, standard).
+    * An **arc lamp on** (the spectrograph's own reading of its lamp cards,
+      :func:`arc_lamps_on`): only an arc. Lamp cards are what observers' scripts get
+      wrong, so this fact holds only where the exposure time allows an arc.
+
+    Facts that would exclude every class are not used (the message says so).
+
+    Parameters
+    ----------
+    fitstbl : `pypeit.metadata.PypeItMetaData`
+    row : int
+    classes : sequence of str
+    types_for : callable
+        Class -> PypeIt frame types (the instrument's map).
+    arcs_on : `numpy.ndarray` or None, optional
+        :func:`arc_lamps_on` of the table (computed here when None).
+
+    Returns
+    -------
+    allowed : `numpy.ndarray` of bool
+        One per class.
+    note : str
+        What excludes which class ('' when nothing is excluded).
+    """
+    from pypeit.core import framematch
+    keys = fitstbl.keys()
+    allowed = np.ones(len(classes), dtype=bool)
+    notes = []
+    exptime = _float(fitstbl['exptime'][row]) if 'exptime' in keys else np.nan
+    if np.isfinite(exptime):
+        t = np.array([exptime], dtype=object)
+
+        def in_range(cls):
+            types = types_for(cls)
+            return not types or bool(framematch.check_frame_exptime(
+                t, exposure_range(fitstbl, types[0]))[0])
+
+        sky = any(in_range(c) for c in ON_SKY if c in classes)
+        out = []
+        for i, c in enumerate(classes):
+            ok = sky if c in ON_SKY else in_range(c)
+            if exptime <= 0 and c != 'bias':
+                ok = False
+            if not ok:
+                out.append(c)
+        if len(out) < len(classes):
+            for c in out:
+                allowed[classes.index(c)] = False
+            if out:
+                notes.append(f'exptime {exptime:g} s excludes {"/".join(out)}')
+    if 'hatch' in keys and _closed(fitstbl['hatch'][row]):
+        sky = [c for c in ON_SKY if c in classes and allowed[classes.index(c)]]
+        if sky and len(sky) < allowed.sum():
+            for c in sky:
+                allowed[classes.index(c)] = False
+            notes.append(f'hatch closed excludes {"/".join(sky)}')
+    if arcs_on is None:
+        arcs_on = arc_lamps_on(fitstbl)
+    if arcs_on is not None and bool(arcs_on[row]) and 'arc' in classes:
+        if allowed[classes.index('arc')]:
+            others = [c for i, c in enumerate(classes) if c != 'arc' and allowed[i]]
+            for c in others:
+                allowed[classes.index(c)] = False
+            if others:
+                notes.append(f'arc lamp on excludes {"/".join(others)}')
+        else:
+            notes.append('arc lamp card on, but the exposure time is no arc\'s: card ignored')
+    return allowed, '; '.join(notes)
