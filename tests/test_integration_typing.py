@@ -148,12 +148,13 @@ def test_faulted_lamp_cards(kast_meta):
 
 
 def test_spit_sure_but_outvoted_is_a_conflict(kast_meta):
-    """SPIT sure of flat on a bias (0 s): the posterior keeps the rules' bias, flagged."""
+    """SPIT sure of flat on a bias (0 s): a flat is excluded by the exposure time, the
+    rules' bias is kept, flagged."""
     res = type_frames(kast_meta, config=instrument_config('shane_kast_blue', model='unused'),
                       classify=fake_classifier({'b14.fits.gz': {'flat': 0.95, 'bias': 0.02}}))
     row = _row(res, 'b14.fits.gz')
     assert (row['frametype'], row['source']) == ('bias', 'conflict')
-    assert 'SPIT flat p=0.950 against rules bias' in row['reason']
+    assert 'SPIT flat p=0.950 excluded by the header (exptime 0 s excludes' in row['reason']
 
 
 def test_unsure_spit_not_against_the_rules(kast_meta):
@@ -171,7 +172,7 @@ def test_unreadable_frame_keeps_the_rules(kast_meta):
     res = type_frames(kast_meta, config=instrument_config('shane_kast_blue', model='unused'),
                       classify=fake_classifier(errors={'b5.fits.gz': 'cannot read pixels'}))
     bad = _row(res, 'b5.fits.gz')
-    assert bad['source'] == 'rules' and 'cannot read pixels' in bad['reason']
+    assert bad['source'] == 'unreadable' and 'cannot read pixels' in bad['reason']
     assert bad['frametype'] == 'pixelflat,illumflat,trace'
 
 
@@ -204,7 +205,7 @@ def test_threshold_replaces_the_cut_user_column_and_disabled(kast_meta):
     assert _row(res, 'b1.fits.gz')['source'] == 'user'
     assert _row(res, 'b14.fits.gz')['frametype'] == 'arc,tilt'
     assert _row(res, 'b3.fits.gz')['frametype'] == 'pixelflat,illumflat,trace'
-    assert _row(res, 'b3.fits.gz')['source'] == 'rules'
+    assert _row(res, 'b3.fits.gz')['source'] == 'user'        # the user asked for the rules
     assert _row(res, 'b10.fits.gz')['source'] == 'conflict'    # SPIT (fake) sure of science
     off = instrument_config('shane_kast_blue', enabled=False)
     res = type_frames(kast_meta, config=off, classify=None)
@@ -233,7 +234,7 @@ def test_untyped_frames_handled_like_pypeit(kast_meta):
         meta.get_frame_types(flag_unknown=True)
     assert meta['filename'][i] == '# b3.fits.gz'
     assert meta['frametype'][i] == 'None'
-    assert meta['spit_src'][i] == 'none'
+    assert meta['spit_src'][i] == 'unreadable'
 
 
 def test_context_manager_restores(kast_meta):
@@ -275,8 +276,8 @@ def test_hook_is_per_thread_and_reference_counted(kast_meta):
 
     from pypeit.metadata import PypeItMetaData
     original = PypeItMetaData.__dict__['get_frame_types']
-    fake = fake_classifier({'b1.fits.gz': {'bias': 0.99999}})   # SPIT: b1 is a bias
-    i = list(kast_meta['filename']).index('b1.fits.gz')
+    fake = fake_classifier({'b5.fits.gz': {'arc': 0.99999}})   # SPIT: the flat b5 is an arc
+    i = list(kast_meta['filename']).index('b5.fits.gz')
     a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
     seen = {}
 
@@ -311,8 +312,8 @@ def test_hook_is_per_thread_and_reference_counted(kast_meta):
         t.start()
     for t in threads:
         t.join(60)
-    assert seen['a'] == 'bias'                                    # SPIT in the block
-    assert seen['outsider'] == ('arc,tilt', False, False)         # PypeIt's own rules
+    assert seen['a'] == 'arc,tilt'                                # SPIT in the block
+    assert seen['outsider'] == ('pixelflat,illumflat,trace', False, False)   # PypeIt's rules
     assert seen['b_enabled_after_a'] and seen['b_patched_after_a']
     assert PypeItMetaData.__dict__['get_frame_types'] is original
     assert not is_enabled()

@@ -54,13 +54,16 @@ def setup_summary(results, written=(), log_file=None, expanded=None, files=None)
     todo = [(r, row, path) for r in results for row, path in zip(r.table, r.paths)
             if row['source'] in NEEDS_A_LOOK]
     if todo:
-        lines.append(f'{len(todo)} frame(s) to settle before run_pypeit '
-                     f'({count_outcomes(row["source"] for _, row, _ in todo)}); '
-                     "pypeit_spit_check fails until each row's spit column is set (keep, "
-                     'rules, or frame types such as arc,tilt; then pypeit_spit_retype):')
+        lines.append(f'{len(todo)} frame(s) need a look before run_pypeit '
+                     f'({count_outcomes(row["source"] for _, row, _ in todo)}):')
         for _, row, _ in todo:
-            lines.append(f"  {row['filename']}: {row['source']}, typed {row['frametype']} "
-                         f"({row['reason']})")
+            typed = 'untyped, commented out' if row['frametype'] == 'None' \
+                else f"typed {row['frametype']}"
+            lines.append(f"  {row['filename']}: {row['source']}, {typed} ({row['reason']})")
+        if any(row['frametype'] != 'None' for _, row, _ in todo):
+            lines.append("  pypeit_spit_check fails until each typed one is settled in its "
+                         'spit column (keep, rules, or frame types such as arc,tilt), then '
+                         'pypeit_spit_retype')
         r, _, path = todo[0]
         spec = r.config.spectrograph if r.config is not None else None
         lines.append(f'  look at one: pypeit_spit_png {path} --annotate -d spit_png'
