@@ -36,7 +36,7 @@ from pypeit import log
 
 from pypeit_spit.integration.config import InstrumentConfig, instrument_config
 from pypeit_spit.integration.decision import DecisionParams, decide_frame
-from pypeit_spit.integration.rules import arc_lamps_on, hard_facts, header_facts, rule_bits
+from pypeit_spit.integration.rules import hard_facts, header_facts, lamp_facts, rule_bits
 from pypeit_spit.vocab import (CLASSES, FRAMETYPE_TO_CLASS, ON_SKY, OUTCOMES, UNKNOWN,
                                count_outcomes, format_prob)
 
@@ -240,7 +240,7 @@ def type_frames(fitstbl, config=None, spit_column=None, current=None, classify=N
         current = [''] * n
 
     rules = rule_bits(fitstbl)
-    arcs_on = arc_lamps_on(fitstbl)
+    lamps = lamp_facts(fitstbl)
     need_spit = cfg.enabled and any(m == 'auto' for m in modes)
     spit_tab = classify_metadata(fitstbl, cfg, classify=classify) if need_spit else None
     params = DecisionParams(rules_error=cfg.rules_error, near_zero=cfg.near_zero,
@@ -263,7 +263,7 @@ def type_frames(fitstbl, config=None, spit_column=None, current=None, classify=N
         decision = None
         flag = ''
         mode = modes[i]
-        allowed, excluded = hard_facts(fitstbl, i, CLASSES, cfg.types_for, arcs_on=arcs_on)
+        allowed, excluded = hard_facts(fitstbl, i, CLASSES, cfg.types_for, lamps=lamps)
         if spit_tab is not None:
             spit_class = str(spit_tab['class'][i])
             p = np.array([float(spit_tab[f'prob_{c}'][i]) for c in CLASSES])
@@ -331,7 +331,12 @@ def type_frames(fitstbl, config=None, spit_column=None, current=None, classify=N
             source, reason = decision.source, decision.reason
             if not decision.cls:
                 bits[i] = _names_to_bits(bm, [], dtype)
-            elif decision.cls in rules_classes and source in ('agree', 'rules', 'conflict'):
+            elif decision.cls in rules_classes and source == 'agree':
+                # the rules' own types of the class agreed on (not those of another
+                # class the rules also gave, e.g. the flat lamp's of an arc)
+                only = np.array([c == decision.cls for c in CLASSES])
+                bits[i] = _allowed_bits(bm, rules_i, only, dtype)
+            elif decision.cls in rules_classes and source in ('rules', 'conflict'):
                 bits[i] = kept_rules
             else:
                 bits[i] = _names_to_bits(bm, cfg.types_for(decision.cls), dtype)
