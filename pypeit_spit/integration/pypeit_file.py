@@ -647,7 +647,9 @@ def check_file(path, enable=True, threshold=None, model=None, user_file=None, cl
         everywhere, :func:`pypeit_spit.vocab.format_prob`), ``rules_type``, ``spit``
         (the row's control value), ``spit_src`` (the outcome), ``settle`` (True for
         an active row that needs the user: an outcome of
-        :data:`pypeit_spit.vocab.NEEDS_A_LOOK`) and ``note``.
+        :data:`pypeit_spit.vocab.NEEDS_A_LOOK`, or a row settled in its ``spit``
+        column whose ``frametype`` column does not say so yet, as ``run_pypeit``
+        reads that column) and ``note``.
 
     Raises
     ------
@@ -671,6 +673,7 @@ def check_file(path, enable=True, threshold=None, model=None, user_file=None, cl
     rules = ['-'] * n
     outcome = ['unreadable'] * n
     note = ['raw file not found'] * n
+    stale = [False] * n
     for j, r in enumerate(order):
         typed[r] = str(t['frametype'][j])
         spit_type[r] = str(t['spit_type'][j])
@@ -687,6 +690,12 @@ def check_file(path, enable=True, threshold=None, model=None, user_file=None, cl
                        f'({outcome[r]}: {note[r]}); set spit to keep to confirm the file, '
                        'or run pypeit_spit_retype')
             outcome[r] = 'conflict'
+        elif not commented[r] and outcome[r] == 'user' \
+                and not _same_types(typed[r], out['frametype'][r]):
+            # settled in the spit column, but run_pypeit reads the frametype column
+            stale[r] = True
+            note[r] = (f"{note[r]}, but the frametype column still says "
+                       f"{out['frametype'][r]}: run pypeit_spit_retype")
     for r in range(n):
         if commented[r]:
             note[r] = f'row commented out; {note[r]}'
@@ -697,6 +706,7 @@ def check_file(path, enable=True, threshold=None, model=None, user_file=None, cl
     out['spit'] = [str(v) for v in pf.data['spit']] if 'spit' in pf.data.colnames \
         else ['auto'] * n
     out['spit_src'] = outcome
-    out['settle'] = [not c and o in NEEDS_A_LOOK for c, o in zip(commented, outcome)]
+    out['settle'] = [not c and (o in NEEDS_A_LOOK or st)
+                     for c, o, st in zip(commented, outcome, stale)]
     out['note'] = note
     return out
