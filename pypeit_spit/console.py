@@ -37,10 +37,12 @@ def scrub(text):
     Parameters
     ----------
     text : str
+        A message.
 
     Returns
     -------
     str
+        The message as a user may read it.
     """
     return _TEMPORARY.sub('', str(text))
 
@@ -74,10 +76,12 @@ def quiet_parser(parser):
     Parameters
     ----------
     parser : `argparse.ArgumentParser`
+        A PypeIt script's parser, changed in place.
 
     Returns
     -------
     `argparse.ArgumentParser`
+        The same parser.
     """
     parser.error = functools.partial(_one_line_error, parser)
     for action in parser._actions:

@@ -301,6 +301,25 @@ def exposure_range(fitstbl, frametype):
     return fitstbl.par['calibrations'][f'{frametype}frame']['exprng']
 
 
+def _exposure_fits(fitstbl, row, classes, types_for):
+    """
+    The frame's exposure time and, per class, whether it lies in the class's PypeIt
+    range (that of its first frame type; True for a class of no type); an empty list
+    when the header gives no exposure time.
+    """
+    from pypeit.core import framematch
+    exptime = _float(fitstbl['exptime'][row]) if 'exptime' in fitstbl.keys() else np.nan
+    if not np.isfinite(exptime):
+        return exptime, []
+    t = np.array([exptime], dtype=object)
+    fits_ = []
+    for c in classes:
+        types = types_for(c)
+        fits_.append(not types or bool(framematch.check_frame_exptime(
+            t, exposure_range(fitstbl, types[0]))[0]))
+    return exptime, fits_
+
+
 def header_facts(fitstbl, row, classes, types_for, std_radius=10.0, exptime_mismatch=0.1,
                  use_pointing=True):
     """
@@ -337,19 +356,13 @@ def header_facts(fitstbl, row, classes, types_for, std_radius=10.0, exptime_mism
     note : str
         What was found.
     """
-    from pypeit.core import framematch
     plaus = np.ones(len(classes))
-    keys = fitstbl.keys()
-    exptime = _float(fitstbl['exptime'][row]) if 'exptime' in keys else np.nan
+    exptime, in_range = _exposure_fits(fitstbl, row, classes, types_for)
     notes = []
-    if np.isfinite(exptime):
-        t = np.array([exptime], dtype=object)
+    if in_range:
         outside = []
         for i, c in enumerate(classes):
-            types = types_for(c)
-            if not types:
-                continue
-            if not framematch.check_frame_exptime(t, exposure_range(fitstbl, types[0]))[0]:
+            if not in_range[i]:
                 plaus[i] = exptime_mismatch
                 outside.append(c)
         if exptime <= 0:
@@ -445,11 +458,9 @@ def hard_facts(fitstbl, row, classes, types_for, lamps=None):
 
     Parameters
     ----------
-    fitstbl : `pypeit.metadata.PypeItMetaData`
-    row : int
-    classes : sequence of str
-    types_for : callable
-        Class -> PypeIt frame types (the instrument's map).
+    fitstbl, row, classes, types_for
+        The table, the frame's row, the class names and the instrument's map of a
+        class to its PypeIt frame types, as for :func:`header_facts`.
     lamps : dict or None, optional
         :func:`lamp_facts` of the table (computed here when None).
 
@@ -460,23 +471,15 @@ def hard_facts(fitstbl, row, classes, types_for, lamps=None):
     note : str
         What excludes which class ('' when nothing is excluded).
     """
-    from pypeit.core import framematch
     keys = fitstbl.keys()
     allowed = np.ones(len(classes), dtype=bool)
     notes = []
-    exptime = _float(fitstbl['exptime'][row]) if 'exptime' in keys else np.nan
-    if np.isfinite(exptime):
-        t = np.array([exptime], dtype=object)
-
-        def in_range(cls):
-            types = types_for(cls)
-            return not types or bool(framematch.check_frame_exptime(
-                t, exposure_range(fitstbl, types[0]))[0])
-
-        sky = any(in_range(c) for c in ON_SKY if c in classes)
+    exptime, in_range = _exposure_fits(fitstbl, row, classes, types_for)
+    if in_range:
+        sky = any(ok for c, ok in zip(classes, in_range) if c in ON_SKY)
         out = []
         for i, c in enumerate(classes):
-            ok = sky if c in ON_SKY else in_range(c)
+            ok = sky if c in ON_SKY else in_range[i]
             if exptime <= 0 and c != 'bias':
                 ok = False
             if not ok:
