@@ -645,7 +645,8 @@ def check_file(path, enable=True, threshold=None, model=None, user_file=None, cl
         One row per data-block row: ``filename``, ``frametype`` (the file's),
         ``typed`` (the typing's), ``spit_type``, ``spit_prob`` (as printed
         everywhere, :func:`pypeit_spit.vocab.format_prob`), ``rules_type``, ``spit``
-        (the row's control value), ``spit_src`` (the outcome), ``settle`` (True for
+        (the row's control value), ``spit_src`` (the outcome), ``found`` (its raw
+        file was found), ``settle`` (True for
         an active row that needs the user: an outcome of
         :data:`pypeit_spit.vocab.NEEDS_A_LOOK`, or a row settled in its ``spit``
         column whose ``frametype`` column does not say so yet, as ``run_pypeit``
@@ -708,5 +709,6 @@ def check_file(path, enable=True, threshold=None, model=None, user_file=None, cl
     out['spit_src'] = outcome
     out['settle'] = [not c and (o in NEEDS_A_LOOK or st)
                      for c, o, st in zip(commented, outcome, stale)]
+    out['found'] = [r in set(order) for r in range(n)]
     out['note'] = note
     return out

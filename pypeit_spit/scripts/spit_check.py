@@ -48,6 +48,9 @@ class SpitCheck(SpitScript):
             shown[cols].pprint_all()
         n_settle = int(table['settle'].sum())
         line = f'{args.pypeit_file}: {len(table)} rows: {count_outcomes(table["spit_src"])}'
+        lost = int((~table['found']).sum())
+        if lost:
+            line += f' ({lost} not checked: raw file not found)'
         if n_settle:
             kinds = count_outcomes(table['spit_src'][table['settle']])
             line += (f'; {n_settle} to settle ({kinds}): look at each, then set its spit '
