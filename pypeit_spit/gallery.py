@@ -50,10 +50,12 @@ from pypeit_spit.vocab import (NEEDS_A_LOOK, OUTCOME_MEANINGS, OUTCOMES, UNKNOWN
                                class_of_frametypes, format_prob)
 
 __all__ = ['STATUSES', 'FLAGGED', 'Frame', 'Gallery', 'classify_frames', 'display_names',
-           'thumbnail_name', 'build_gallery', 'write_html', 'write_contact_sheet']
+           'split_inputs', 'thumbnail_name', 'build_gallery', 'write_html', 'write_contact_sheet']
 
-#: Statuses (outcomes) that are shown first and marked.
-FLAGGED = ('conflict', 'spit', 'unknown', 'unreadable', 'flagged')
+#: Statuses (outcomes) that are shown first and marked, in this order: those that
+#: need the user's look (:data:`pypeit_spit.vocab.NEEDS_A_LOOK`), then SPIT's
+#: overrulings of the header rules.
+FLAGGED = NEEDS_A_LOOK + ('spit',)
 
 #: Statuses in display order.
 STATUSES = FLAGGED + tuple(o for o in OUTCOMES if o not in FLAGGED)
@@ -351,8 +353,24 @@ def _table_paths(fitstbl):
             for d, f in zip(fitstbl['directory'], fitstbl['filename'])]
 
 
-def _inputs(items):
-    """Split the command's inputs into a .pypeit file or raw folders/files."""
+def split_inputs(items):
+    """
+    Split the command's inputs into a ``.pypeit`` file or raw folders/files.
+
+    Parameters
+    ----------
+    items : sequence of str or `pathlib.Path`
+
+    Returns
+    -------
+    pypeit_file : str or None
+    items : list of str
+
+    Raises
+    ------
+    pypeit_spit.errors.UsageError
+        A ``.pypeit`` file given with other inputs.
+    """
     items = [str(i) for i in items]
     pfiles = [i for i in items if i.lower().endswith('.pypeit')]
     if pfiles and len(items) > 1:
@@ -433,7 +451,7 @@ def build_gallery(inputs, outdir, spectrograph=None, model=None, threshold=None,
     pypeit_spit.errors.ModelError
         No usable model.
     """
-    pfile, items = _inputs(inputs)
+    pfile, items = split_inputs(inputs)
     outdir = Path(outdir)
     if pfile is not None:
         frames, fitstbl, spec, source = _from_pypeit_file(pfile, spectrograph)

@@ -47,8 +47,10 @@ class SpitGallery(SpitScript):
         """A mistyped folder is a usage error (exit 2), not an unreadable frame."""
         from pypeit_spit.classify import check_inputs
         from pypeit_spit.errors import UsageError
+        from pypeit_spit.gallery import split_inputs
         if args.outdir is None:
             raise UsageError('the output folder is required: -d/--output_path DIR')
+        split_inputs(args.inputs)      # a .pypeit file mixed with raw inputs: that first
         check_inputs(args.inputs)
 
     @classmethod
