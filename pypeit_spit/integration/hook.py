@@ -23,13 +23,13 @@ import functools
 import inspect
 import threading
 
-import numpy as np
 from pypeit import log
 
 from pypeit_spit.errors import HookError
 from pypeit_spit.integration.config import instrument_config
 from pypeit_spit.integration.frametypes import (SPIT_COLUMNS, add_spit_columns,
-                                                apply_unknown_policy, type_frames)
+                                                apply_unknown_policy, type_frames,
+                                                typing_summary)
 
 __all__ = ['enabled', 'is_enabled', 'EXPECTED_SIGNATURES']
 
@@ -93,10 +93,7 @@ def _get_frame_types(self, flag_unknown=False, user=None, merge=True):
     self.spit_typing = result
     add_spit_columns(self, result)
     apply_unknown_policy(self, result.bits, flag_unknown)
-    src = result.table['source']
-    log.info(f"Typing completed: {np.sum(src == 'spit')} by SPIT, "
-             f"{np.sum(src == 'rules')} by the header rules, "
-             f"{np.sum(src == 'none')} untyped")
+    log.info(f'Typing completed: {typing_summary([result])}')
     return self.set_frame_types(result.bits, merge=merge)
 
 

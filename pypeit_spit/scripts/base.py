@@ -56,6 +56,37 @@ class SpitCommand:
     init_log_in_run = True
 
     @classmethod
+    def get_parser(cls, *args, **kwargs):
+        """PypeIt's parser, quiet by default (:func:`pypeit_spit.console.quiet_parser`)."""
+        from pypeit_spit.console import quiet_parser
+        return quiet_parser(super().get_parser(*args, **kwargs))
+
+    @classmethod
+    def check_args(cls, args):
+        """
+        Refuse wrong arguments before any work or output (a
+        :class:`~pypeit_spit.errors.UsageError`: one line, exit status 2). Subclasses
+        extend it; it may normalise ``args`` in place.
+        """
+
+    @classmethod
+    def log_folder(cls, args):
+        """Folder of the default log file (``--log_file default``); None: no default."""
+        return None
+
+    @classmethod
+    def init_log(cls, args):
+        """
+        Set up PypeIt's logger (:func:`pypeit_spit.console.init_log`): quiet on the
+        terminal, everything in the log file, no colour codes off a terminal.
+        """
+        from pypeit_spit.console import init_log
+        if getattr(args, '_log_ready', False):     # once per run (PypeIt's setup asks again)
+            return
+        args._log_ready = True
+        cls.log_path = init_log(args, default_folder=cls.log_folder(args), name=cls.name())
+
+    @classmethod
     def entry_point(cls):
         """The console-script entry point: the command ends on SIGTERM (``kill``, a
         batch system's time limit) as on Ctrl-C, what it had started being finished or
@@ -77,9 +108,19 @@ class SpitCommand:
         -------
         int
         """
-        if cls.init_log_in_run and hasattr(args, 'verbosity'):
-            cls.init_log(args)
+        if hasattr(args, 'verbosity'):
+            # the terminal first: a usage error found by check_args is one plain line
+            from argparse import Namespace
+
+            from pypeit_spit.console import init_log
+            init_log(Namespace(**{**vars(args), 'log_file': None}))
+        from pypeit_spit.scripts.common import deprecation_notes
+        for note in deprecation_notes(args):
+            log.warning(note)
         try:
+            cls.check_args(args)
+            if cls.init_log_in_run and hasattr(args, 'verbosity'):
+                cls.init_log(args)
             status = cls.main(args)
         except SpitError as exc:
             log.error(str(exc))
