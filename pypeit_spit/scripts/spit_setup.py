@@ -100,20 +100,20 @@ class SpitSetup(SpitCommand, Setup):
     @classmethod
     def main(cls, args):
         """Run PypeIt's setup with SPIT typing the frames."""
-        import time
-        from pathlib import Path
-
         from pypeit import log
 
         from pypeit_spit.classify import keep_freed_memory
         from pypeit_spit.integration.config import instrument_config
-        from pypeit_spit.integration.frametypes import conflict_lines, explain_columns
+        from pypeit_spit.integration.frametypes import conflict_lines
         from pypeit_spit.integration.hook import enabled
+        from pypeit_spit.integration.outputs import (check_setup_outputs, finish_outputs,
+                                                     staged_setup_outputs)
         from pypeit_spit.preprocess.load import get_spectrograph
         keep_freed_memory()   # frames' arrays are reused, not faulted in again
         opts = spit_options(args)
         ahead = None
         if args.spectrograph is not None:
+            check_setup_outputs(args)   # before the work: a folder that cannot be written
             # Fail early, in one line, on an unknown spectrograph or an invalid
             # configuration (naming the file and the key).
             spec = get_spectrograph(args.spectrograph)
@@ -122,17 +122,14 @@ class SpitSetup(SpitCommand, Setup):
                                     model=opts['model'])
             if cfg.enabled and not getattr(args, 'gui', False):
                 ahead = _read_ahead(spec, args, cfg)
-        started = time.time()
-        try:
-            with enabled(**opts, prefetch=ahead) as record:
-                status = super().main(args)
-        finally:
-            if ahead is not None:
-                ahead.close()
-        if record['results']:      # SPIT typed: the .pypeit files explain its columns
-            for pfile in Path(args.output_path).glob('*/*.pypeit'):
-                if pfile.stat().st_mtime >= started:
-                    pfile.write_text(explain_columns(pfile.read_text()))
+        with staged_setup_outputs(args.output_path) as staged:   # the outputs: all or none
+            try:
+                with enabled(**opts, prefetch=ahead) as record:
+                    status = super().main(args)
+            finally:
+                if ahead is not None:
+                    ahead.close()
+            finish_outputs(staged, record, args.output_path)
         conflicts = []
         for result in record['results']:
             conflicts += conflict_lines(result, result.paths)

@@ -1,0 +1,256 @@
+"""
+Hostile input, round two (issue 24): signals PypeIt swallows, outputs that cannot be
+written, headers that lie about their size, compression bombs, special files, file
+names that are not UTF-8, models and configuration files as untrusted input.
+
+Each kind of bad input is a test asserting its outcome: one line naming the file and
+the reason, the exit status, the other frames typed or rows kept, no process or
+temporary file left behind, no hang (every subprocess has a timeout) and, where memory
+is at stake, the peak memory of the command (``RUSAGE_CHILDREN``).
+"""
+import errno
+import hashlib
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from astropy.io import fits
+
+from helpers import run_command, script_path
+from pypeit_spit import stop
+from pypeit_spit.scripts.spit_setup import SpitSetup
+
+#: Five real Kast frames: arc, bias, flat, standard, science.
+NIGHT = ['b1.fits.gz', 'b14.fits.gz', 'b3.fits.gz', 'b24.fits.gz', 'b27.fits.gz']
+
+#: Peak memory (resident) any single bad input may cost a command.
+MEMORY_BOUND = 1.5 * 2**30
+
+
+@pytest.fixture
+def night(realframes, tmp_path):
+    """A copy of five real Kast frames."""
+    folder = tmp_path / 'night'
+    folder.mkdir()
+    for name in NIGHT:
+        shutil.copy(realframes / 'shane_kast_blue' / name, folder / name)
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def no_signal_left():
+    """A signal recorded in-process by one test is not seen by the next."""
+    stop.reset()
+    yield
+    stop.reset()
+
+
+def digest(folder):
+    """Every file under ``folder`` (hidden ones included) and the hash of its bytes."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(Path(folder).rglob('*')) if p.is_file()}
+
+
+def error_lines(text):
+    return [line for line in text.splitlines() if 'ERROR' in line]
+
+
+def setup_args(raw, out, *extra):
+    return SpitSetup.parse_args(['-r', str(raw), '-s', 'shane_kast_blue', '-c', 'all',
+                                 '-d', str(out), *map(str, extra)])
+
+
+def children(pid):
+    """Processes whose parent is ``pid`` (Linux)."""
+    kids = []
+    for name in os.listdir('/proc'):
+        if name.isdigit():
+            try:
+                with open(f'/proc/{name}/stat') as f:
+                    if int(f.read().rsplit(')', 1)[1].split()[1]) == pid:
+                        kids.append(int(name))
+            except (OSError, ValueError):
+                pass
+    return kids
+
+
+# ------------------------------------------------------------------ 1. signals PypeIt swallows
+
+def _swallowing_headarr(monkeypatch, after):
+    """PypeIt's ``get_headarr`` as it is (a bare ``except`` around the opening of each
+    file), with SIGTERM arriving inside it on the ``after``-th file."""
+    from pypeit.spectrographs.spectrograph import Spectrograph
+    original = Spectrograph.get_headarr
+    calls = []
+
+    def get_headarr(self, inp, strict=True):
+        calls.append(inp)
+        if len(calls) == after:
+            try:
+                stop._handler(signal.SIGTERM, None)   # what the signal handler does
+            except:   # noqa: E722  PypeIt's own bare except (spectrograph.py)
+                return None
+        return original(self, inp, strict=strict)
+    monkeypatch.setattr(Spectrograph, 'get_headarr', get_headarr)
+    return calls
+
+
+def test_setup_sigterm_swallowed_by_pypeit_ends_143(night, tmp_path, monkeypatch, capsys):
+    """A SIGTERM that PypeIt's bare except swallows still ends setup with 143; the
+    older .pypeit files are left as they were, and nothing new is written."""
+    out = tmp_path / 'out'
+    assert SpitSetup.run(setup_args(night, out, '-v', '0')) == 0
+    before = digest(out)
+    assert any(name.endswith('.pypeit') for name in before)
+    calls = _swallowing_headarr(monkeypatch, after=2)
+    assert SpitSetup.run(setup_args(night, out, '-v', '0')) == 143
+    assert len(calls) >= 2
+    assert digest(out) == before                   # no file changed, no temporary left
+    captured = capsys.readouterr()
+    assert [line.split('-')[-1].strip() for line in error_lines(captured.out + captured.err)] \
+        == ['terminated']
+
+
+def test_retype_sigterm_swallowed_by_pypeit_rewrites_nothing(night, tmp_path, monkeypatch):
+    from pypeit_spit.scripts.spit_retype import SpitRetype
+    out = tmp_path / 'out'
+    assert SpitSetup.run(setup_args(night, out, '-v', '0')) == 0
+    pfile = next(out.rglob('*.pypeit'))
+    text = pfile.read_text()
+    pfile.write_text(text.replace('| auto |', '| rules |', 1))
+    before = digest(out)
+    _swallowing_headarr(monkeypatch, after=1)
+    args = SpitRetype.parse_args([str(pfile), '-v', '0'])
+    assert SpitRetype.run(args) == 143
+    assert digest(out) == before
+
+
+def _first_log_line(proc, deadline):
+    """Wait until the command has logged a line (its signal handler is in place)."""
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        if line:
+            return line
+    raise AssertionError('no output')
+
+
+@pytest.mark.parametrize('delay', [0.0, 0.7, 1.5])
+def test_setup_command_terminated_leaves_older_outputs(night, tmp_path, delay):
+    """``kill`` at any moment of setup: exit 143 (or death by the signal before the
+    command started), the older files as they were, no temporary file, no process."""
+    out = tmp_path / 'out'
+    argv = [script_path('pypeit_spit_setup'), '-r', str(night), '-s', 'shane_kast_blue',
+            '-c', 'all', '-d', str(out)]
+    subprocess.run(argv, capture_output=True, timeout=300, check=True)
+    before = digest(out)
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        _first_log_line(proc, time.time() + 120)
+        time.sleep(delay)
+        kids = children(proc.pid)
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    # 0 only if the setup was done before the signal came (then the files are new)
+    assert proc.returncode in (143, 0), output[-3000:]
+    assert 'Traceback' not in output
+    if proc.returncode == 143:
+        assert digest(out) == before
+    assert not [p for p in out.rglob('*.tmp')]
+    time.sleep(0.2)
+    assert not [k for k in kids if Path(f'/proc/{k}').exists()]
+
+
+# ------------------------------------------------------------------ 2. outputs
+
+@pytest.mark.parametrize('make,message', [
+    (lambda t: (t / 'file').write_text('x') and t / 'file', 'not a folder; cannot write'),
+    (lambda t: Path('/dev/null'), '/dev/null: not a folder'),
+    (lambda t: t / ('x' * 300), 'cannot use it as the output folder (File name too long)'),
+    (lambda t: t / 'file' / 'sub', 'cannot use it as the output folder (Not a directory)'),
+])
+def test_setup_output_folder_refused_before_the_work(night, tmp_path, make, message):
+    (tmp_path / 'file').write_text('x')
+    target = make(tmp_path)
+    proc = run_command('pypeit_spit_setup', '-r', night, '-s', 'shane_kast_blue', '-c', 'all',
+                       '-d', target, timeout=300)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode == 2, text[-3000:]
+    errors = error_lines(text)
+    assert len(errors) == 1 and message in errors[0] and 'Traceback' not in text
+    assert 'Typing files' not in text      # before the work
+    assert (tmp_path / 'file').read_text() == 'x'
+
+
+def test_setup_log_file_a_folder_refused_before_the_work(night, tmp_path):
+    (tmp_path / 'logs').mkdir()
+    proc = run_command('pypeit_spit_setup', '-r', night, '-s', 'shane_kast_blue', '-c', 'all',
+                       '-d', tmp_path / 'out', '--log_file', tmp_path / 'logs', timeout=300)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode == 2, text[-3000:]
+    assert f'{tmp_path / "logs"}: is a folder' in text and 'Traceback' not in text
+    assert not (tmp_path / 'out').exists() or not list((tmp_path / 'out').rglob('*.pypeit'))
+
+
+def test_setup_full_disk_leaves_the_older_pypeit_file(night, tmp_path, monkeypatch, capsys):
+    """ENOSPC while PypeIt writes the .pypeit file: one line naming the folder, exit 2,
+    the older file as it was, no temporary file."""
+    import io
+
+    import pypeit.inputfiles
+    out = tmp_path / 'out'
+    assert SpitSetup.run(setup_args(night, out, '-v', '0')) == 0
+    before = digest(out)
+
+    class FullDisk(io.TextIOWrapper):
+        def write(self, text):
+            raise OSError(errno.ENOSPC, 'No space left on device')
+
+    class FakeIO:
+        TextIOWrapper = FullDisk
+    monkeypatch.setattr(pypeit.inputfiles, 'io', FakeIO)
+    assert SpitSetup.run(setup_args(night, out, '-v', '0')) == 2
+    captured = capsys.readouterr()
+    errors = error_lines(captured.out + captured.err)
+    assert len(errors) == 1 and f'{out}: cannot write the setup files (No space left on ' \
+        'device)' in errors[0]
+    assert digest(out) == before
+
+
+def test_setup_writes_its_files_through_a_temporary_file(night, tmp_path, monkeypatch):
+    """No file of setup is ever opened for writing at its own name."""
+    import builtins
+    opened = []
+    real_open = builtins.open
+
+    def spy(file, mode='r', *args, **kwargs):
+        if isinstance(file, (str, os.PathLike)) and set(mode) & set('wax+'):
+            opened.append(Path(file).name)
+        return real_open(file, mode, *args, **kwargs)
+    monkeypatch.setattr(builtins, 'open', spy)
+    out = tmp_path / 'out'
+    assert SpitSetup.run(setup_args(night, out, '-v', '0')) == 0
+    written = [n for n in opened if 'shane_kast_blue_A' in n]
+    assert len(written) >= 2
+    assert all(n.startswith('.shane_kast_blue_A.') and n.endswith('.tmp') for n in written)
+    assert sorted(p.name for p in out.rglob('*') if p.is_file()) == \
+        ['shane_kast_blue_A.calib', 'shane_kast_blue_A.pypeit']
+
+
+def test_classify_log_file_a_folder_refused_before_the_work(tmp_path):
+    (tmp_path / 'logs').mkdir()
+    fits.writeto(tmp_path / 'a.fits', np.ones((50, 60), dtype=np.float32))
+    proc = run_command('pypeit_spit_classify', tmp_path / 'a.fits', '--log_file',
+                       tmp_path / 'logs', timeout=300)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode == 2 and 'Traceback' not in text
+    assert error_lines(text) and f'{tmp_path / "logs"}: is a folder' in error_lines(text)[0]
+    assert 'a.fits' not in proc.stdout and list((tmp_path / 'logs').iterdir()) == []
