@@ -147,8 +147,8 @@ def _commit(tmp, path, existed, check=True):
 
 def check_folder(path, what='output folder', error=UsageError, names=()):
     """
-    Check, before a run, that files can be written in folder ``path`` (created if
-    missing), and that the file ``names`` to be written there are not too long.
+    Check, before a run, that files can be written in folder ``path`` (or, when it
+    does not exist yet, in the nearest folder above it: nothing is created), and that the file ``names`` to be written there are not too long.
 
     Parameters
     ----------
@@ -180,9 +180,19 @@ def check_folder(path, what='output folder', error=UsageError, names=()):
                     f'({exc.strerror or type(exc).__name__})') from None
     if st is not None and not stat.S_ISDIR(st.st_mode):
         raise error(f'{p}: not a folder; cannot write the {what} there')
-    check_output(p / '.pypeit_spit_write_test', what=what, error=error)
+    # the folder, or the nearest folder above it that exists (nothing is created)
+    there = next((a for a in (p, *p.absolute().parents) if os.path.lexists(a)), Path('/'))
+    if not there.is_dir():
+        raise error(f'{p}: {there} is a file, not a folder')
     try:
-        longest = os.pathconf(p, 'PC_NAME_MAX')
+        fd, tmp = tempfile.mkstemp(dir=there, prefix='.pypeit_spit_', suffix='.tmp')
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as exc:
+        raise error(f'{p}: cannot write in {there} '
+                    f'({exc.strerror or type(exc).__name__})') from None
+    try:
+        longest = os.pathconf(there, 'PC_NAME_MAX')
     except (OSError, ValueError):
         longest = 255
     for name in names:

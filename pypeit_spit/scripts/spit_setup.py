@@ -113,13 +113,13 @@ class SpitSetup(SpitCommand, Setup):
         opts = spit_options(args)
         ahead = None
         if args.spectrograph is not None:
-            check_setup_outputs(args)   # before the work: a folder that cannot be written
             # Fail early, in one line, on an unknown spectrograph or an invalid
             # configuration (naming the file and the key).
             spec = get_spectrograph(args.spectrograph)
             cfg = instrument_config(args.spectrograph, user_file=opts['user_file'],
                                     enabled=opts['enable'], threshold=opts['threshold'],
                                     model=opts['model'])
+            check_setup_outputs(args)   # before the work: a folder that cannot be written
             if cfg.enabled and not getattr(args, 'gui', False):
                 ahead = _read_ahead(spec, args, cfg)
         with staged_setup_outputs(args.output_path) as staged:   # the outputs: all or none
