@@ -53,9 +53,10 @@ def no_signal_left():
 
 
 def digest(folder):
-    """Every file under ``folder`` (hidden ones included) and the hash of its bytes."""
+    """Every file under ``folder`` (hidden ones included) and the hash of its bytes; the
+    log files of setup (``pypeit_spit_setup_<time>.log``, new with every run) left out."""
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(Path(folder).rglob('*')) if p.is_file()}
+            for p in sorted(Path(folder).rglob('*')) if p.is_file() and p.suffix != '.log'}
 
 
 def error_lines(text):
@@ -146,11 +147,17 @@ def test_setup_command_terminated_leaves_older_outputs(night, tmp_path, delay):
     """``kill`` at any moment of setup: exit 143 (or death by the signal before the
     command started), the older files as they were, no temporary file, no process."""
     out = tmp_path / 'out'
+    cwd = tmp_path / 'cwd'
+    cwd.mkdir()
     argv = [script_path('pypeit_spit_setup'), '-r', str(night), '-s', 'shane_kast_blue',
             '-c', 'all', '-d', str(out)]
-    subprocess.run(argv, capture_output=True, timeout=300, check=True)
+    subprocess.run(argv, capture_output=True, timeout=300, check=True, cwd=cwd)
+    # the default log file is written beside the outputs, nothing into the working folder
+    assert list(cwd.iterdir()) == []
+    assert [p.name.startswith('pypeit_spit_setup_') for p in out.glob('*.log')] == [True]
     before = digest(out)
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            cwd=cwd)
     try:
         _first_log_line(proc, time.time() + 120)
         time.sleep(delay)
@@ -164,7 +171,7 @@ def test_setup_command_terminated_leaves_older_outputs(night, tmp_path, delay):
     assert 'Traceback' not in output
     if proc.returncode == 143:
         assert digest(out) == before
-    assert not [p for p in out.rglob('*.tmp')]
+    assert not [p for p in out.rglob('*.tmp')] and list(cwd.iterdir()) == []
     time.sleep(0.2)
     assert not [k for k in kids if Path(f'/proc/{k}').exists()]
 

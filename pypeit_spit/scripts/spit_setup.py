@@ -98,6 +98,25 @@ class SpitSetup(SpitCommand, Setup):
         return add_spit_arguments(parser)
 
     @classmethod
+    def init_log(cls, args):
+        """
+        PypeIt's logger, with the default log file (``--log_file`` not given) written in
+        the output folder (``-d``) beside the ``.pypeit`` files, never into the working
+        directory (PypeIt's ``pypeit_setup`` writes it there).
+        """
+        import argparse
+        from pathlib import Path
+        if getattr(args, 'log_file', None) == 'default':
+            folder = Path(args.output_path)
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                log_file = str(folder / cls.default_log_file())
+            except OSError:   # (checked before: only without -s) no log file
+                log_file = None
+            args = argparse.Namespace(**{**vars(args), 'log_file': log_file})
+        super().init_log(args)
+
+    @classmethod
     def main(cls, args):
         """Run PypeIt's setup with SPIT typing the frames."""
         from pypeit import log
