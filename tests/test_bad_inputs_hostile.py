@@ -248,7 +248,7 @@ def test_setup_writes_its_files_through_a_temporary_file(night, tmp_path, monkey
     written = [n for n in opened if 'shane_kast_blue_A' in n]
     assert len(written) >= 2
     assert all(n.startswith('.shane_kast_blue_A.') and n.endswith('.tmp') for n in written)
-    assert sorted(p.name for p in out.rglob('*') if p.is_file()) == \
+    assert sorted(p.name for p in out.rglob('*') if p.is_file() and p.suffix != '.log') == \
         ['shane_kast_blue_A.calib', 'shane_kast_blue_A.pypeit']
 
 
@@ -261,3 +261,102 @@ def test_classify_log_file_a_folder_refused_before_the_work(tmp_path):
     assert proc.returncode == 2 and 'Traceback' not in text
     assert error_lines(text) and f'{tmp_path / "logs"}: is a folder' in error_lines(text)[0]
     assert 'a.fits' not in proc.stdout and list((tmp_path / 'logs').iterdir()) == []
+
+
+# ------------------------------------------------------------------ 3. headers that lie, bombs, special files
+
+def _header(cards):
+    """A FITS header block written by hand (astropy refuses to write a lying one)."""
+    text = b''.join(f'{k:<8}= {v:>20}'.ljust(80).encode() for k, v in cards)
+    text += b'END'.ljust(80)
+    return text.ljust(-(-len(text) // 2880) * 2880)
+
+
+def make_hostile_files(folder):
+    """The hostile frames (each small on disk), by name -> the reason expected."""
+    folder.mkdir(exist_ok=True)
+    prim = [('SIMPLE', 'T'), ('BITPIX', 8)]
+    # a negative size: astropy seeks backwards and reads the same header for ever
+    (folder / 'loop.fits').write_bytes(_header(prim + [('NAXIS', 2), ('NAXIS1', -2880),
+                                                       ('NAXIS2', 1)]) + bytes(2880))
+    (folder / 'loop_ext.fits').write_bytes(
+        _header(prim + [('NAXIS', 0), ('EXTEND', 'T')])
+        + _header([('XTENSION', "'IMAGE   '"), ('BITPIX', 8), ('NAXIS', 2),
+                   ('NAXIS1', -2880), ('NAXIS2', 1), ('PCOUNT', 0), ('GCOUNT', 1)])
+        + bytes(2880))
+    (folder / 'negative.fits').write_bytes(_header([('SIMPLE', 'T'), ('BITPIX', 16),
+                                                    ('NAXIS', 2), ('NAXIS1', -1000),
+                                                    ('NAXIS2', 4000)]) + bytes(5 * 2880))
+    # a gzip file whose header declares 3.6 GB (written in 0.1 s: nothing but the header)
+    import gzip
+    with gzip.open(folder / 'bomb.fits.gz', 'wb') as f:
+        f.write(_header([('SIMPLE', 'T'), ('BITPIX', -32), ('NAXIS', 2), ('NAXIS1', 30000),
+                         ('NAXIS2', 30000)]) + bytes(2**20))
+    # 1,100 HDUs (astropy reads such a file for minutes; a raw frame has a few dozen)
+    hdus = _header(prim + [('NAXIS', 0), ('EXTEND', 'T')])
+    hdus += (_header([('XTENSION', "'IMAGE   '"), ('BITPIX', 8), ('NAXIS', 0),
+                      ('PCOUNT', 0), ('GCOUNT', 1)]) * 1100)
+    (folder / 'many_hdus.fits').write_bytes(hdus)
+    os.mkfifo(folder / 'pipe.fits')
+    return {'loop.fits': 'invalid header (HDU 0: NAXIS1 = -2880',
+            'loop_ext.fits': 'invalid header (HDU 1: NAXIS1 = -2880',
+            'negative.fits': 'invalid header (HDU 0: NAXIS1 = -1000',
+            'bomb.fits.gz': 'gzip-compressed, its headers declare more than 2 GB of data '
+                            '(not decompressed)',
+            'many_hdus.fits': 'more than 1000 HDUs',
+            'pipe.fits': 'not a regular file (a named pipe)'}
+
+
+def _child_peak_bytes():
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+
+
+@pytest.mark.parametrize('spectrograph', [None, 'shane_kast_blue'])
+def test_classify_hostile_files_refused_fast(realframes, tmp_path, spectrograph):
+    """Every hostile file a row with its reason (before astropy reads it: no hang, no
+    memory), the good frame typed, exit 1."""
+    expected = make_hostile_files(tmp_path / 'in')
+    shutil.copy(realframes / 'shane_kast_blue' / 'b1.fits.gz', tmp_path / 'in' / 'b1.fits.gz')
+    extra = ['-s', spectrograph] if spectrograph else []
+    start = time.time()
+    proc = run_command('pypeit_spit_classify', tmp_path / 'in', *extra, '--no-progress',
+                       timeout=120)
+    assert time.time() - start < 60
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    rows = {line.split()[0]: line for line in proc.stdout.splitlines() if line.strip()}
+    for name, reason in expected.items():
+        assert reason in rows[name], rows.get(name)
+    assert rows['b1.fits.gz'].split()[1] == 'arc'
+    assert 'Traceback' not in proc.stderr
+    assert _child_peak_bytes() < MEMORY_BOUND
+
+
+def test_setup_skips_hostile_files_and_types_the_night(night, tmp_path):
+    """The hostile files in the raw folder: each skipped with one line naming it and
+    the reason, the night set up (PypeIt's own setup hangs on the pipe and on the
+    negative sizes), bounded memory and time."""
+    expected = make_hostile_files(night)
+    out = tmp_path / 'out'
+    proc = run_command('pypeit_spit_setup', '-r', night, '-s', 'shane_kast_blue', '-c', 'all',
+                       '-d', out, '--log_file', 'None', timeout=240)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode == 0, text[-3000:]
+    assert 'Traceback' not in text
+    for name, reason in expected.items():
+        assert any(f'{night / name}: {reason}' in line and 'skipped' in line
+                   for line in text.splitlines()), name
+    rows = '\n'.join(p.read_text() for p in out.rglob('*.pypeit'))
+    for name in NIGHT:
+        assert f'| {name} |' in rows.replace('  ', ' ') or name in rows
+    assert _child_peak_bytes() < MEMORY_BOUND
+
+
+def test_plain_layout_walk_refuses_a_lying_header_at_once(tmp_path):
+    from pypeit_spit.errors import FrameError
+    from pypeit_spit.preprocess.load import check_plain_layout
+    make_hostile_files(tmp_path)
+    start = time.time()
+    for name in ('loop.fits', 'loop_ext.fits', 'negative.fits', 'many_hdus.fits'):
+        with pytest.raises(FrameError):
+            check_plain_layout(tmp_path / name)
+    assert time.time() - start < 5

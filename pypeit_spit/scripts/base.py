@@ -35,6 +35,7 @@ from pypeit.scripts.scriptbase import ScriptBase
 from pypeit_spit import stop
 from pypeit_spit.atomic import check_log_file
 from pypeit_spit.errors import SpitError
+from pypeit_spit.integration.inputs import guarded_reading
 from pypeit_spit.stop import Terminated
 
 __all__ = ['SpitCommand', 'SpitScript', 'Terminated', 'exit_now', 'EXIT_OK', 'EXIT_PARTIAL',
@@ -87,7 +88,8 @@ class SpitCommand:
         if cls.init_log_in_run and hasattr(args, 'verbosity'):
             cls.init_log(args)
         try:
-            status = cls.main(args)
+            with guarded_reading():   # PypeIt's reading of raw files: special files refused
+                status = cls.main(args)
             stop.check()   # a signal PypeIt caught (a bare except) still ends the command
         except SpitError as exc:
             if stop.received() is None:
