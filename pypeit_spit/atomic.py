@@ -119,7 +119,9 @@ def atomic_open(path, mode='w', encoding='utf-8', error=SpitError):
     except OSError as exc:
         raise error(_cannot(p, exc, existed)) from None
     try:
-        with os.fdopen(fd, mode, **({} if 'b' in mode else {'encoding': encoding})) as f:
+        # (text: a file name that is not valid UTF-8 written as its own bytes, losslessly)
+        text = {} if 'b' in mode else {'encoding': encoding, 'errors': 'surrogateescape'}
+        with os.fdopen(fd, mode, **text) as f:
             yield f
             f.flush()
             os.fsync(f.fileno())

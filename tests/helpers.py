@@ -24,9 +24,11 @@ def run_command(name, *args, cwd=None, env=None, timeout=600):
     Returns
     -------
     `subprocess.CompletedProcess`
-        With ``stdout`` and ``stderr`` as text.
+        With ``stdout`` and ``stderr`` as text (bytes that are not UTF-8, a file name's,
+        as surrogate escapes).
     """
     full_env = dict(os.environ)
     full_env.update(env or {})
     return subprocess.run([script_path(name), *map(str, args)], capture_output=True,
-                          text=True, cwd=cwd, env=full_env, timeout=timeout)
+                          text=True, errors='surrogateescape', cwd=cwd, env=full_env,
+                          timeout=timeout)

@@ -248,8 +248,8 @@ def test_setup_writes_its_files_through_a_temporary_file(night, tmp_path, monkey
     written = [n for n in opened if 'shane_kast_blue_A' in n]
     assert len(written) >= 2
     assert all(n.startswith('.shane_kast_blue_A.') and n.endswith('.tmp') for n in written)
-    assert sorted(p.name for p in out.rglob('*') if p.is_file() and p.suffix != '.log') == \
-        ['shane_kast_blue_A.calib', 'shane_kast_blue_A.pypeit']
+    files = [p for p in out.rglob('*') if p.is_file() and p.suffix != '.log']
+    assert sorted(p.name for p in files) == ['shane_kast_blue_A.calib', 'shane_kast_blue_A.pypeit']
 
 
 def test_classify_log_file_a_folder_refused_before_the_work(tmp_path):
@@ -360,3 +360,28 @@ def test_plain_layout_walk_refuses_a_lying_header_at_once(tmp_path):
         with pytest.raises(FrameError):
             check_plain_layout(tmp_path / name)
     assert time.time() - start < 5
+
+
+# ------------------------------------------------------------------ 4. file names that are not UTF-8
+
+def test_non_utf8_file_name_classify_table_lossless_setup_reports(night, tmp_path):
+    """classify writes the name's own bytes into its table (no UnicodeEncodeError, the
+    other rows kept); setup skips the file with one line (a .pypeit file is UTF-8) and
+    sets up the rest of the night."""
+    odd = os.fsencode(night) + b'/b\xff\xfe10.fits.gz'
+    shutil.copy(night / 'b1.fits.gz', odd)
+    table = tmp_path / 'types.ecsv'
+    proc = run_command('pypeit_spit_classify', night, '-o', table, '--no-progress',
+                       timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    data = table.read_bytes()
+    assert b'b\xff\xfe10.fits.gz' in data and all(n.encode() in data for n in NIGHT)
+    out = tmp_path / 'out'
+    proc = run_command('pypeit_spit_setup', '-r', night, '-s', 'shane_kast_blue', '-c', 'all',
+                       '-d', out, '--log_file', 'None', timeout=240)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode == 0 and 'Traceback' not in text, text[-3000:]
+    lines = [line for line in text.splitlines() if 'not valid UTF-8' in line]
+    assert len(lines) == 1 and 'b\\udcff\\udcfe10.fits.gz' in lines[0]
+    rows = '\n'.join(p.read_text() for p in out.rglob('*.pypeit'))
+    assert all(name in rows for name in NIGHT)

@@ -11,6 +11,7 @@ runs: such a file is skipped with one line naming it and the reason, and PypeIt 
 on without it.
 """
 import contextlib
+import os
 from pathlib import Path
 
 from pypeit import log
@@ -55,7 +56,7 @@ def _checked_open(original, filename, **kwargs):
     try:
         compression = _check_before_open(filename)
     except FrameError as exc:
-        log.warning(f'{exc}; skipped')
+        _skip(filename, str(exc))
         raise
     hdul = original(filename, **kwargs)
     try:
@@ -63,22 +64,39 @@ def _checked_open(original, filename, **kwargs):
             pass
     except FrameError as exc:
         hdul.close()
-        log.warning(f'{exc}; skipped')
+        _skip(filename, str(exc))
         raise
     return hdul
+
+
+#: Files already said to be skipped (PypeIt's search runs more than once).
+_SKIPPED = set()
+
+
+def _skip(name, reason):
+    if name not in _SKIPPED:
+        _SKIPPED.add(name)
+        log.warning(f'{reason}; skipped')
 
 
 def _checked_files(original, *args, **kwargs):
     """PypeIt's search for raw files, without the files :func:`_check_before_open`
     refuses (each named on one line): PypeIt never opens them, and its configurations
     are not made from their empty metadata (two such files made ``pypeit_setup`` end in
-    a ``TypeError``)."""
+    a ``TypeError``); also a file whose name is not valid UTF-8 (the ``.pypeit`` file,
+    UTF-8, cannot name it)."""
     kept = []
     for name in original(*args, **kwargs):
         try:
+            os.fsdecode(name).encode('utf-8')
+        except UnicodeEncodeError:
+            _skip(name, f'{os.fsdecode(name)!a}: the file name is not valid UTF-8 (a .pypeit '
+                        'file cannot name it: rename the file)')
+            continue
+        try:
             _check_before_open(name)
         except FrameError as exc:
-            log.warning(f'{exc}; skipped')
+            _skip(name, str(exc))
             continue
         kept.append(name)
     return kept
@@ -96,6 +114,7 @@ def guarded_reading():
         originals[name] = getattr(pypeit.io, name)
         setattr(pypeit.io, name, functools.wraps(originals[name])(
             functools.partial(checked, originals[name])))
+    _SKIPPED.clear()
     try:
         yield
     finally:
