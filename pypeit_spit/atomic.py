@@ -150,7 +150,8 @@ def _commit(tmp, path, existed, check=True):
 def check_folder(path, what='output folder', error=UsageError, names=()):
     """
     Check, before a run, that files can be written in folder ``path`` (or, when it
-    does not exist yet, in the nearest folder above it: nothing is created), and that the file ``names`` to be written there are not too long.
+    does not exist yet, in the nearest folder above it: nothing is created), and that
+    the file ``names`` to be written there are not too long.
 
     Parameters
     ----------

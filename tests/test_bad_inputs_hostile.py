@@ -263,7 +263,7 @@ def test_classify_log_file_a_folder_refused_before_the_work(tmp_path):
     assert 'a.fits' not in proc.stdout and list((tmp_path / 'logs').iterdir()) == []
 
 
-# ------------------------------------------------------------------ 3. headers that lie, bombs, special files
+# ---------------------------------------- 3. headers that lie, bombs, special files
 
 def _header(cards):
     """A FITS header block written by hand (astropy refuses to write a lying one)."""
@@ -362,7 +362,7 @@ def test_plain_layout_walk_refuses_a_lying_header_at_once(tmp_path):
     assert time.time() - start < 5
 
 
-# ------------------------------------------------------------------ 4. file names that are not UTF-8
+# ---------------------------------------- 4. file names that are not UTF-8
 
 def test_non_utf8_file_name_classify_table_lossless_setup_reports(night, tmp_path):
     """classify writes the name's own bytes into its table (no UnicodeEncodeError, the
