@@ -385,3 +385,26 @@ def test_non_utf8_file_name_classify_table_lossless_setup_reports(night, tmp_pat
     assert len(lines) == 1 and 'b\\udcff\\udcfe10.fits.gz' in lines[0]
     rows = '\n'.join(p.read_text() for p in out.rglob('*.pypeit'))
     assert all(name in rows for name in NIGHT)
+
+
+# ---------------------------------------- 5. pypeit_spit_export -o
+
+@pytest.mark.parametrize('target,message', [
+    ('model.keras', 'is the input model'),
+    ('pipe', 'not a regular file; cannot write the ONNX file there'),
+    ('folder', 'is a folder'),
+])
+def test_export_output_refused_before_the_work(tmp_path, target, message):
+    """-o naming the input, a special file (a named pipe here; /dev/full as root) or a
+    folder: one line, exit 2, the input and the target as they were."""
+    model = tmp_path / 'model.keras'
+    model.write_bytes(b'not read: refused before')
+    os.mkfifo(tmp_path / 'pipe')
+    (tmp_path / 'folder').mkdir()
+    proc = run_command('pypeit_spit_export', model, '-o', tmp_path / target, timeout=120)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode == 2, text[-2000:]
+    errors = error_lines(text)
+    assert len(errors) == 1 and f'{tmp_path / target}: {message}' in errors[0]
+    assert model.read_bytes() == b'not read: refused before'
+    assert (tmp_path / 'pipe').is_fifo() and (tmp_path / 'folder').is_dir()
