@@ -164,6 +164,7 @@ def check_folder(path, what='output folder', error=UsageError, names=()):
     Returns
     -------
     `pathlib.Path`
+        The folder (which may not exist yet).
 
     Raises
     ------

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-__all__ = ['run_command', 'script_path']
+__all__ = ['run_command', 'script_path', 'children']
 
 
 def script_path(name):
@@ -32,3 +32,17 @@ def run_command(name, *args, cwd=None, env=None, timeout=600):
     return subprocess.run([script_path(name), *map(str, args)], capture_output=True,
                           text=True, errors='surrogateescape', cwd=cwd, env=full_env,
                           timeout=timeout)
+
+
+def children(pid):
+    """Processes whose parent is ``pid`` (Linux)."""
+    kids = []
+    for name in os.listdir('/proc'):
+        if name.isdigit():
+            try:
+                with open(f'/proc/{name}/stat') as f:
+                    if int(f.read().rsplit(')', 1)[1].split()[1]) == pid:
+                        kids.append(int(name))
+            except (OSError, ValueError):
+                pass
+    return kids

@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from helpers import run_command, script_path
+from helpers import children, run_command, script_path
 from pypeit_spit import stop
 from pypeit_spit.scripts.spit_setup import SpitSetup
 
@@ -66,20 +66,6 @@ def error_lines(text):
 def setup_args(raw, out, *extra):
     return SpitSetup.parse_args(['-r', str(raw), '-s', 'shane_kast_blue', '-c', 'all',
                                  '-d', str(out), *map(str, extra)])
-
-
-def children(pid):
-    """Processes whose parent is ``pid`` (Linux)."""
-    kids = []
-    for name in os.listdir('/proc'):
-        if name.isdigit():
-            try:
-                with open(f'/proc/{name}/stat') as f:
-                    if int(f.read().rsplit(')', 1)[1].split()[1]) == pid:
-                        kids.append(int(name))
-            except (OSError, ValueError):
-                pass
-    return kids
 
 
 # ------------------------------------------------------------------ 1. signals PypeIt swallows
