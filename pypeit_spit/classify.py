@@ -19,6 +19,7 @@ import numpy as np
 from astropy.table import Table
 from pypeit import log
 
+from pypeit_spit import stop
 from pypeit_spit.console import progress as console_progress
 from pypeit_spit.console import scrub
 from pypeit_spit.errors import FrameError, UsageError
@@ -750,6 +751,7 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=READ_BATCH, 
                 nets.append(net if net is not None else _infer_one(spit_model, prep))
             _fill(table, idx, nets, spit_model, threshold)
             bar.update(len(batch))
+            stop.check()   # a signal caught by a library's bare except ends the typing
     finally:
         if reader is not None:
             reader.close()

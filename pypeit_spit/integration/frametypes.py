@@ -37,8 +37,7 @@ from pypeit import log
 from pypeit_spit.integration.config import InstrumentConfig, instrument_config
 from pypeit_spit.integration.decision import DecisionParams, decide_frame
 from pypeit_spit.integration.rules import hard_facts, header_facts, lamp_facts, rule_bits
-from pypeit_spit.vocab import (CLASSES, FRAMETYPE_TO_CLASS, ON_SKY, OUTCOMES, UNKNOWN,
-                               count_outcomes, format_prob)
+from pypeit_spit.vocab import CLASSES, FRAMETYPE_TO_CLASS, ON_SKY, UNKNOWN, count_outcomes
 
 __all__ = ['SPIT_COLUMNS', 'MODES', 'COLUMNS_HELP', 'TypingResult', 'classify_metadata',
            'type_frames', 'apply_unknown_policy', 'add_spit_columns', 'parse_mode',

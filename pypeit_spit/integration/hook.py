@@ -66,6 +66,8 @@ def _check_signatures(cls):
 
 
 def _get_frame_types(self, flag_unknown=False, user=None, merge=True):
+    from pypeit_spit import stop
+    stop.check()   # a signal PypeIt caught while it read the headers ends the typing
     original = _PATCH['originals']['get_frame_types']
     active = _ACTIVE.get()
     if user is not None or not active:
@@ -89,6 +91,7 @@ def _get_frame_types(self, flag_unknown=False, user=None, merge=True):
         from pypeit_spit.classify import classify_files
         classify = functools.partial(classify_files, prefetch=settings['prefetch'])
     result = type_frames(self, config=cfg, classify=classify)
+    stop.check()
     record['results'].append(result)
     self.spit_typing = result
     add_spit_columns(self, result)

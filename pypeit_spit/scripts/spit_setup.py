@@ -124,8 +124,9 @@ class SpitSetup(SpitCommand, Setup):
 
         from pypeit_spit.classify import keep_freed_memory
         from pypeit_spit.integration.config import instrument_config
-        from pypeit_spit.integration.frametypes import explain_columns
         from pypeit_spit.integration.hook import enabled
+        from pypeit_spit.integration.outputs import (check_setup_outputs, finish_outputs,
+                                                     staged_setup_outputs)
         from pypeit_spit.integration.summary import setup_summary
         from pypeit_spit.preprocess.load import get_spectrograph
         keep_freed_memory()   # frames' arrays are reused, not faulted in again
@@ -142,24 +143,22 @@ class SpitSetup(SpitCommand, Setup):
             cfg = instrument_config(args.spectrograph, user_file=opts['user_file'],
                                     enabled=opts['enable'], threshold=opts['threshold'],
                                     model=opts['model'])
+            check_setup_outputs(args)   # before the work: a folder that cannot be written
             if cfg.enabled and not getattr(args, 'gui', False):
                 ahead = _read_ahead(spec, args, cfg)
         started = time.time()
-        try:
-            with enabled(**opts, prefetch=ahead) as record:
-                status = super().main(args)
-        finally:
-            if ahead is not None:
-                ahead.close()
+        with staged_setup_outputs(args.output_path) as staged:   # the outputs: all or none
+            try:
+                with enabled(**opts, prefetch=ahead) as record:
+                    status = super().main(args)
+            finally:
+                if ahead is not None:
+                    ahead.close()
+            finish_outputs(staged, record, args.output_path)
         written = sorted(p for pattern in ('*/*.pypeit', '*/*.calib', '*/*.sorted',
                                            '*/*.obslog')
                          for p in Path(args.output_path).glob(pattern)
                          if p.stat().st_mtime >= started - 1)
-        if record['results']:      # SPIT typed: the .pypeit files explain its columns
-            from pypeit_spit.atomic import write_text
-            for pfile in written:
-                if pfile.suffix == '.pypeit':
-                    write_text(pfile, explain_columns(pfile.read_text()))
         for folder, nights in expanded.items():
             log.info(f'{folder}: searched its {len(nights)} night folders')
         print(setup_summary(record['results'], written, log_file=getattr(cls, 'log_path', None),
