@@ -203,7 +203,6 @@ def _long_night(realframes, folder, n=400):
 
 
 def _alive(pids):
-    import os
     out = []
     for pid in pids:
         try:
