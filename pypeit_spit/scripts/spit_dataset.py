@@ -167,6 +167,8 @@ class SpitDataset(SpitScript):
                                generic_fraction=args.generic_fraction,
                                overrides=parse_overrides(args.override))
             result = build_units(args.out, units, workers=args.workers)
+            print(f'{args.out}: {result["built"]} nights built, {result["skipped"]} already '
+                  f'built, {len(result["failed"])} failed ({result["samples"]} samples added)')
             if result['failed']:
                 log.error(f'{len(result["failed"])} night(s) could not be built: '
                           + ', '.join(result['failed']))

@@ -386,23 +386,16 @@ def _eta(seconds):
     return f'{h}h{rest // 60:02d}m' if h else f'{rest // 60}m{rest % 60:02d}s'
 
 
-class _SingleThreaded:
-    """Environment of the worker processes: one BLAS/OpenMP thread each."""
-    _VARS = ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS',
-             'NUMEXPR_NUM_THREADS', 'VECLIB_MAXIMUM_THREADS')
+def _single_threaded():
+    """Worker initializer: one BLAS/OpenMP thread per worker process (the workers
+    share the cores; threadpoolctl limits the libraries already loaded)."""
+    import scipy.linalg  # noqa: F401  (loads scipy's BLAS, so that it is limited too)
+    from threadpoolctl import threadpool_limits
+    global _LIMITS
+    _LIMITS = threadpool_limits(1)
 
-    def __enter__(self):
-        self.saved = {k: os.environ.get(k) for k in self._VARS}
-        for k in self._VARS:
-            os.environ[k] = '1'
-        return self
 
-    def __exit__(self, *exc):
-        for k, v in self.saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+_LIMITS = None
 
 
 def build_units(folder, units, workers=2, progress=None):
@@ -498,8 +491,8 @@ def _build_locked(folder, units, workers, progress):
             import multiprocessing
             # spawn: a forked child of a process that runs TensorFlow may hang
             ctx = multiprocessing.get_context('spawn')
-            with _SingleThreaded(), ProcessPoolExecutor(max_workers=workers,
-                                                        mp_context=ctx) as pool:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                                     initializer=_single_threaded) as pool:
                 futures = {pool.submit(_unit_job, (u, str(folder))): u for u in todo}
                 try:
                     for fut in as_completed(futures):
