@@ -141,8 +141,9 @@ def test_setup_command_terminated_leaves_older_outputs(night, tmp_path, delay):
     assert list(cwd.iterdir()) == []
     assert [p.name.startswith('pypeit_spit_setup_') for p in out.glob('*.log')] == [True]
     before = digest(out)
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            cwd=cwd)
+    # -v 1: PypeIt's progress on the console, so that the signal comes during the work
+    proc = subprocess.Popen(argv + ['-v', '1'], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, cwd=cwd)
     try:
         _first_log_line(proc, time.time() + 120)
         time.sleep(delay)

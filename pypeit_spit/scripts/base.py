@@ -160,14 +160,17 @@ def exit_now(status):
 
     What Python's own exit does that matters is done first: the exit handlers run
     (``atexit``: logging's flush and close, temporary folders, multiprocessing), and
-    standard output and error are flushed. Only when another Python thread still runs
-    does the normal exit (which waits for it) take over.
+    standard output and error are flushed. Only when another (non-daemon) Python thread
+    still runs does the normal exit (which waits for it) take over; a daemon thread
+    (tqdm's monitor) is not waited for, by Python either.
 
     Parameters
     ----------
     status : int
     """
-    if threading.active_count() > 1 and stop.received() is None:
+    waiting = [t for t in threading.enumerate()
+               if t is not threading.main_thread() and not t.daemon and t.is_alive()]
+    if waiting and stop.received() is None:
         sys.exit(status)   # (told to end: no wait for a thread stuck in a read)
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):

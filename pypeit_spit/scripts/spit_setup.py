@@ -98,6 +98,7 @@ class SpitSetup(SpitCommand, Setup):
         folder of night folders is replaced by its nights.
         """
         from pypeit_spit.integration.config import instrument_config
+        from pypeit_spit.integration.outputs import check_setup_outputs
         from pypeit_spit.integration.roots import resolve_roots
         from pypeit_spit.preprocess.load import get_spectrograph
         if args.spectrograph is None:
@@ -108,6 +109,9 @@ class SpitSetup(SpitCommand, Setup):
         instrument_config(args.spectrograph, user_file=opts['user_file'],
                           enabled=opts['enable'], threshold=opts['threshold'],
                           model=opts['model'])
+        # the output folder and --log_file, before the log file is made in it (a bad
+        # configuration above leaves no folder behind)
+        check_setup_outputs(args)
 
     @classmethod
     def log_folder(cls, args):
@@ -125,8 +129,7 @@ class SpitSetup(SpitCommand, Setup):
         from pypeit_spit.classify import keep_freed_memory
         from pypeit_spit.integration.config import instrument_config
         from pypeit_spit.integration.hook import enabled
-        from pypeit_spit.integration.outputs import (check_setup_outputs, finish_outputs,
-                                                     staged_setup_outputs)
+        from pypeit_spit.integration.outputs import finish_outputs, staged_setup_outputs
         from pypeit_spit.integration.summary import setup_summary
         from pypeit_spit.preprocess.load import get_spectrograph
         keep_freed_memory()   # frames' arrays are reused, not faulted in again
@@ -143,7 +146,6 @@ class SpitSetup(SpitCommand, Setup):
             cfg = instrument_config(args.spectrograph, user_file=opts['user_file'],
                                     enabled=opts['enable'], threshold=opts['threshold'],
                                     model=opts['model'])
-            check_setup_outputs(args)   # before the work: a folder that cannot be written
             if cfg.enabled and not getattr(args, 'gui', False):
                 ahead = _read_ahead(spec, args, cfg)
         started = time.time()
