@@ -19,12 +19,15 @@ import numpy as np
 from astropy.table import Table
 from pypeit import log
 
+from pypeit_spit import stop
+from pypeit_spit.console import progress as console_progress
+from pypeit_spit.console import scrub
 from pypeit_spit.errors import FrameError, UsageError
 from pypeit_spit.model.inference import concatenate, infer
 from pypeit_spit.model.store import get_model
 from pypeit_spit.preprocess.frame import prepare_frame
 from pypeit_spit.preprocess.load import FITS_SUFFIXES, get_spectrograph, size_limit
-from pypeit_spit.vocab import CLASSES, UNKNOWN, class_of_frametypes
+from pypeit_spit.vocab import CLASSES, UNKNOWN, class_of_frametypes, format_prob
 
 __all__ = ['READ_BATCH', 'PROCESSES_AVAILABLE', 'FITS_SUFFIXES', 'expand_paths',
            'display_names', 'classify_files', 'Prefetch', 'result_table', 'format_table',
@@ -62,7 +65,61 @@ def _listing(folder):
             pass
         files.append(f)
     files.sort(key=_natural_key)
-    return files, (None if files else 'folder holds no FITS files')
+    if files:
+        return files, None
+    nights = night_folders(folder)
+    if nights:
+        return [], (f'folder holds no FITS files, but {len(nights)} of its sub-folders do '
+                    f'(give them: {folder}/*/)')
+    return [], 'folder holds no FITS files'
+
+
+def night_folders(folder):
+    """
+    The sub-folders of ``folder`` that hold FITS files (a folder of night folders).
+
+    Parameters
+    ----------
+    folder : str or `pathlib.Path`
+
+    Returns
+    -------
+    list of `pathlib.Path`
+        In natural order; empty when ``folder`` cannot be listed.
+    """
+    try:
+        subs = [d for d in Path(folder).iterdir() if d.is_dir()]
+    except OSError:
+        return []
+    out = []
+    for d in subs:
+        try:
+            if any(f.name.lower().endswith(FITS_SUFFIXES) for f in d.iterdir()):
+                out.append(d)
+        except OSError:
+            continue
+    return sorted(out, key=_natural_key)
+
+
+def check_inputs(items):
+    """
+    Refuse a command-line input that names nothing: a folder (or a name without a
+    FITS suffix) that does not exist is a usage error, not an unreadable frame.
+
+    Parameters
+    ----------
+    items : sequence of str or `pathlib.Path`
+
+    Raises
+    ------
+    pypeit_spit.errors.UsageError
+        One line naming the input.
+    """
+    for item in items:
+        p = Path(item)
+        if os.path.lexists(p) or p.name.lower().endswith(FITS_SUFFIXES):
+            continue
+        raise UsageError(f'{item}: no such folder or file')
 
 
 def _expand(items):
@@ -190,28 +247,6 @@ def result_table(n, classes=CLASSES):
     for c in classes:
         t[f'prob_{c}'].format = '.3f'
     return t
-
-
-class _Progress:
-    """A minimal progress bar on stderr."""
-
-    def __init__(self, total, enabled):
-        self.total, self.done = total, 0
-        self.enabled = enabled and total > 5
-
-    def update(self, k):
-        self.done += k
-        if self.enabled:
-            width = 30
-            filled = int(width * self.done / max(self.total, 1))
-            sys.stderr.write(f'\rpypeit_spit [{"#" * filled}{"." * (width - filled)}] '
-                             f'{self.done}/{self.total}')
-            sys.stderr.flush()
-
-    def close(self):
-        if self.enabled:
-            sys.stderr.write('\n')
-            sys.stderr.flush()
 
 
 def _check_arguments(batch_size, threshold, det, workers):
@@ -600,7 +635,8 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=READ_BATCH, 
         Least mean probability of the winning class, replacing the model's own
         (per-class) cut; None keeps the model's; 0 takes every 3-of-4 vote winner.
     progress : bool, optional
-        Show a progress bar on stderr (only for more than 5 files).
+        Show a progress bar on stderr (tqdm; only on a terminal, for 6 files or
+        more).
     det : int, optional
         Detector read by the PypeIt loader.
     workers : int, optional
@@ -655,7 +691,7 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=READ_BATCH, 
     spectrograph = get_spectrograph(spectrograph) if spectrograph is not None else None
     table = result_table(len(files), spit_model.classes)
     table['file'] = files
-    bar = _Progress(len(files), progress)
+    bar = console_progress(len(files), progress)
 
     def ahead(i):
         return prefetch is not None and prefetch.holds(files[i], spectrograph, det, max_pixels)
@@ -703,7 +739,7 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=READ_BATCH, 
             for i in batch:
                 prep, error, net = collect(i, current)
                 if error is not None:
-                    table['error'][i] = error
+                    table['error'][i] = scrub(error)
                     log.warning(f'{files[i]}: cannot classify: {error}')
                     continue
                 table['loader'][i] = prep.loader
@@ -715,6 +751,7 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=READ_BATCH, 
                 nets.append(net if net is not None else _infer_one(spit_model, prep))
             _fill(table, idx, nets, spit_model, threshold)
             bar.update(len(batch))
+            stop.check()   # a signal caught by a library's bare except ends the typing
     finally:
         if reader is not None:
             reader.close()
@@ -764,27 +801,28 @@ def format_table(table, names=None, rules=None):
     """
     if names is None:
         names = [Path(str(f)).name for f in table['file']]
-    names = [str(n) for n in names]
-    w = max([4] + [len(n) for n in names])
-    head = f'{"file":<{w}}  {"class":<8}  votes  prob '
-    rule = f'{"-" * w}  {"-" * 8}  -----  -----'
-    if rules is not None:
-        rtext = ['?' if r is None else (r or '-') for r in rules]
-        rw = max([12] + [len(r) for r in rtext])
-        head += f'  {"header rules":<{rw}}   '
-        rule += f'  {"-" * rw}  -'
-    lines = [head + ' error', rule + '  -----']
+    shown = Table()
+    shown['file'] = [str(n) for n in names] or np.zeros(0, dtype='U4')
+    shown['class'] = [str(c) for c in table['class']] or np.zeros(0, dtype='U5')
+    shown['votes'] = [f'{int(v)}/4' for v in table['votes']] or np.zeros(0, dtype='U5')
+    shown['prob'] = [format_prob(p) for p in table['prob']] or np.zeros(0, dtype='U5')
     n_differ = 0
-    for j, (name, row) in enumerate(zip(names, table)):
-        line = f'{name:<{w}}  {row["class"]:<8}  {row["votes"]:>3}/4  {row["prob"]:5.3f}'
-        if rules is not None:
+    if rules is not None:
+        differ = []
+        for j, row in enumerate(table):
             cls = str(row['class'])
-            differ = (rules[j] and cls != UNKNOWN
-                      and class_of_frametypes(rules[j]) != cls)
-            n_differ += bool(differ)
-            line += f'  {rtext[j]:<{rw}}  {"!" if differ else " "}'
-        reason = row['error'] or (row['flag'] if 'flag' in row.colnames else '')
-        lines.append(f'{line}  {reason}'.rstrip())
+            d = bool(rules[j] and cls != UNKNOWN and class_of_frametypes(rules[j]) != cls)
+            differ.append('!' if d else '')
+        n_differ = differ.count('!')
+        shown['header rules'] = ['?' if r is None else (r or '-') for r in rules] \
+            or np.zeros(0, dtype='U1')
+        shown['!'] = differ or np.zeros(0, dtype='U1')
+    shown['error'] = [str(row['error'] or (row['flag'] if 'flag' in row.colnames else ''))
+                      for row in table] or np.zeros(0, dtype='U1')
+    for name in shown.colnames:
+        if name != 'prob':
+            shown[name].info.format = '<'
+    lines = [line.rstrip() for line in shown.pformat(max_lines=-1, max_width=-1)]
     if rules is not None and n_differ:
         lines.append(f'! {n_differ} frame(s) where SPIT and the header rules name different '
                      'classes: look at them (pypeit_spit_png --annotate, '

@@ -16,22 +16,17 @@ file). It then writes into the output folder::
     OUTDIR/contact_sheet.png   every tile on one image
     OUTDIR/thumbs/<stem>-<hash>.png   one image per readable frame
 
-A frame's status is one of
+A frame's status is its outcome, a word of :data:`pypeit_spit.vocab.OUTCOMES`, the
+same as ``pypeit_spit_setup`` writes in ``spit_src`` and ``pypeit_spit_check``
+prints: with a spectrograph, the typing of
+:func:`~pypeit_spit.integration.frametypes.type_frames` (for a ``.pypeit`` file,
+honouring its ``spit`` column; a row whose ``frametype`` differs from the typing is a
+``conflict``, as in ``pypeit_spit_check``); without one (no header rules), ``spit``
+where SPIT answers, ``unknown`` where it does not, ``unreadable`` and ``flagged``.
 
-``disagree``
-    SPIT's class differs from the header rules' (or from the ``.pypeit`` file's
-    ``frametype``);
-``unsure``
-    SPIT answered Unknown (fewer than 3 of 4 votes, or a probability below its cut);
-``unreadable``
-    the frame could not be read or pre-processed (or a ``.pypeit`` row's raw file
-    is missing): its tile says why;
-``agree``
-    SPIT and every type it was compared with agree;
-``ok``
-    SPIT decided and there was nothing to compare with (no spectrograph).
-
-Tiles are shown in that order (the first three marked), each group in night order.
+Tiles that need a look come first, marked (:data:`FLAGGED`: the outcomes of
+:data:`pypeit_spit.vocab.NEEDS_A_LOOK`, and ``spit`` where SPIT overruled the header
+rules), each group in night order.
 """
 import hashlib
 import html
@@ -51,30 +46,27 @@ from pypeit_spit.classify import READ_BATCH
 from pypeit_spit.model.store import get_model
 from pypeit_spit.atomic import write_text
 from pypeit_spit.png import frame_stem, grey_rgb, write_array_png, write_exact_png
-from pypeit_spit.vocab import UNKNOWN, class_of_frametypes
+from pypeit_spit.vocab import (NEEDS_A_LOOK, OUTCOME_MEANINGS, OUTCOMES, UNKNOWN,
+                               class_of_frametypes, format_prob)
 
 __all__ = ['STATUSES', 'FLAGGED', 'Frame', 'Gallery', 'classify_frames', 'display_names',
-           'thumbnail_name', 'build_gallery', 'write_html', 'write_contact_sheet']
+           'split_inputs', 'thumbnail_name', 'build_gallery', 'write_html', 'write_contact_sheet']
+
+#: Statuses (outcomes) that are shown first and marked, in this order: those that
+#: need the user's look (:data:`pypeit_spit.vocab.NEEDS_A_LOOK`), then SPIT's
+#: overrulings of the header rules.
+FLAGGED = NEEDS_A_LOOK + ('spit',)
 
 #: Statuses in display order.
-STATUSES = ('disagree', 'unsure', 'unreadable', 'agree', 'ok')
-
-#: Statuses that are shown first and marked.
-FLAGGED = ('disagree', 'unsure', 'unreadable')
+STATUSES = FLAGGED + tuple(o for o in OUTCOMES if o not in FLAGGED)
 
 #: Colour of each status (tile border and label).
-COLOURS = {'disagree': '#d62728', 'unsure': '#e67e00', 'unreadable': '#6a3d9a',
-           'agree': '#2ca02c', 'ok': '#7f7f7f'}
+COLOURS = {'conflict': '#d62728', 'spit': '#1f77b4', 'unknown': '#e67e00',
+           'unreadable': '#6a3d9a', 'flagged': '#8c564b', 'agree': '#2ca02c',
+           'rules': '#7f7f7f', 'user': '#17becf'}
 
 #: What each status means (page legend).
-MEANINGS = {
-    'disagree': "SPIT's type differs from the header rules' (or the .pypeit file's "
-                'frametype)',
-    'unsure': 'SPIT answered Unknown: too few votes, or a probability below its cut',
-    'unreadable': 'the frame could not be read (the tile says why)',
-    'agree': 'SPIT and the header rules (and the file) give the same type',
-    'ok': 'SPIT typed the frame (no header rules without a spectrograph)',
-}
+MEANINGS = dict(OUTCOME_MEANINGS)
 
 #: Name of the page, the contact sheet and the thumbnail folder in the output folder.
 INDEX_NAME = 'index.html'
@@ -117,7 +109,7 @@ class Frame:
     error : str
         Why the frame could not be read ('' when read).
     status : str
-        One of :data:`STATUSES`.
+        One of :data:`STATUSES` (the outcomes of :data:`pypeit_spit.vocab.OUTCOMES`).
     decided : str
         The type ``pypeit_spit_setup`` would give, with who decided (``spit``,
         ``rules``...), from :func:`~pypeit_spit.integration.frametypes.type_frames`;
@@ -128,6 +120,14 @@ class Frame:
         The header facts that were weighed.
     notes : list of str
         Why the status.
+    outcome : str
+        The typing's outcome ('' without a spectrograph).
+    typed : str
+        The type the typing gives ('' without a spectrograph).
+    flag : str
+        SPIT's quality flag (pixels that are no calibration).
+    mode : str
+        The ``.pypeit`` row's ``spit`` column.
     """
     name: str
     path: str | None
@@ -141,12 +141,16 @@ class Frame:
     file_type: str | None = None
     commented: bool = False
     error: str = ''
-    status: str = 'ok'
+    status: str = 'spit'
     best: str = ''
     decided: str = ''
     reason: str = ''
     evidence: str = ''
     notes: list = field(default_factory=list)
+    outcome: str = ''
+    typed: str = ''
+    flag: str = ''
+    mode: str = 'auto'
 
     @property
     def flagged(self):
@@ -261,30 +265,30 @@ def thumbnail_name(path):
 
 
 def _set_status(frame):
-    """Decide a frame's status from its answers."""
+    """A frame's status: the outcome of its typing (see the module docstring)."""
     if frame.error:
         frame.status = 'unreadable'
         return
+    if frame.flag:
+        frame.status = 'flagged'
+        frame.notes.insert(0, frame.flag)
+        return
+    if frame.outcome:
+        frame.status = frame.outcome
+        if frame.file_type is not None and not frame.commented \
+                and frame.outcome not in ('user', 'conflict') \
+                and class_of_frametypes(frame.file_type) != class_of_frametypes(frame.typed):
+            frame.status = 'conflict'
+            frame.notes.insert(0, f'the .pypeit file says {frame.file_type}, the typing '
+                                  f'{frame.typed} ({frame.outcome})')
+        return
     if frame.spit_class == UNKNOWN:
-        frame.status = 'unsure'
+        frame.status = 'unknown'
         why = 'too few votes' if frame.votes < 3 else 'probability below its cut'
         frame.notes.insert(0, f'SPIT unsure: {why} ({frame.votes}/4 votes, '
-                              f'p={frame.prob:.3f})')
+                              f'p={format_prob(frame.prob)})')
         return
-    compared, differ = False, []
-    if frame.rules_type is not None:
-        compared = True
-        if class_of_frametypes(frame.rules_type) != frame.spit_class:
-            differ.append(f'header rules say {frame.rules_type}')
-    if frame.file_type is not None and not frame.commented:
-        compared = True
-        if class_of_frametypes(frame.file_type) != frame.spit_class:
-            differ.append(f'the .pypeit file says {frame.file_type}')
-    if differ:
-        frame.status = 'disagree'
-        frame.notes[:0] = [f'SPIT says {frame.spit_class}; ' + '; '.join(differ)]
-    else:
-        frame.status = 'agree' if compared else 'ok'
+    frame.status = 'spit'
 
 
 def _fill_spit(frame, row):
@@ -294,6 +298,8 @@ def _fill_spit(frame, row):
     frame.loader = str(row['loader'] or '')
     if row['error']:
         frame.error = str(row['error'])
+    elif 'flag' in row.colnames and row['flag']:
+        frame.flag = str(row['flag'])
     elif frame.spit_class == UNKNOWN:
         # prob is then the most-voted class's: name it
         cols = [c for c in row.colnames if c.startswith('prob_')]
@@ -304,6 +310,8 @@ def _fill_spit(frame, row):
 def _fill_typing(frame, trow):
     """Take the header rules' type and the combined decision from type_frames."""
     frame.rules_type = str(trow['rules_type'])
+    frame.outcome = str(trow['source'])
+    frame.typed = str(trow['frametype'])
     frame.decided = f"{trow['frametype']} ({trow['source']})"
     frame.reason = str(trow['reason'])
     frame.evidence = str(trow['evidence'])
@@ -315,8 +323,9 @@ def _metadata_for_files(spec, files):
     return PypeItMetaData(spec, spec.default_pypeit_par(), files=list(files), strict=False)
 
 
-def _typing(fitstbl, cfg, table, index):
-    """Run type_frames on a metadata table with SPIT's answers already computed."""
+def _typing(fitstbl, cfg, table, index, modes=None):
+    """Run type_frames on a metadata table with SPIT's answers already computed
+    (``modes``: each frame's ``spit`` column value, by path key)."""
     from pypeit_spit.integration.frametypes import type_frames
 
     def lookup(paths, **_):
@@ -324,7 +333,12 @@ def _typing(fitstbl, cfg, table, index):
         # one pass already made (same model, cut and spectrograph).
         return table[[index[_key(p)] for p in paths]]
 
-    result = type_frames(fitstbl, config=cfg, classify=lookup)
+    paths = _table_paths(fitstbl)
+    column = None if modes is None else [modes.get(_key(p), 'auto') for p in paths]
+    current = None if modes is None else [modes.get(('frametype', _key(p)), '')
+                                          for p in paths]
+    result = type_frames(fitstbl, config=cfg, classify=lookup, spit_column=column,
+                         current=current)
     return {_key(p): result.table[j] for j, p in enumerate(_table_paths(fitstbl))}
 
 
@@ -339,8 +353,24 @@ def _table_paths(fitstbl):
             for d, f in zip(fitstbl['directory'], fitstbl['filename'])]
 
 
-def _inputs(items):
-    """Split the command's inputs into a .pypeit file or raw folders/files."""
+def split_inputs(items):
+    """
+    Split the command's inputs into a ``.pypeit`` file or raw folders/files.
+
+    Parameters
+    ----------
+    items : sequence of str or `pathlib.Path`
+
+    Returns
+    -------
+    pypeit_file : str or None
+    items : list of str
+
+    Raises
+    ------
+    pypeit_spit.errors.UsageError
+        A ``.pypeit`` file given with other inputs.
+    """
     items = [str(i) for i in items]
     pfiles = [i for i in items if i.lower().endswith('.pypeit')]
     if pfiles and len(items) > 1:
@@ -421,7 +451,7 @@ def build_gallery(inputs, outdir, spectrograph=None, model=None, threshold=None,
     pypeit_spit.errors.ModelError
         No usable model.
     """
-    pfile, items = _inputs(inputs)
+    pfile, items = split_inputs(inputs)
     outdir = Path(outdir)
     if pfile is not None:
         frames, fitstbl, spec, source = _from_pypeit_file(pfile, spectrograph)
@@ -458,6 +488,13 @@ def build_gallery(inputs, outdir, spectrograph=None, model=None, threshold=None,
         _fill_spit(frames[j], table[i])
         index[_key(frames[j].path)] = i
 
+    modes = None
+    if pfile is not None:
+        modes = {}
+        for f in frames:
+            if f.path is not None:
+                modes[_key(f.path)] = f.mode
+                modes[('frametype', _key(f.path))] = f.file_type
     if spec is not None:
         if pfile is None:
             existing = [f.path for f in frames if f.path is not None and os.path.isfile(f.path)]
@@ -469,7 +506,7 @@ def build_gallery(inputs, outdir, spectrograph=None, model=None, threshold=None,
                 fitstbl = None
         if fitstbl is not None:
             # frames PypeIt tabulated but SPIT could not read still need a row
-            typed = _typing(fitstbl, cfg, table, index)
+            typed = _typing(fitstbl, cfg, table, index, modes=modes)
             for f in frames:
                 if f.path is not None and _key(f.path) in typed:
                     _fill_typing(f, typed[_key(f.path)])
@@ -522,8 +559,9 @@ def _from_pypeit_file(pfile, spectrograph):
     import copy
 
     from pypeit_spit.errors import PypeItFileError
-    from pypeit_spit.integration.pypeit_file import file_metadata, read_pypeit_file
+    from pypeit_spit.integration.pypeit_file import _modes, file_metadata, read_pypeit_file
     pf = read_pypeit_file(pfile)
+    modes = _modes(pf, pfile)
     names = [_bare(n) for n in pf.data['filename']]
     keep = [r for r, n in enumerate(names) if _data_file(pf, n) is not None]
     if not keep:
@@ -543,7 +581,7 @@ def _from_pypeit_file(pfile, spectrograph):
     frames = []
     for r, (name, ftype) in enumerate(zip(pf.data['filename'], pf.data['frametype'])):
         f = Frame(name=names[r], path=found.get(r), order=r, file_type=str(ftype),
-                  commented=str(name).strip().startswith('#'))
+                  commented=str(name).strip().startswith('#'), mode=modes[r])
         if f.path is None:
             f.error = 'raw file not found in the data-block paths'
         if f.commented:
@@ -559,8 +597,8 @@ def _spit_text(f):
     if f.error:
         return '—'
     if f.spit_class == UNKNOWN and f.best:
-        return f'{UNKNOWN} (best {f.best} {f.prob:.2f}, {f.votes}/4)'
-    return f'{f.spit_class} {f.prob:.2f} ({f.votes}/4)'
+        return f'{UNKNOWN} (best {f.best} {format_prob(f.prob)}, {f.votes}/4)'
+    return f'{f.spit_class} {format_prob(f.prob)} ({f.votes}/4)'
 
 
 _CSS = """
@@ -579,9 +617,6 @@ figure.tile img, figure.tile .noimage { display: block; width: 100%; height: aut
 figure.tile .noimage { aspect-ratio: 650 / 210; background: repeating-linear-gradient(
               45deg, #eee, #eee 8px, #ddd 8px, #ddd 16px); color: #333;
               font-size: 12px; overflow: hidden; padding: 6px; box-sizing: border-box; }
-figure.tile.disagree { border: 6px solid #d62728; }
-figure.tile.unsure { border: 6px dashed #e67e00; }
-figure.tile.unreadable { border: 6px dotted #6a3d9a; }
 figcaption { font-size: 12px; padding-top: 3px; }
 figcaption .name { font-weight: bold; word-break: break-all; }
 figcaption dl { margin: 2px 0; display: grid; grid-template-columns: auto 1fr;
@@ -590,13 +625,17 @@ figcaption dt { color: #555; } figcaption dd { margin: 0; }
 figcaption .note { color: #333; font-style: italic; }
 .badge { display: inline-block; font-size: 11px; font-weight: bold; color: #fff;
          padding: 1px 6px; border-radius: 3px; text-transform: uppercase; }
-.badge.disagree { background: #d62728; } .badge.unsure { background: #e67e00; }
-.badge.unreadable { background: #6a3d9a; } .badge.agree { background: #2ca02c; }
-.badge.ok { background: #7f7f7f; }
 table.frames { border-collapse: collapse; font-size: 12px; }
 table.frames td, table.frames th { border: 1px solid #ccc; padding: 2px 6px;
                                    text-align: left; }
 """
+
+
+def _status_css():
+    """Border of the flagged tiles and colour of every badge, from :data:`COLOURS`."""
+    lines = [f'figure.tile.{s} {{ border: 6px solid {COLOURS[s]}; }}' for s in FLAGGED]
+    lines += [f'.badge.{s} {{ background: {COLOURS[s]}; }}' for s in STATUSES]
+    return '\n'.join(lines) + '\n'
 
 
 def _tile_html(f, rules, pfile):
@@ -655,7 +694,7 @@ def write_html(gallery):
     compared = 'the header rules' + (' and the file' if pfile else '') if rules else None
     out = ['<!DOCTYPE html>', '<html lang="en">', '<head>', '<meta charset="utf-8">',
            f'<title>SPIT gallery: {e(gallery.source)}</title>',
-           f'<style>{_CSS}</style>', '</head>', '<body>', '<header>',
+           f'<style>{_CSS}{_status_css()}</style>', '</head>', '<body>', '<header>',
            f'<h1>SPIT gallery: {e(gallery.source)}</h1>',
            f'<p class="summary">{len(gallery.frames)} frames: {e(counts)}</p>',
            f'<p>Spectrograph: {e(gallery.spectrograph or "none (generic loader)")} · '
@@ -670,7 +709,7 @@ def write_html(gallery):
            '<p class="legend">'
            + ' '.join(f'<span class="badge {s}">{s}</span> {e(MEANINGS[s])}.'
                       for s in STATUSES
-                      if s not in (('ok',) if rules else ('agree', 'disagree')))
+                      if rules or s in ('spit', 'unknown', 'unreadable', 'flagged'))
            + '</p>',
            f'<p><a href="{SHEET_NAME}">Contact sheet (PNG)</a></p>', '</header>',
            f'<h2 id="flagged">Needs a look ({len(flagged)})</h2>',
@@ -702,8 +741,8 @@ _HEAD = 36                   # title strip
 
 
 def _rgb(colour):
-    colour = colour.lstrip('#')
-    return np.array([int(colour[k:k + 2], 16) for k in (0, 2, 4)], dtype=np.uint8)
+    from matplotlib.colors import to_rgb
+    return np.rint(np.array(to_rgb(colour)) * 255).astype(np.uint8)
 
 
 def _short(text, n, middle=False):

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-__all__ = ['run_command', 'script_path']
+__all__ = ['run_command', 'script_path', 'children']
 
 
 def script_path(name):
@@ -24,9 +24,25 @@ def run_command(name, *args, cwd=None, env=None, timeout=600):
     Returns
     -------
     `subprocess.CompletedProcess`
-        With ``stdout`` and ``stderr`` as text.
+        With ``stdout`` and ``stderr`` as text (bytes that are not UTF-8, a file name's,
+        as surrogate escapes).
     """
     full_env = dict(os.environ)
     full_env.update(env or {})
     return subprocess.run([script_path(name), *map(str, args)], capture_output=True,
-                          text=True, cwd=cwd, env=full_env, timeout=timeout)
+                          text=True, errors='surrogateescape', cwd=cwd, env=full_env,
+                          timeout=timeout)
+
+
+def children(pid):
+    """Processes whose parent is ``pid`` (Linux)."""
+    kids = []
+    for name in os.listdir('/proc'):
+        if name.isdigit():
+            try:
+                with open(f'/proc/{name}/stat') as f:
+                    if int(f.read().rsplit(')', 1)[1].split()[1]) == pid:
+                        kids.append(int(name))
+            except (OSError, ValueError):
+                pass
+    return kids

@@ -185,7 +185,7 @@ def test_retype_command_on_invalid_spit_value(raw, tmp_path):
 # ------------------------------------------------------------------ raw files not found
 
 def test_check_command_missing_raw_file(raw, tmp_path):
-    """Item 2: the documented 'missing' status, not a PypeIt traceback; exit 1."""
+    """Item 2: 'unreadable' with its reason, not a PypeIt traceback; exit 1."""
     pfile = write_pypeit(tmp_path, raw, edit=lambda t: t.replace('b14.fits.gz', 'b99.fits.gz'))
     proc = run_command('pypeit_spit_check', pfile, '--all')
     out = proc.stdout + proc.stderr
@@ -194,9 +194,9 @@ def test_check_command_missing_raw_file(raw, tmp_path):
     status = {line.split()[0]: line for line in proc.stdout.splitlines()
               if line.split()[:1] and line.split()[0].endswith('.fits.gz')}
     assert sorted(status) == sorted(['b99.fits.gz', *[n for n in NIGHT if n != 'b14.fits.gz']])
-    assert 'missing' in status['b99.fits.gz'] and 'raw file not found' in status['b99.fits.gz']
-    assert all('missing' not in line for name, line in status.items() if name != 'b99.fits.gz')
-    assert '1 not checked (raw file not found), 5 in all' in proc.stdout
+    assert 'unreadable' in status['b99.fits.gz'] and 'raw file not found' in status['b99.fits.gz']
+    assert all('unreadable' not in line for name, line in status.items() if name != 'b99.fits.gz')
+    assert ': 5 rows: ' in proc.stdout and '(1 not checked: raw file not found)' in proc.stdout
 
 
 def test_retype_leaves_a_missing_row_untouched(raw, tmp_path, capsys):
@@ -222,7 +222,7 @@ def test_no_raw_file_found(raw, tmp_path, capsys, how):
     n = len(data_rows(pfile))
     assert run(SpitCheck, pfile, '--all') == 1
     out = capsys.readouterr().out
-    assert f'{n} not checked (raw file not found), {n} in all' in out
+    assert f': {n} rows: {n} unreadable ({n} not checked: raw file not found)' in out
     assert run(SpitRetype, pfile) == 1
     assert 'not written (no raw file found)' in capsys.readouterr().out
     assert pfile.read_bytes() == before
@@ -233,7 +233,8 @@ def test_all_rows_commented_out(raw, tmp_path, capsys):
     pfile = write_pypeit(tmp_path, raw, rows=[(f'# {n}', t) for n, t in NIGHT.items()])
     assert run(SpitCheck, pfile, '--all') == 0
     out = capsys.readouterr().out
-    assert out.count('commented') >= 5 and '0 not checked' in out
+    assert out.count('commented') >= 5 and 'not checked' not in out
+    assert 'nothing to settle' in out
     assert run(SpitRetype, pfile) == 0
     rows = data_rows(pfile)
     assert [r[0] for r in rows] == [f'# {n}' for n in NIGHT]
@@ -357,8 +358,6 @@ def test_retype_refuses_to_write_a_changed_row_count(raw, tmp_path, capsys, monk
 @pytest.mark.parametrize('argv,message', [
     (['--spit-model', 'kast_compactt'], "no model named 'kast_compactt'"),
     (['--spit-model', '/no/such/model.keras'], '/no/such/model.keras: model file does not exist'),
-    (['--spit-threshold', '2'], 'command line: --spit-threshold 2.0 is not in [0, 1]'),
-    (['--spit-threshold', 'nan'], 'command line: --spit-threshold nan is not in [0, 1]'),
 ])
 def test_bad_options(raw, tmp_path, capsys, argv, message):
     """Item 5: a mistyped model is an error (exit 2), not a night typed by the rules."""
@@ -367,6 +366,20 @@ def test_bad_options(raw, tmp_path, capsys, argv, message):
     assert run(SpitRetype, pfile, *argv) == 2
     err = errors(capsys.readouterr())
     assert len(err) == 1 and message in err[0], err
+    assert pfile.read_bytes() == before
+
+
+@pytest.mark.parametrize('value', ['2', 'nan'])
+def test_bad_threshold_is_a_usage_error(raw, tmp_path, capsys, value):
+    """A threshold outside [0, 1] is refused by the parser: one line, exit 2."""
+    pfile = write_pypeit(tmp_path, raw)
+    before = pfile.read_bytes()
+    with pytest.raises(SystemExit) as exit_info:
+        run(SpitRetype, pfile, '--spit-threshold', value)
+    assert exit_info.value.code == 2
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(err) == 1 and err[0].endswith(   # prog: sys.argv[0], here pytest's
+        f': error: argument --spit-threshold: {value} is not in [0, 1] (see --help)'), err
     assert pfile.read_bytes() == before
 
 

@@ -61,7 +61,7 @@ def test_png_command(tmp_path, capsys):
 # The installed console scripts, in subprocesses: calling main() in-process is what
 # once hid that failures exited 0.
 
-from helpers import run_command  # noqa: E402
+from helpers import children, run_command  # noqa: E402
 
 
 def _error_lines(proc):
@@ -203,7 +203,6 @@ def _long_night(realframes, folder, n=400):
 
 
 def _alive(pids):
-    import os
     out = []
     for pid in pids:
         try:
@@ -213,20 +212,6 @@ def _alive(pids):
         except OSError:
             pass
     return out
-
-
-def _children(pid):
-    import os
-    kids = []
-    for name in os.listdir('/proc'):
-        if name.isdigit():
-            try:
-                with open(f'/proc/{name}/stat') as f:
-                    if int(f.read().rsplit(')', 1)[1].split()[1]) == pid:
-                        kids.append(int(name))
-            except (OSError, ValueError):
-                pass
-    return kids
 
 
 @pytest.mark.skipif(not sys.platform.startswith('linux'), reason='reading processes: Linux')
@@ -251,9 +236,9 @@ def test_classify_interrupted_or_killed_leaves_no_reader(realframes, tmp_path, h
                             start_new_session=True,
                             env={**os.environ, 'TMPDIR': str(temporary)})
     deadline = time.time() + 60
-    while len(_children(proc.pid)) < 2 and time.time() < deadline:
+    while len(children(proc.pid)) < 2 and time.time() < deadline:
         time.sleep(0.1)
-    readers = _children(proc.pid)
+    readers = children(proc.pid)
     assert len(readers) >= 2, 'the reading processes started'
     time.sleep(0.5)
     if how == 'ctrl-c':

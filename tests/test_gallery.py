@@ -97,7 +97,7 @@ def faulted_night(realframes, tmp_path_factory):
 def kast_gallery(faulted_night, tmp_path_factory):
     """The gallery of the faulted night, with -s shane_kast_blue (in-process)."""
     out = tmp_path_factory.mktemp('gallery') / 'out'
-    args = SpitGallery.parse_args([str(faulted_night), '-s', 'shane_kast_blue', '-o',
+    args = SpitGallery.parse_args([str(faulted_night), '-s', 'shane_kast_blue', '-d',
                                    str(out), '-v', '0'])
     assert SpitGallery.run(args) == 0
     return out
@@ -173,7 +173,10 @@ def test_two_nights_without_spectrograph(tmp_path):
     assert 'class="rules"' not in (out / 'index.html').read_text()
     assert page.tiles[0]['img'] is None and 'not readable' in page.tiles[0]['text']
     for t in page.tiles[1:]:
-        assert t['status'] == 'ok' and (out / t['img']).is_file()
+        assert t['status'] in ('spit', 'unknown') and (out / t['img']).is_file()
+    # the undecided (mid-grey) frames are none here; SPIT's answers read 'spit': there
+    # are no header rules to agree with
+    assert {t['status'] for t in page.tiles[1:]} == {'spit'}
 
 
 def test_big_night_one_pass(tmp_path):
@@ -232,13 +235,13 @@ def test_gallery_page(kast_gallery, faulted_night):
     assert len(page.tiles) == 27
     statuses = [t['status'] for t in page.tiles]
     flagged = [s in FLAGGED for s in statuses]
-    # flagged tiles first, the faulted frames among them as disagreements
+    # flagged tiles first, the faulted frames among them: SPIT overruled the rules
     assert flagged == sorted(flagged, reverse=True)
     first = {t['name']: t for t in page.tiles[:sum(flagged)]}
     for name in FAULTED:
-        assert first[name]['status'] == 'disagree', first
-        assert first[name]['badge'] == 'disagree'
-        assert 'disagree' in first[name]['class']
+        assert first[name]['status'] == 'spit', first
+        assert first[name]['badge'] == 'spit'
+        assert 'spit' in first[name]['class']
         assert first[name]['rules'] == 'standard'
     assert first['b1.fits.gz']['spit'].startswith('arc ')
     # offline: no script, nothing but the thumbnails and the sheet next to the page
@@ -285,21 +288,22 @@ data read
 data end
 """)
     out = tmp_path / 'out'
-    assert SpitGallery.run(SpitGallery.parse_args([str(pfile), '-o', str(out), '-v', '0'])) == 1
+    assert SpitGallery.run(SpitGallery.parse_args([str(pfile), '-d', str(out), '-v', '0'])) == 1
     page = parse_page((out / 'index.html').read_text())
     tiles = {t['name']: t for t in page.tiles}
-    assert list(tiles) [:3] == ['b27.fits.gz', 'b1.fits.gz', 'b99.fits.gz']
-    assert tiles['b27.fits.gz']['status'] == 'disagree'
+    # what needs a look (conflict, unreadable) before SPIT's overrulings
+    assert list(tiles)[:3] == ['b27.fits.gz', 'b99.fits.gz', 'b1.fits.gz']
+    assert tiles['b27.fits.gz']['status'] == 'conflict'     # the file against the typing
     assert tiles['b27.fits.gz']['file'] == 'standard'
     assert 'the .pypeit file says standard' in tiles['b27.fits.gz']['text']
-    assert tiles['b1.fits.gz']['status'] == 'disagree'      # the rules, not the file
+    assert tiles['b1.fits.gz']['status'] == 'spit'          # SPIT over the rules, as the file
     assert tiles['b99.fits.gz']['status'] == 'unreadable'
     assert 'raw file not found' in tiles['b99.fits.gz']['text']
     assert tiles['b24.fits.gz']['status'] == 'agree'
     assert 'commented out' in tiles['b24.fits.gz']['text']
     # a spectrograph other than the file's is a usage error
     assert SpitGallery.run(SpitGallery.parse_args(
-        [str(pfile), '-s', 'shane_kast_red', '-o', str(out), '-v', '0'])) == 2
+        [str(pfile), '-s', 'shane_kast_red', '-d', str(out), '-v', '0'])) == 2
 
 
 # ------------------------------------------------------------------ console script
@@ -327,12 +331,13 @@ def test_exit_statuses(faulted_night, tmp_path):
                        tmp_path / 'out0', '-v', '0', cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert 'Traceback' not in proc.stderr
+    assert '-o is deprecated: use -d/--output_path' in proc.stderr   # the old spelling works
     page = parse_page((tmp_path / 'out0' / 'index.html').read_text())
     assert [t['name'] for t in page.tiles] == ['b1.fits.gz', 'b14.fits.gz']
-    assert page.tiles[0]['status'] == 'disagree'
+    assert page.tiles[0]['status'] == 'spit'
 
     (good / 'junk.fits').write_text('not a FITS file')
-    proc = run_command('pypeit_spit_gallery', good, '-o', tmp_path / 'out1', '-v', '0',
+    proc = run_command('pypeit_spit_gallery', good, '-d', tmp_path / 'out1', '-v', '0',
                        cwd=tmp_path)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert 'Traceback' not in proc.stderr
@@ -347,7 +352,7 @@ def test_exit_statuses(faulted_night, tmp_path):
     for args, message in (
             ([good, '-s', 'no_such_spec'], "unknown PypeIt spectrograph 'no_such_spec'"),
             ([good, tmp_path / 'x.pypeit'], 'give either one .pypeit file')):
-        proc = run_command('pypeit_spit_gallery', *args, '-o', tmp_path / 'out2', '-v', '0',
+        proc = run_command('pypeit_spit_gallery', *args, '-d', tmp_path / 'out2', '-v', '0',
                            cwd=tmp_path)
         assert proc.returncode == 2, proc.stdout + proc.stderr
         assert message in proc.stderr + proc.stdout and 'Traceback' not in proc.stderr
@@ -356,10 +361,14 @@ def test_exit_statuses(faulted_night, tmp_path):
 
 def test_usage_errors_in_process(tmp_path, capsys):
     assert SpitGallery.run(SpitGallery.parse_args(
-        [str(tmp_path / 'x.pypeit'), '-o', str(tmp_path / 'out'), '-v', '0'])) == 2
+        [str(tmp_path / 'x.pypeit'), '-d', str(tmp_path / 'out'), '-v', '0'])) == 2
+    assert SpitGallery.run(SpitGallery.parse_args([str(tmp_path), '-v', '0'])) == 2  # no -d
     with pytest.raises(SystemExit) as exc:
-        SpitGallery.parse_args([str(tmp_path)])                           # no -o
+        SpitGallery.parse_args([str(tmp_path), '--no-such-option'])
     assert exc.value.code == 2
+    assert SpitGallery.run(SpitGallery.parse_args(
+        [str(tmp_path / 'mistyped'), '-d', str(tmp_path / 'out'), '-v', '0'])) == 2
+    assert 'mistyped: no such folder or file' in capsys.readouterr().err
     assert not (tmp_path / 'out').exists()
 
 
@@ -394,7 +403,7 @@ def test_page_in_headless_chromium(kast_gallery, tmp_path):
     flagged = [t['status'] in FLAGGED for t in dom.tiles]
     assert flagged == sorted(flagged, reverse=True)
     head = dom.tiles[:sum(flagged)]
-    assert {t['name'] for t in head if t['status'] == 'disagree'} >= set(FAULTED)
+    assert {t['name'] for t in head if t['status'] == 'spit'} >= set(FAULTED)
     assert all(t['badge'] == t['status'] for t in head)
     assert all(t['img'] for t in dom.tiles)
 
@@ -410,7 +419,11 @@ def test_page_in_headless_chromium(kast_gallery, tmp_path):
     assert len(np.unique(grey)) > 150
     # the first tile is marked (its red border is drawn) and its image is shown: inside
     # the border, the thumbnail's grey levels, not a white box with a broken image
-    top, bottom, left, right = _first_box(np.all(np.abs(img.astype(int) - [214, 39, 40])
+    from matplotlib.colors import to_rgb
+
+    from pypeit_spit.gallery import COLOURS
+    border = np.rint(np.array(to_rgb(COLOURS[dom.tiles[0]['status']])) * 255).astype(int)
+    top, bottom, left, right = _first_box(np.all(np.abs(img.astype(int) - border)
                                                  <= 2, axis=-1))
     assert right - left > 250 and bottom - top > 150
     inner = img[top + 8:bottom - 8, left + 8:right - 8]

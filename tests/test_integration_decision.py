@@ -28,7 +28,8 @@ def test_spit_overrides_only_when_sure():
     # as sure, but the rules' class keeps some probability: flagged, not overridden
     d = decide_frame(probs(arc=0.99, standard=0.005), 'arc', 4, {'standard'}, ONE, PARAMS,
                      CLASSES)
-    assert (d.cls, d.source) == ('arc', 'conflict')
+    # split evidence: typed as the rules type it, flagged
+    assert (d.cls, d.source) == ('standard', 'conflict')
 
 
 def test_rules_when_spit_is_unsure_and_not_against():
@@ -56,16 +57,48 @@ def test_unsure_spit_leaning_against_the_rules_is_flagged():
 def test_near_zero_rules_class_is_flagged():
     d = decide_frame(probs(science=0.8, arc=0.01), UNKNOWN, 4, {'arc'}, ONE, PARAMS, CLASSES)
     assert d.source == 'conflict'
-    # the exposure time makes an arc implausible (e.g. 1800 s): science, flagged
-    h = ONE.copy()
-    h[CLASSES.index('arc')] = 0.1
-    d = decide_frame(probs(science=0.8, arc=0.01), UNKNOWN, 4, {'arc'}, h, PARAMS, CLASSES)
+    # the exposure time excludes an arc (e.g. 1800 s): the rules' arc is never written;
+    # SPIT's own (unsure) class, flagged
+    allowed = np.array([c != 'arc' for c in CLASSES])
+    d = decide_frame(probs(science=0.8, arc=0.01), UNKNOWN, 4, {'arc'}, ONE, PARAMS, CLASSES,
+                     allowed=allowed, excluded='exptime 1800 s excludes arc')
     assert (d.cls, d.source) == ('science', 'conflict')
+    assert 'rules arc excluded by the header (exptime 1800 s excludes arc)' in d.reason
 
 
 def test_spit_sure_against_the_posterior_is_a_conflict():
     d = decide_frame(probs(flat=0.95, bias=0.03), 'flat', 4, {'bias'}, ONE, PARAMS, CLASSES)
     assert (d.cls, d.source) == ('bias', 'conflict')
+
+
+def test_hard_facts_bound_any_answer():
+    """A class the header excludes is never decided, however sure SPIT is: a 16-s
+    frame SPIT calls bias (p=0.999) while the rules say standard is a conflict typed
+    standard, never bias (issue 23)."""
+    allowed = np.array([c != 'bias' for c in CLASSES])
+    d = decide_frame(probs(bias=0.999), 'bias', 4, {'standard'}, ONE, PARAMS, CLASSES,
+                     allowed=allowed, excluded='exptime 16 s excludes bias')
+    assert (d.cls, d.source) == ('standard', 'conflict')
+    assert 'SPIT bias p=0.999 excluded by the header (exptime 16 s excludes bias)' in d.reason
+    # the rules give nothing: left untyped, never bias
+    d = decide_frame(probs(bias=0.999), 'bias', 4, set(), ONE, PARAMS, CLASSES,
+                     allowed=allowed, excluded='exptime 16 s excludes bias')
+    assert (d.cls, d.source) == ('', 'conflict')
+
+
+def test_lris_arc_never_a_third_class():
+    """LRIS blue LB.20160109.14149: arc lamps on, rules arc, SPIT's top answer standard.
+    The frame is never written as a flat (a class neither source named): with the
+    lamps on only an arc is left, typed arc, flagged as SPIT disagrees."""
+    p = probs(standard=0.55, flat=0.4, arc=0.03)
+    d = decide_frame(p, 'standard', 3, {'arc'}, ONE, PARAMS, CLASSES)
+    assert (d.cls, d.source) == ('arc', 'conflict')
+    allowed = np.array([c == 'arc' for c in CLASSES])
+    d = decide_frame(p, 'standard', 3, {'arc'}, ONE, PARAMS, CLASSES, allowed=allowed,
+                     excluded='arc lamp on excludes bias/science/standard/flat')
+    assert (d.cls, d.source) == ('arc', 'conflict')
+    d = decide_frame(p, UNKNOWN, 2, {'arc'}, ONE, PARAMS, CLASSES)
+    assert d.cls == 'arc'
 
 
 def test_rules_untyped():
@@ -87,17 +120,31 @@ def test_invariants_on_random_evidence():
         answer = CLASSES[best] if votes >= 3 and p[best] >= cut else UNKNOWN
         rules = set(rng.choice(CLASSES, size=int(rng.integers(0, 3)), replace=False))
         h = np.where(rng.random(len(CLASSES)) < 0.2, 0.1, 1.0)
-        d = decide_frame(p, answer, votes, rules, h, PARAMS, CLASSES)
+        allowed = rng.random(len(CLASSES)) < 0.8
+        d = decide_frame(p, answer, votes, rules, h, PARAMS, CLASSES, allowed=allowed)
         seen.add(d.source)
-        assert d.source in OUTCOMES and d.cls in CLASSES
+        assert d.source in OUTCOMES and (d.cls in CLASSES or d.cls == '')
+        if not allowed.any():
+            allowed = np.ones(len(CLASSES), dtype=bool)
+        if d.cls == '':
+            assert d.source == 'conflict'
+            continue
         k = CLASSES.index(d.cls)
-        assert k == int(np.argmax(d.posterior))
+        # never a class the header excludes; never a third class neither source named
+        assert allowed[k]
+        named = answer if answer != UNKNOWN else CLASSES[best]
+        assert d.cls in rules or d.cls == named
+        if d.source == 'conflict' and any(allowed[CLASSES.index(c)] for c in rules):
+            assert d.cls in rules
+        if d.source != 'conflict':
+            assert k == int(np.argmax(d.posterior))
         if d.source == 'rules':
             assert d.cls in rules and p[k] >= PARAMS.near_zero and answer == UNKNOWN
         if d.source == 'agree':
             assert d.cls in rules and (answer == d.cls or best == k)
         if d.source == 'spit':
-            assert answer == d.cls and (not rules or d.posterior[k] >= PARAMS.override)
+            kept = [c for c in rules if allowed[CLASSES.index(c)]]
+            assert answer == d.cls and (not kept or d.posterior[k] >= PARAMS.override)
         if d.cls in rules and p[k] < PARAMS.near_zero:
             assert d.source == 'conflict'
         if answer not in (UNKNOWN, d.cls):

@@ -220,7 +220,7 @@ def test_retype_keep_force_and_check(realframes, tmp_path, model_file, capsys):
 
     status = SpitCheck.run(SpitCheck.parse_args([str(pfile), '--spit-model', str(model_file),
                                                   '--spit-threshold', '0', '-v', '0', '--all']))
-    assert 'disagree' in capsys.readouterr().out and status == 1
+    assert 'conflict' in capsys.readouterr().out and status == 1
 
     assert SpitRetype.run(SpitRetype.parse_args(
         [str(pfile), '--spit-model', str(model_file), '--spit-threshold', '0.99', '-v', '0'])) == 0
@@ -242,17 +242,17 @@ def test_retype_keep_force_and_check(realframes, tmp_path, model_file, capsys):
 
 
 def test_check_exit_status(realframes, tmp_path, model_file):
-    """pypeit_spit_check exits 1 when a row disagrees, 0 when all agree (a linter)."""
+    """pypeit_spit_check exits 1 while a row is in conflict, 0 when none is (a linter)."""
     from helpers import run_command
     out = run_setup(SpitSetup, realframes / 'shane_kast_blue', tmp_path / 'out', '-c', 'all',
                     '--spit-model', str(model_file), '--spit-threshold', '0.99')
     pfile = out / 'shane_kast_blue_A' / 'shane_kast_blue_A.pypeit'
-    # the untrained model at cut 0: every answer taken, some rows disagree
+    # the untrained model at cut 0: every answer taken, some rows in conflict
     proc = run_command('pypeit_spit_check', pfile, '--spit-model', model_file,
                        '--spit-threshold', '0', '-v', '0')
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert 'disagree' in proc.stdout and 'Traceback' not in proc.stderr
-    # at a cut no answer reaches, nothing disagrees
+    assert 'conflict' in proc.stdout and 'Traceback' not in proc.stderr
+    # at a cut no answer reaches, nothing is in conflict
     proc = run_command('pypeit_spit_check', pfile, '--spit-model', model_file,
                        '--spit-threshold', '1', '-v', '0')
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -278,5 +278,5 @@ def test_dead_frames_never_enter_a_calibration(realframes, tmp_path):
             for f, t, s in zip(data['filename'], data['frametype'], data['spit_src'])}
     for name in dead:
         filename, frametype, source = rows[name]
-        assert filename.startswith('#') and frametype == 'None' and source == 'none', rows[name]
+        assert filename.startswith('#') and frametype == 'None' and source == 'flagged', rows[name]
     assert rows['b14.fits.gz'][1:] == ('bias', 'agree')

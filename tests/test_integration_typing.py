@@ -56,7 +56,7 @@ def fake_classifier(answers=None, prob=0.995, errors=None, cut=0.9):
     return classify
 
 
-def faulted(meta, arcs_flats_off=(), lamp_on=()):
+def faulted(meta, arcs_flats_off=(), lamp_on=(), dome_on=()):
     """A copy of a metadata table with lamp cards faulted as on a real night."""
     from pypeit.metadata import PypeItMetaData
     out = PypeItMetaData(meta.spectrograph, meta.par, data=meta.table.copy())
@@ -66,6 +66,8 @@ def faulted(meta, arcs_flats_off=(), lamp_on=()):
             out.table[f'lampstat{k:02d}'][names.index(name)] = 'off'
     for name in lamp_on:
         out.table['lampstat11'][names.index(name)] = 'on'      # He arc lamp card
+    for name in dome_on:
+        out.table['lampstat01'][names.index(name)] = 'on'      # a flat-field lamp card
     return out
 
 
@@ -147,13 +149,48 @@ def test_faulted_lamp_cards(kast_meta):
     assert {r['source'] for r in others} == {'agree'}
 
 
+def test_lamp_facts(kast_meta):
+    """The lamp cards as Kast reads them (PypeIt's ``lamps``: arcs, dome) bound the
+    decision: a flat lamp on excludes an arc, however sure SPIT is; an arc lamp on
+    excludes a flat unless a flat lamp is on too; a flat lamp card on during a sky
+    exposure excludes nothing (a header fault SPIT is there to find)."""
+    from pypeit_spit.integration.rules import hard_facts, lamp_facts
+    meta = faulted(kast_meta, lamp_on=('b3.fits.gz',), dome_on=('b27.fits.gz',))
+    cfg = instrument_config('shane_kast_blue', model='unused')
+    names = list(meta['filename'])
+    lamps = lamp_facts(meta)
+    assert lamps['flat'][names.index('b5.fits.gz')] and not lamps['arc'][names.index('b5.fits.gz')]
+    assert lamps['arc'][names.index('b1.fits.gz')] and not lamps['flat'][names.index('b1.fits.gz')]
+    allowed, note = hard_facts(meta, names.index('b5.fits.gz'), CLASSES, cfg.types_for)
+    assert not allowed[CLASSES.index('arc')] and allowed[CLASSES.index('flat')]
+    assert 'flat lamp on excludes arc' in note
+    allowed, _ = hard_facts(meta, names.index('b3.fits.gz'), CLASSES, cfg.types_for)
+    assert {c for c, a in zip(CLASSES, allowed) if a} == {'arc', 'flat'}
+    allowed, _ = hard_facts(meta, names.index('b1.fits.gz'), CLASSES, cfg.types_for)
+    assert {c for c, a in zip(CLASSES, allowed) if a} == {'arc'}
+
+    answers = {'b5.fits.gz': {'arc': 0.99999},          # SPIT sure, wrong: the flat b5
+               'b3.fits.gz': {'flat': 0.99995},         # a flat, an arc lamp card on too
+               'b27.fits.gz': {'science': 0.99995}}     # science, a flat lamp card on
+    res = type_frames(meta, config=cfg, classify=fake_classifier(answers))
+    flat, both, sci = (_row(res, n) for n in ('b5.fits.gz', 'b3.fits.gz', 'b27.fits.gz'))
+    assert (flat['frametype'], flat['source']) == ('pixelflat,illumflat,trace', 'conflict')
+    assert 'flat lamp on excludes arc' in flat['reason']
+    # the rules give arc and flat types; SPIT's flat is allowed and agreed on: the
+    # flat's types only
+    assert 'arc' in both['rules_type'] and 'pixelflat' in both['rules_type']
+    assert (both['frametype'], both['source']) == ('pixelflat,illumflat,trace', 'agree')
+    assert (sci['frametype'], sci['source']) == ('science', 'spit')
+
+
 def test_spit_sure_but_outvoted_is_a_conflict(kast_meta):
-    """SPIT sure of flat on a bias (0 s): the posterior keeps the rules' bias, flagged."""
+    """SPIT sure of flat on a bias (0 s): a flat is excluded by the exposure time, the
+    rules' bias is kept, flagged."""
     res = type_frames(kast_meta, config=instrument_config('shane_kast_blue', model='unused'),
                       classify=fake_classifier({'b14.fits.gz': {'flat': 0.95, 'bias': 0.02}}))
     row = _row(res, 'b14.fits.gz')
     assert (row['frametype'], row['source']) == ('bias', 'conflict')
-    assert 'SPIT flat p=0.950 against rules bias' in row['reason']
+    assert 'SPIT flat p=0.950 excluded by the header (exptime 0 s excludes' in row['reason']
 
 
 def test_unsure_spit_not_against_the_rules(kast_meta):
@@ -171,7 +208,7 @@ def test_unreadable_frame_keeps_the_rules(kast_meta):
     res = type_frames(kast_meta, config=instrument_config('shane_kast_blue', model='unused'),
                       classify=fake_classifier(errors={'b5.fits.gz': 'cannot read pixels'}))
     bad = _row(res, 'b5.fits.gz')
-    assert bad['source'] == 'rules' and 'cannot read pixels' in bad['reason']
+    assert bad['source'] == 'unreadable' and 'cannot read pixels' in bad['reason']
     assert bad['frametype'] == 'pixelflat,illumflat,trace'
 
 
@@ -204,7 +241,7 @@ def test_threshold_replaces_the_cut_user_column_and_disabled(kast_meta):
     assert _row(res, 'b1.fits.gz')['source'] == 'user'
     assert _row(res, 'b14.fits.gz')['frametype'] == 'arc,tilt'
     assert _row(res, 'b3.fits.gz')['frametype'] == 'pixelflat,illumflat,trace'
-    assert _row(res, 'b3.fits.gz')['source'] == 'rules'
+    assert _row(res, 'b3.fits.gz')['source'] == 'user'        # the user asked for the rules
     assert _row(res, 'b10.fits.gz')['source'] == 'conflict'    # SPIT (fake) sure of science
     off = instrument_config('shane_kast_blue', enabled=False)
     res = type_frames(kast_meta, config=off, classify=None)
@@ -233,7 +270,7 @@ def test_untyped_frames_handled_like_pypeit(kast_meta):
         meta.get_frame_types(flag_unknown=True)
     assert meta['filename'][i] == '# b3.fits.gz'
     assert meta['frametype'][i] == 'None'
-    assert meta['spit_src'][i] == 'none'
+    assert meta['spit_src'][i] == 'unreadable'
 
 
 def test_context_manager_restores(kast_meta):
@@ -275,8 +312,8 @@ def test_hook_is_per_thread_and_reference_counted(kast_meta):
 
     from pypeit.metadata import PypeItMetaData
     original = PypeItMetaData.__dict__['get_frame_types']
-    fake = fake_classifier({'b1.fits.gz': {'bias': 0.99999}})   # SPIT: b1 is a bias
-    i = list(kast_meta['filename']).index('b1.fits.gz')
+    fake = fake_classifier({'b24.fits.gz': {'arc': 0.99999}})   # SPIT: the standard is an arc
+    i = list(kast_meta['filename']).index('b24.fits.gz')
     a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
     seen = {}
 
@@ -311,8 +348,8 @@ def test_hook_is_per_thread_and_reference_counted(kast_meta):
         t.start()
     for t in threads:
         t.join(60)
-    assert seen['a'] == 'bias'                                    # SPIT in the block
-    assert seen['outsider'] == ('arc,tilt', False, False)         # PypeIt's own rules
+    assert seen['a'] == 'arc,tilt'                                # SPIT in the block
+    assert seen['outsider'] == ('standard', False, False)         # PypeIt's own rules
     assert seen['b_enabled_after_a'] and seen['b_patched_after_a']
     assert PypeItMetaData.__dict__['get_frame_types'] is original
     assert not is_enabled()

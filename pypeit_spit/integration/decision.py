@@ -11,6 +11,12 @@ The evidence about one frame:
     The classes of the types PypeIt's header rules give. The rules read fragile cards
     (lamp status, ``OBJECT``...) that observers and scripts get wrong; ``R`` may be
     empty (untyped) or hold several classes (e.g. ``arc,bias,tilt``).
+hard facts
+    The classes the frame's own header excludes
+    (:func:`pypeit_spit.integration.rules.hard_facts`: the exposure time outside a
+    class's PypeIt range, the arc lamps on for a non-arc, the hatch or shutter closed
+    for a frame on sky): such a class is **never** decided, whatever SPIT (or any
+    model) says.
 ``h``
     The plausibility of each class from sturdy header facts that the telescope's
     control system writes (:func:`pypeit_spit.integration.rules.header_facts`): the
@@ -41,10 +47,12 @@ and one of these outcomes is recorded for the frame (``spit_src``):
     SPIT and the rules contradict each other and neither is sure enough: SPIT answers
     (past its cut) a class the posterior does not choose; or ``f`` differs from the
     rules without the support to override them; or the rules' class is one SPIT gives
-    less than ``near_zero``; or the rules give nothing and SPIT is unsure. The frame
-    gets the better-supported type (``f``; the rules' own types when ``f`` is theirs),
-    the reason, and is listed for the user to look at; ``pypeit_spit_check`` fails
-    until the user settles it in the ``spit`` column.
+    less than ``near_zero``; or SPIT names a class the header excludes; or the rules
+    give nothing and SPIT is unsure. The frame is typed as the rules type it (SPIT's
+    class only when the rules give nothing the header allows; untyped when that class
+    is excluded too), never a third class neither source named; it is listed for the
+    user to look at, and ``pypeit_spit_check`` fails until the user settles it in the
+    ``spit`` column.
 
 A rule's type to which SPIT gives less than ``near_zero`` is therefore never accepted
 without a flag. The parameters are settings (``configs/spit_spec.cfg``); their values
@@ -54,11 +62,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pypeit_spit.vocab import UNKNOWN
+from pypeit_spit.vocab import UNKNOWN, format_prob
 
 __all__ = ['OUTCOMES', 'DecisionParams', 'Decision', 'decide_frame']
 
-#: Outcomes recorded in ``spit_src`` by :func:`decide_frame`.
+#: The outcomes :func:`decide_frame` records (part of :data:`pypeit_spit.vocab.OUTCOMES`).
 OUTCOMES = ('agree', 'rules', 'spit', 'conflict')
 
 
@@ -109,11 +117,11 @@ class Decision:
 
 def _fmt(classes, values):
     order = np.argsort(values)[::-1][:2]
-    return ', '.join(f'{classes[i]} {values[i]:.3f}' for i in order)
+    return ', '.join(f'{classes[i]} {format_prob(values[i])}' for i in order)
 
 
 def decide_frame(probs, answer, votes, rules_classes, plausibility, params, classes,
-                 voted=None):
+                 voted=None, allowed=None, excluded='', shown=None):
     """
     Decide one frame's class from SPIT, the header rules and the header facts.
 
@@ -134,15 +142,30 @@ def decide_frame(probs, answer, votes, rules_classes, plausibility, params, clas
         Class names in the order of ``probs``.
     voted : str or None, optional
         SPIT's most-voted class (default: the class of largest probability).
+    allowed : array_like of bool, shape (K,), or None, optional
+        The classes the frame's hard header facts leave possible
+        (:func:`pypeit_spit.integration.rules.hard_facts`); None: every class. A class
+        not allowed is never decided.
+    excluded : str, optional
+        Why classes are excluded (for the reason).
+    shown : tuple or None, optional
+        ``(answer, probabilities)`` as SPIT gave them, before header evidence
+        changed them: what the reason prints (so that a frame's probability reads
+        the same in every output). Default: ``answer`` and ``probs``.
 
     Returns
     -------
     Decision
+        ``cls`` is '' when nothing may type the frame.
     """
     p = np.asarray(probs, dtype=float)
-    h = np.asarray(plausibility, dtype=float)
     k = len(classes)
-    rules = [c for c in classes if c in set(rules_classes)]
+    ok = np.ones(k, dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool)
+    if not ok.any():
+        ok = np.ones(k, dtype=bool)
+    h = np.asarray(plausibility, dtype=float) * ok
+    given = [c for c in classes if c in set(rules_classes)]
+    rules = [c for c in given if ok[classes.index(c)]]
     in_rules = np.array([c in rules for c in classes])
     eps = params.rules_error
     if rules:
@@ -151,19 +174,35 @@ def decide_frame(probs, answer, votes, rules_classes, plausibility, params, clas
         like = np.full(k, 1.0 / k)
     score = p * like * h
     total = score.sum()
-    post = score / total if total > 0 else np.full(k, 1.0 / k)
+    post = score / total if total > 0 else ok / ok.sum()
     f = int(np.argmax(post))
     fc = classes[f]
     voted = voted or classes[int(np.argmax(p))]
     winner = voted if votes >= 3 else None
-    spit_says = (f'SPIT {answer} p={p[classes.index(answer)]:.3f}' if answer != UNKNOWN
-                 else f'SPIT unsure ({votes}/4 votes; {_fmt(classes, p)})')
+    named = answer if answer != UNKNOWN else voted
+    said, said_p = (answer, p) if shown is None else (shown[0], np.asarray(shown[1]))
+    spit_says = (f'SPIT {said} p={format_prob(said_p[classes.index(said)])}'
+                 if said != UNKNOWN
+                 else f'SPIT unsure ({votes}/4 votes; {_fmt(classes, said_p)})')
     rules_say = f'rules {"/".join(rules)}' if rules else 'rules untyped'
+    if given and not rules:
+        rules_say = f'rules {"/".join(given)} excluded by the header ({excluded})'
     best = f'posterior {_fmt(classes, post)}'
+    if answer != UNKNOWN and not ok[classes.index(answer)]:
+        # SPIT names a class the frame's own header excludes: never chosen.
+        why = f'{spit_says} excluded by the header ({excluded})'
+        if rules:
+            rc = max(rules, key=lambda c: post[classes.index(c)])
+            return Decision(rc, 'conflict', post, f'{why}; {rules_say}')
+        return Decision('', 'conflict', post, f'{why}; {rules_say}: left untyped')
     if not rules:
         if answer == fc:
             return Decision(fc, 'spit', post, f'{spit_says}; {rules_say}')
-        return Decision(fc, 'conflict', post, f'{rules_say}; {spit_says}; {best}')
+        if fc == named:
+            return Decision(fc, 'conflict', post, f'{rules_say}; {spit_says}; {best}')
+        return Decision('', 'conflict', post, f'{rules_say}; {spit_says}, its {named} '
+                                              f'excluded by the header ({excluded}): '
+                                              'left untyped')
     if in_rules[f]:
         if answer == fc or (answer == UNKNOWN and winner == fc):
             return Decision(fc, 'agree', post, f'{spit_says}; {rules_say}')
@@ -171,15 +210,18 @@ def decide_frame(probs, answer, votes, rules_classes, plausibility, params, clas
             return Decision(fc, 'conflict', post, f'{spit_says} against {rules_say}; {best}')
         if p[f] < params.near_zero:
             return Decision(fc, 'conflict', post, f'{rules_say} but SPIT gives {fc} only '
-                                                  f'p={p[f]:.3f}; {spit_says}; {best}')
+                                                  f'p={format_prob(p[f])}; {spit_says}; '
+                                                  f'{best}')
         top = int(np.argmax(p))
         if top != f and p[top] >= params.contradict:
             return Decision(fc, 'conflict', post, f'{rules_say} but SPIT leans to '
-                                                  f'{classes[top]} p={p[top]:.3f} '
+                                                  f'{classes[top]} p={format_prob(p[top])} '
                                                   f'({spit_says}); {best}')
         return Decision(fc, 'rules', post, f'{rules_say}; {spit_says}, not against them')
     if answer == fc and post[f] >= params.override:
         return Decision(fc, 'spit', post, f'{spit_says} overrides {rules_say} '
-                                          f'(posterior {post[f]:.3f})')
-    return Decision(fc, 'conflict', post, f'{rules_say}, {spit_says}: neither sure enough; '
-                                          f'{best}')
+                                          f'(posterior {format_prob(post[f])})')
+    # Split evidence: typed as the rules type it (never a class neither source named).
+    rc = max(rules, key=lambda c: post[classes.index(c)])
+    return Decision(rc, 'conflict', post, f'{rules_say}, {spit_says}: neither sure enough; '
+                                          f'{best}; typed as the rules type it')

@@ -36,12 +36,12 @@ from pypeit import log
 
 from pypeit_spit.integration.config import InstrumentConfig, instrument_config
 from pypeit_spit.integration.decision import DecisionParams, decide_frame
-from pypeit_spit.integration.rules import header_facts, rule_bits
-from pypeit_spit.vocab import CLASSES, FRAMETYPE_TO_CLASS, ON_SKY, UNKNOWN
+from pypeit_spit.integration.rules import hard_facts, header_facts, lamp_facts, rule_bits
+from pypeit_spit.vocab import CLASSES, FRAMETYPE_TO_CLASS, ON_SKY, UNKNOWN, count_outcomes
 
 __all__ = ['SPIT_COLUMNS', 'MODES', 'COLUMNS_HELP', 'TypingResult', 'classify_metadata',
            'type_frames', 'apply_unknown_policy', 'add_spit_columns', 'parse_mode',
-           'explain_columns', 'conflict_lines']
+           'explain_columns', 'conflict_lines', 'typing_summary']
 
 #: Columns added to PypeIt's metadata (and written to .pypeit/.sorted files).
 SPIT_COLUMNS = ('spit_type', 'spit_prob', 'spit', 'spit_src')
@@ -53,9 +53,10 @@ MODES = ('auto', 'rules', 'keep')
 #: ``pypeit_spit_setup`` (PypeIt ignores comments).
 COLUMNS_HELP = (
     '# pypeit-spit columns: spit_type = SPIT\'s class as PypeIt types (unknown: no answer);',
-    '#   spit_prob = probability of the decided type; spit_src = who decided: agree (SPIT',
-    '#   and the header rules), spit (SPIT over the rules), rules (SPIT unsure), conflict',
-    '#   (they contradict each other: look at the frame), user (the spit column), none.',
+    '#   spit_prob = SPIT\'s probability of it; spit_src = how the type was reached: agree',
+    '#   (SPIT and the header rules), spit (SPIT over the rules), rules (SPIT unsure),',
+    '#   conflict (they contradict each other: look at the frame), user (the spit column),',
+    '#   unknown (untyped), unreadable (SPIT cannot read it), flagged (no calibration).',
     '# spit = your control of a row: auto, rules (header rules only), keep (freeze its',
     '#   frametype) or PypeIt frame types to force (e.g. arc,tilt); then run',
     '#   pypeit_spit_retype on this file. pypeit_spit_check lists what is left to settle.',
@@ -132,6 +133,15 @@ def _bits_to_names(bm, value):
     return names[0] if isinstance(names, list) else names
 
 
+def _allowed_bits(bm, value, allowed, dtype):
+    """The frame types of ``value`` whose class the hard header facts allow (types of
+    no class, such as ``dark``, are kept)."""
+    names = [t for t in _bits_to_names(bm, value).split(',') if t and t != 'None']
+    keep = [t for t in names if FRAMETYPE_TO_CLASS.get(t) is None
+            or allowed[CLASSES.index(FRAMETYPE_TO_CLASS[t])]]
+    return _names_to_bits(bm, keep, dtype) if keep != names else value
+
+
 def _frame_paths(fitstbl):
     return [os.path.join(str(d), str(f).lstrip('# ').strip())
             for d, f in zip(fitstbl['directory'], fitstbl['filename'])]
@@ -182,11 +192,14 @@ def type_frames(fitstbl, config=None, spit_column=None, current=None, classify=N
     Per row: the user's ``spit`` column first (``keep``, ``rules`` or a forced type
     list; source ``user`` or ``rules``); otherwise (``auto``) the decision of
     :mod:`pypeit_spit.integration.decision`, which weighs SPIT's probabilities, the
-    header rules and sturdy header facts, and records ``agree``, ``rules``, ``spit``,
-    ``conflict`` or ``none``. Frames SPIT cannot read keep the rules (``rules``, with
-    the reason); frames whose pixels are no calibration at all (dead, constant,
-    saturated: SPIT's quality flag) are left untyped (``none``), so that PypeIt
-    comments them out.
+    header rules and sturdy header facts, and records ``agree``, ``rules``, ``spit`` or
+    ``conflict``. A class the frame's own header excludes
+    (:func:`~pypeit_spit.integration.rules.hard_facts`) is never written, whatever SPIT
+    says. Frames SPIT cannot read keep the rules' types (``unreadable``, with the
+    reason); frames whose pixels are no calibration at all (dead, constant,
+    saturated: SPIT's quality flag) are left untyped (``flagged``), so that PypeIt
+    comments them out; a frame nothing types is ``unknown``. Every outcome is a word
+    of :data:`pypeit_spit.vocab.OUTCOMES`.
 
     Parameters
     ----------
@@ -226,6 +239,7 @@ def type_frames(fitstbl, config=None, spit_column=None, current=None, classify=N
         current = [''] * n
 
     rules = rule_bits(fitstbl)
+    lamps = lamp_facts(fitstbl)
     need_spit = cfg.enabled and any(m == 'auto' for m in modes)
     spit_tab = classify_metadata(fitstbl, cfg, classify=classify) if need_spit else None
     params = DecisionParams(rules_error=cfg.rules_error, near_zero=cfg.near_zero,
@@ -248,9 +262,11 @@ def type_frames(fitstbl, config=None, spit_column=None, current=None, classify=N
         decision = None
         flag = ''
         mode = modes[i]
+        allowed, excluded = hard_facts(fitstbl, i, CLASSES, cfg.types_for, lamps=lamps)
         if spit_tab is not None:
             spit_class = str(spit_tab['class'][i])
             p = np.array([float(spit_tab[f'prob_{c}'][i]) for c in CLASSES])
+            raw = (spit_class, p)
             prob = float(spit_tab['prob'][i])
             err = str(spit_tab['error'][i] or '')
             flag = str(spit_tab['flag'][i] or '') if 'flag' in spit_tab.colnames else ''
@@ -261,7 +277,7 @@ def type_frames(fitstbl, config=None, spit_column=None, current=None, classify=N
                     fitstbl, i, CLASSES, cfg.types_for, std_radius=cfg.std_radius,
                     exptime_mismatch=cfg.exptime_mismatch, use_pointing=cfg.header_evidence)
                 answer = spit_class
-                if on_sky is not None:
+                if on_sky is not None and allowed[CLASSES.index(on_sky)]:
                     # The pointing settles science vs standard, SPIT's weakest margin:
                     # the frame is on sky with SPIT's combined probability of the two.
                     sci, std = CLASSES.index('science'), CLASSES.index('standard')
@@ -278,9 +294,11 @@ def type_frames(fitstbl, config=None, spit_column=None, current=None, classify=N
                 if on_sky is not None and voted in ON_SKY:
                     voted = on_sky
                 decision = decide_frame(p, answer, votes, rules_classes, plaus, params,
-                                        CLASSES, voted=voted or None)
+                                        CLASSES, voted=voted or None, allowed=allowed,
+                                        excluded=excluded, shown=raw)
                 spit_settled = decision.cls or UNKNOWN
 
+        kept_rules = _allowed_bits(bm, rules_i, allowed, dtype)
         if mode == 'keep':
             cur = str(current[i]).strip()
             try:
@@ -288,14 +306,14 @@ def type_frames(fitstbl, config=None, spit_column=None, current=None, classify=N
                                          dtype)
                 source, reason = 'user', f'spit=keep: frametype {cur} frozen'
             except ValueError:
-                bits[i] = rules_i
+                bits[i] = kept_rules
                 source, reason = 'rules', f'spit=keep but frametype {cur!r} is invalid'
         elif isinstance(mode, list):
             bits[i] = _names_to_bits(bm, mode, dtype)
             source, reason = 'user', f'spit={",".join(mode)} forced'
         elif mode == 'rules':
             bits[i] = rules_i
-            source, reason = 'rules', 'spit=rules'
+            source, reason = 'user', 'spit=rules: the header rules'
         elif spit_tab is None:
             bits[i] = rules_i
             source = 'rules'
@@ -304,19 +322,26 @@ def type_frames(fitstbl, config=None, spit_column=None, current=None, classify=N
         elif flag:
             # the pixels are no calibration at all: never typed (PypeIt comments it out)
             bits[i] = _names_to_bits(bm, [], dtype)
-            source, reason = 'none', flag
+            source, reason = 'flagged', flag
         elif decision is None:
-            bits[i] = rules_i
-            source, reason = 'rules', f'SPIT cannot read the frame ({spit_tab["error"][i]})'
+            bits[i] = kept_rules
+            source, reason = 'unreadable', f'SPIT cannot read the frame ({spit_tab["error"][i]})'
         else:
             source, reason = decision.source, decision.reason
-            if source in ('agree', 'spit') or (source == 'conflict'
-                                               and decision.cls not in rules_classes):
+            if not decision.cls:
+                bits[i] = _names_to_bits(bm, [], dtype)
+            elif decision.cls in rules_classes and source == 'agree':
+                # the rules' own types of the class agreed on (not those of another
+                # class the rules also gave, e.g. the flat lamp's of an arc)
+                only = np.array([c == decision.cls for c in CLASSES])
+                bits[i] = _allowed_bits(bm, rules_i, only, dtype)
+            elif decision.cls in rules_classes and source in ('rules', 'conflict'):
+                bits[i] = kept_rules
+            else:
                 bits[i] = _names_to_bits(bm, cfg.types_for(decision.cls), dtype)
-            elif source in ('rules', 'conflict'):
-                bits[i] = rules_i
-        if source != 'none' and not bm.flagged(np.atleast_1d(bits[i]))[0]:
-            source, reason = 'none', f'untyped: {reason}; header rules give nothing'
+        if source not in ('flagged', 'conflict', 'unreadable') \
+                and not bm.flagged(np.atleast_1d(bits[i]))[0]:
+            source, reason = 'unknown', f'untyped: {reason}; header rules give nothing'
         cols['frametype'].append(_bits_to_names(bm, bits[i]))
         cols['source'].append(source)
         cols['reason'].append(reason)
@@ -332,8 +357,8 @@ def type_frames(fitstbl, config=None, spit_column=None, current=None, classify=N
     out['spit_prob'] = probs
     out['spit_prob'].format = '.3f'
     for i in range(n):
-        log.info(f"{out['filename'][i]}: {out['frametype'][i]} from {out['source'][i]} "
-                 f"({out['reason'][i]})")
+        log.debug(f"{out['filename'][i]}: {out['frametype'][i]} ({out['source'][i]}: "
+                  f"{out['reason'][i]})")
     return TypingResult(bits=bits, table=out, config=cfg, paths=_frame_paths(fitstbl))
 
 
@@ -433,3 +458,20 @@ def conflict_lines(result, paths=None):
         out.append(f"    look: pypeit_spit_png {path} --annotate -d spit_png"
                    + (f' -s {spec}' if spec else ''))
     return out
+
+
+def typing_summary(results):
+    """
+    One line counting every outcome of one or more typings.
+
+    Parameters
+    ----------
+    results : sequence of TypingResult
+
+    Returns
+    -------
+    str
+        E.g. ``'18 frames: 11 agree, 3 spit, 4 conflict'``.
+    """
+    sources = [str(s) for r in results for s in r.table['source']]
+    return f'{len(sources)} frames: {count_outcomes(sources)}'

@@ -23,13 +23,13 @@ import functools
 import inspect
 import threading
 
-import numpy as np
 from pypeit import log
 
 from pypeit_spit.errors import HookError
 from pypeit_spit.integration.config import instrument_config
 from pypeit_spit.integration.frametypes import (SPIT_COLUMNS, add_spit_columns,
-                                                apply_unknown_policy, type_frames)
+                                                apply_unknown_policy, type_frames,
+                                                typing_summary)
 
 __all__ = ['enabled', 'is_enabled', 'EXPECTED_SIGNATURES']
 
@@ -66,6 +66,8 @@ def _check_signatures(cls):
 
 
 def _get_frame_types(self, flag_unknown=False, user=None, merge=True):
+    from pypeit_spit import stop
+    stop.check()   # a signal PypeIt caught while it read the headers ends the typing
     original = _PATCH['originals']['get_frame_types']
     active = _ACTIVE.get()
     if user is not None or not active:
@@ -89,14 +91,12 @@ def _get_frame_types(self, flag_unknown=False, user=None, merge=True):
         from pypeit_spit.classify import classify_files
         classify = functools.partial(classify_files, prefetch=settings['prefetch'])
     result = type_frames(self, config=cfg, classify=classify)
+    stop.check()
     record['results'].append(result)
     self.spit_typing = result
     add_spit_columns(self, result)
     apply_unknown_policy(self, result.bits, flag_unknown)
-    src = result.table['source']
-    log.info(f"Typing completed: {np.sum(src == 'spit')} by SPIT, "
-             f"{np.sum(src == 'rules')} by the header rules, "
-             f"{np.sum(src == 'none')} untyped")
+    log.info(f'Typing completed: {typing_summary([result])}')
     return self.set_frame_types(result.bits, merge=merge)
 
 

@@ -13,11 +13,11 @@ vanilla PypeIt loads and ignores:
     ``rules`` (header rules only), ``keep`` (freeze this row's ``frametype``),
     or an explicit comma-separated list of PypeIt frame types to force.
 ``spit_src``
-    What decided the ``frametype``: ``spit``, ``rules`` or ``user``.
+    How the ``frametype`` was reached: a word of :data:`pypeit_spit.vocab.OUTCOMES`.
 
 :func:`retype_file` re-types the rows honouring ``spit`` and rewrites the file,
 keeping its comments and parameters; :func:`check_file` lists the rows where
-SPIT and the file disagree. Both use
+need settling before ``run_pypeit`` (conflicts first). Both use
 :func:`pypeit_spit.integration.frametypes.type_frames`.
 """
 import os
@@ -31,7 +31,7 @@ from pypeit import log
 from pypeit_spit.errors import PypeItFileError
 from pypeit_spit.integration.config import instrument_config
 from pypeit_spit.integration.frametypes import parse_mode, type_frames
-from pypeit_spit.vocab import UNKNOWN
+from pypeit_spit.vocab import NEEDS_A_LOOK, UNKNOWN, format_prob
 
 __all__ = ['read_pypeit_file', 'file_metadata', 'retype_file', 'check_file',
            'grouping_warnings', 'RetypeReport', 'write_pypeit_file']
@@ -562,7 +562,7 @@ def retype_file(path, output=None, enable=None, threshold=None, model=None, user
             source[r] = str(t['source'][j])
             reason[r] = str(t['reason'][j])
             spit_type[r] = str(t['spit_type'][j])
-            spit_prob[r] = f"{float(t['spit_prob'][j]):.3f}"
+            spit_prob[r] = format_prob(t['spit_prob'][j])
             if str(spit[r]).strip() == '':
                 spit[r] = 'auto'
             spit_src[r] = source[r]
@@ -580,7 +580,8 @@ def retype_file(path, output=None, enable=None, threshold=None, model=None, user
         # PypeIt reads the probabilities as numbers: write every row as setup does.
         for r in range(n):
             try:
-                pf.data['spit_prob'][r] = f"{float(pf.data['spit_prob'][r]):.3f}"
+                float(pf.data['spit_prob'][r])
+                pf.data['spit_prob'][r] = format_prob(pf.data['spit_prob'][r])
             except (TypeError, ValueError):
                 pass
     spit_values = pf.data['spit'] if 'spit' in pf.data.colnames else ['auto'] * n
@@ -609,11 +610,24 @@ def retype_file(path, output=None, enable=None, threshold=None, model=None, user
                         missing=missing)
 
 
+def _same_types(a, b):
+    def names(x):
+        return {t.strip() for t in str(x).split(',') if t.strip() and t.strip() != 'None'}
+    return names(a) == names(b)
+
+
 def check_file(path, enable=True, threshold=None, model=None, user_file=None, classify=None):
     """
-    List the rows of a ``.pypeit`` file where SPIT and the file disagree.
+    Check every row of a ``.pypeit`` file before ``run_pypeit``: type it again
+    (SPIT, the header rules and header facts, honouring the row's ``spit`` column)
+    and say how its type is reached, in the words of
+    :data:`pypeit_spit.vocab.OUTCOMES`.
 
-    SPIT is run on every raw file of the data block (also commented-out rows).
+    An active row whose ``frametype`` differs from the typing while its ``spit``
+    column is ``auto`` (a hand edit, an older model) is a ``conflict`` too: set its
+    ``spit`` column (``keep`` confirms the file's type) or run ``pypeit_spit_retype``.
+    A row whose raw file is not found is ``unreadable``. SPIT is run on every raw
+    file of the data block (also commented-out rows, which never need settling).
 
     Parameters
     ----------
@@ -629,10 +643,14 @@ def check_file(path, enable=True, threshold=None, model=None, user_file=None, cl
     -------
     `astropy.table.Table`
         One row per data-block row: ``filename``, ``frametype`` (the file's),
-        ``spit_type``, ``spit_prob``, ``rules_type``, ``spit`` (the row's
-        control value), ``status`` (``agree``, ``disagree``, ``undecided``,
-        ``commented`` or ``missing``: an active row whose raw file is not found,
-        also when no raw file at all is found) and ``note``.
+        ``typed`` (the typing's), ``spit_type``, ``spit_prob`` (as printed
+        everywhere, :func:`pypeit_spit.vocab.format_prob`), ``rules_type``, ``spit``
+        (the row's control value), ``spit_src`` (the outcome), ``found`` (its raw
+        file was found), ``settle`` (True for
+        an active row that needs the user: an outcome of
+        :data:`pypeit_spit.vocab.NEEDS_A_LOOK`, or a row settled in its ``spit``
+        column whose ``frametype`` column does not say so yet, as ``run_pypeit``
+        reads that column) and ``note``.
 
     Raises
     ------
@@ -643,39 +661,54 @@ def check_file(path, enable=True, threshold=None, model=None, user_file=None, cl
     path = Path(path)
     pf = read_pypeit_file(path)
     fitstbl, order, result, cfg = _typing(pf, path, enable, threshold, model, user_file,
-                                          classify, use_column=False)
+                                          classify, use_column=True)
     n = len(pf.data)
     t = result.table if result is not None else None
+    commented = [_is_commented(f) for f in pf.data['filename']]
     out = Table()
     out['filename'] = [_bare(f) for f in pf.data['filename']]
     out['frametype'] = [str(v) for v in pf.data['frametype']]
+    typed = ['-'] * n
     spit_type = ['-'] * n
-    prob = np.zeros(n)
+    prob = ['-'] * n
     rules = ['-'] * n
-    status = ['commented' if _is_commented(f) else 'missing' for f in pf.data['filename']]
-    note = ['row commented out; raw file not found' if _is_commented(f)
-            else 'raw file not found' for f in pf.data['filename']]
+    outcome = ['unreadable'] * n
+    note = ['raw file not found'] * n
+    stale = [False] * n
     for j, r in enumerate(order):
+        typed[r] = str(t['frametype'][j])
         spit_type[r] = str(t['spit_type'][j])
-        prob[r] = float(t['spit_prob'][j])
+        prob[r] = format_prob(t['spit_prob'][j]) if t['spit_class'][j] != UNKNOWN \
+            or float(t['spit_prob'][j]) > 0 else '-'
         rules[r] = str(t['rules_type'][j])
-        answered = t['spit_settled'][j] != UNKNOWN and spit_type[r] not in (UNKNOWN, 'None')
-        if _is_commented(pf.data['filename'][r]):
-            status[r] = 'commented'
-            note[r] = 'row commented out' + (f'; SPIT says {spit_type[r]}' if answered else '')
-        elif not answered:
-            status[r] = 'undecided'
-            note[r] = str(t['reason'][j]) if t['source'][j] != 'spit' else ''
-        elif set(spit_type[r].split(',')) == set(out['frametype'][r].split(',')):
-            status[r], note[r] = 'agree', str(t['evidence'][j])
-        else:
-            status[r], note[r] = 'disagree', str(t['evidence'][j])
+        outcome[r] = str(t['source'][j])
+        note[r] = str(t['reason'][j])
+        if t['evidence'][j]:
+            note[r] += f" [{t['evidence'][j]}]"
+        if not commented[r] and outcome[r] not in ('user', 'conflict') \
+                and not _same_types(typed[r], out['frametype'][r]):
+            note[r] = (f"the file says {out['frametype'][r]}, the typing {typed[r]} "
+                       f'({outcome[r]}: {note[r]}); set spit to keep to confirm the file, '
+                       'or run pypeit_spit_retype')
+            outcome[r] = 'conflict'
+        elif not commented[r] and outcome[r] == 'user' \
+                and not _same_types(typed[r], out['frametype'][r]):
+            # settled in the spit column, but run_pypeit reads the frametype column
+            stale[r] = True
+            note[r] = (f"{note[r]}, but the frametype column still says "
+                       f"{out['frametype'][r]}: run pypeit_spit_retype")
+    for r in range(n):
+        if commented[r]:
+            note[r] = f'row commented out; {note[r]}'
+    out['typed'] = typed
     out['spit_type'] = spit_type
     out['spit_prob'] = prob
-    out['spit_prob'].format = '.3f'
     out['rules_type'] = rules
     out['spit'] = [str(v) for v in pf.data['spit']] if 'spit' in pf.data.colnames \
         else ['auto'] * n
-    out['status'] = status
+    out['spit_src'] = outcome
+    out['settle'] = [not c and (o in NEEDS_A_LOOK or st)
+                     for c, o, st in zip(commented, outcome, stale)]
+    out['found'] = [r in set(order) for r in range(n)]
     out['note'] = note
     return out

@@ -16,8 +16,11 @@ import numpy as np
 from astropy.time import Time
 from pypeit import log
 
+from pypeit_spit.vocab import ON_SKY
+
 __all__ = ['rule_bits', 'header_metadata', 'rule_types_of_files', 'header_evidence',
-           'header_facts', 'exposure_range', 'near_archived_standard']
+           'header_facts', 'hard_facts', 'lamps_on', 'lamp_facts', 'exposure_range',
+           'near_archived_standard']
 
 
 def rule_bits(fitstbl):
@@ -298,6 +301,25 @@ def exposure_range(fitstbl, frametype):
     return fitstbl.par['calibrations'][f'{frametype}frame']['exprng']
 
 
+def _exposure_fits(fitstbl, row, classes, types_for):
+    """
+    The frame's exposure time and, per class, whether it lies in the class's PypeIt
+    range (that of its first frame type; True for a class of no type); an empty list
+    when the header gives no exposure time.
+    """
+    from pypeit.core import framematch
+    exptime = _float(fitstbl['exptime'][row]) if 'exptime' in fitstbl.keys() else np.nan
+    if not np.isfinite(exptime):
+        return exptime, []
+    t = np.array([exptime], dtype=object)
+    fits_ = []
+    for c in classes:
+        types = types_for(c)
+        fits_.append(not types or bool(framematch.check_frame_exptime(
+            t, exposure_range(fitstbl, types[0]))[0]))
+    return exptime, fits_
+
+
 def header_facts(fitstbl, row, classes, types_for, std_radius=10.0, exptime_mismatch=0.1,
                  use_pointing=True):
     """
@@ -334,19 +356,13 @@ def header_facts(fitstbl, row, classes, types_for, std_radius=10.0, exptime_mism
     note : str
         What was found.
     """
-    from pypeit.core import framematch
     plaus = np.ones(len(classes))
-    keys = fitstbl.keys()
-    exptime = _float(fitstbl['exptime'][row]) if 'exptime' in keys else np.nan
+    exptime, in_range = _exposure_fits(fitstbl, row, classes, types_for)
     notes = []
-    if np.isfinite(exptime):
-        t = np.array([exptime], dtype=object)
+    if in_range:
         outside = []
         for i, c in enumerate(classes):
-            types = types_for(c)
-            if not types:
-                continue
-            if not framematch.check_frame_exptime(t, exposure_range(fitstbl, types[0]))[0]:
+            if not in_range[i]:
                 plaus[i] = exptime_mismatch
                 outside.append(c)
         if exptime <= 0:
@@ -364,3 +380,140 @@ def header_facts(fitstbl, row, classes, types_for, std_radius=10.0, exptime_mism
         if on_sky is not None:
             plaus[list(classes).index(on_sky)] = 1.0
     return plaus, on_sky, '; '.join(notes)
+
+
+def lamps_on(fitstbl, status):
+    """
+    Whether each frame's header says a lamp of a kind is on, as the spectrograph itself
+    reads its lamp cards (its ``lamps(fitstbl, status)``, used by its own
+    ``check_frame_type``).
+
+    Parameters
+    ----------
+    fitstbl : `pypeit.metadata.PypeItMetaData`
+    status : str
+        ``'arcs'`` (line lamps) or ``'dome'`` (flat-field lamps).
+
+    Returns
+    -------
+    `numpy.ndarray` of bool or None
+        None where the spectrograph has no such reading of its lamp cards.
+    """
+    lamps = getattr(fitstbl.spectrograph, 'lamps', None)
+    if lamps is None:
+        return None
+    try:
+        out = np.asarray(lamps(fitstbl.table, status), dtype=bool)
+    except Exception as exc:   # lamp cards absent or unreadable: no fact
+        log.debug(f'{status} lamp status unknown: {type(exc).__name__}: {exc}')
+        return None
+    return out if out.shape == (len(fitstbl),) else None
+
+
+def lamp_facts(fitstbl):
+    """
+    The lamp readings :func:`hard_facts` uses, for every frame of a table.
+
+    Parameters
+    ----------
+    fitstbl : `pypeit.metadata.PypeItMetaData`
+
+    Returns
+    -------
+    dict
+        ``{'arc': ..., 'flat': ...}``: :func:`lamps_on` of the table for the line
+        lamps (``'arcs'``) and the flat-field lamps (``'dome'``), each None where the
+        spectrograph has no such reading.
+    """
+    return {'arc': lamps_on(fitstbl, 'arcs'), 'flat': lamps_on(fitstbl, 'dome')}
+
+
+def _closed(value):
+    return str(value).strip().lower() in ('closed', 'close', 'shut')
+
+
+def hard_facts(fitstbl, row, classes, types_for, lamps=None):
+    """
+    The classes one frame's own header excludes: facts no model may overrule.
+
+    * The **exposure time** (written by the controller) outside a class's PypeIt
+      exposure range (that of the class's first PypeIt type;
+      :func:`exposure_range`); science and standard are told apart by their ranges
+      only by convention (long standards, short science frames exist), so for them
+      the range is the union of both. No exposure (0 s): only a bias.
+    * The **hatch or shutter** closed (PypeIt's ``hatch`` metadata, where the
+      spectrograph records it): no sky frame (science, standard).
+    * An **arc lamp on** (the spectrograph's own reading of its lamp cards,
+      :func:`lamps_on`): only an arc, or a flat where a flat-field (dome) lamp is on
+      too. A **flat-field lamp on** with no arc lamp: not an arc (SPIT's arc/flat
+      confusion); it does not exclude a frame on sky, as a flat lamp card left on
+      during a sky exposure is a header fault SPIT is there to find (measured: on 443
+      simulated Kast frames with 30% header faults, excluding sky frames too turned 6
+      of SPIT's right answers into conflicts typed as flats, and fixed none). Lamp
+      cards are what observers' scripts get wrong, so these facts hold only where the
+      exposure time allows the lamp's class; a card left *off* is no fact (arcs and
+      flats with faulted cards are SPIT's to find).
+
+    Facts that would exclude every class are not used (the message says so).
+
+    Parameters
+    ----------
+    fitstbl, row, classes, types_for
+        The table, the frame's row, the class names and the instrument's map of a
+        class to its PypeIt frame types, as for :func:`header_facts`.
+    lamps : dict or None, optional
+        :func:`lamp_facts` of the table (computed here when None).
+
+    Returns
+    -------
+    allowed : `numpy.ndarray` of bool
+        One per class.
+    note : str
+        What excludes which class ('' when nothing is excluded).
+    """
+    keys = fitstbl.keys()
+    allowed = np.ones(len(classes), dtype=bool)
+    notes = []
+    exptime, in_range = _exposure_fits(fitstbl, row, classes, types_for)
+    if in_range:
+        sky = any(ok for c, ok in zip(classes, in_range) if c in ON_SKY)
+        out = []
+        for i, c in enumerate(classes):
+            ok = sky if c in ON_SKY else in_range[i]
+            if exptime <= 0 and c != 'bias':
+                ok = False
+            if not ok:
+                out.append(c)
+        if len(out) < len(classes):
+            for c in out:
+                allowed[classes.index(c)] = False
+            if out:
+                notes.append(f'exptime {exptime:g} s excludes {"/".join(out)}')
+    if 'hatch' in keys and _closed(fitstbl['hatch'][row]):
+        sky = [c for c in ON_SKY if c in classes and allowed[classes.index(c)]]
+        if sky and len(sky) < allowed.sum():
+            for c in sky:
+                allowed[classes.index(c)] = False
+            notes.append(f'hatch closed excludes {"/".join(sky)}')
+    if lamps is None:
+        lamps = lamp_facts(fitstbl)
+    lit = [c for c in ('arc', 'flat') if c in classes and lamps.get(c) is not None
+           and bool(lamps[c][row])]
+    for c in lit:
+        if not allowed[classes.index(c)]:
+            notes.append(f"{c} lamp card on, but the exposure time is no {c}'s: card "
+                         'ignored')
+    lit = [c for c in lit if allowed[classes.index(c)]]
+    if 'arc' in lit:          # an arc (or a flat, its lamp on too): nothing else
+        out = [c for i, c in enumerate(classes) if c not in lit and allowed[i]]
+    elif lit:                 # a flat lamp alone: no arc
+        out = [c for c in ('arc',) if c in classes and allowed[classes.index(c)]]
+    else:
+        out = []
+    if len(out) >= allowed.sum():   # nothing would be left: no fact
+        out = []
+    for c in out:
+        allowed[classes.index(c)] = False
+    if out:
+        notes.append(f'{"/".join(lit)} lamp on excludes {"/".join(out)}')
+    return allowed, '; '.join(notes)

@@ -23,7 +23,7 @@ import threading
 import zipfile
 from pathlib import Path
 
-from pypeit_spit.errors import ModelError
+from pypeit_spit.errors import ModelError, UsageError
 from pypeit_spit.model.spit_model import (METADATA_NAME, SpitModel, check_metadata,
                                           check_signature, new_metadata)
 from pypeit_spit.paths import package_folder
@@ -104,6 +104,16 @@ def save_model(spit_model, path, graph=True):
     return written
 
 
+def _check_export_output(path, out):
+    """Refuse, in one line, an output that is the input model itself or a file that is
+    not a regular file (``-o /dev/full`` as root replaced the device node), or that
+    cannot be written."""
+    from pypeit_spit.atomic import check_output
+    if out.expanduser().resolve() == path.expanduser().resolve():
+        raise UsageError(f'{out}: is the input model; give another file for the ONNX graph')
+    check_output(out, what='ONNX file')
+
+
 def export_model(path, output=None):
     """
     Export the graph of a ``.keras`` model file to ONNX (needs the training extra).
@@ -123,8 +133,9 @@ def export_model(path, output=None):
     path = Path(path)
     if path.suffix != '.keras':
         raise ModelError(f'{path}: only a .keras model can be exported')
-    model = load_model(path)
     out = Path(output) if output is not None else path.with_suffix('.onnx')
+    _check_export_output(path, out)   # before the work: the input, a device, a folder
+    model = load_model(path)
     metadata = dict(model.metadata, n_weights=model.backend.n_weights)
     export_onnx(model.backend.network, metadata, out)
     return out

@@ -51,6 +51,7 @@ import contextlib
 import errno
 import functools
 import gzip
+import math
 import os
 import shutil
 import stat
@@ -67,7 +68,8 @@ from pypeit_spit.preprocess.stats import median, robust_sigma
 
 __all__ = ['LoadedFrame', 'get_spectrograph', 'load_frame', 'load_generic',
            'load_with_pypeit', 'size_limit', 'DEFAULT_MAX_PIXELS',
-           'MAX_ABS_VALUE', 'MAX_BAD_FRACTION', 'FITS_SUFFIXES']
+           'MAX_ABS_VALUE', 'MAX_BAD_FRACTION', 'FITS_SUFFIXES', 'MAX_HDUS',
+           'MAX_EXPANDED_BYTES', 'check_regular', 'checked_hdus', 'check_plain_layout']
 
 #: File name endings taken as FITS when a folder is given.
 FITS_SUFFIXES = ('.fits', '.fit', '.fts', '.fits.gz', '.fit.gz', '.fts.gz', '.fits.fz',
@@ -87,6 +89,19 @@ MAX_ABS_VALUE = 1e30
 #: Largest fraction of unusable (NaN, infinite, beyond :data:`MAX_ABS_VALUE`) pixels a
 #: frame may have; more is reported, not typed.
 MAX_BAD_FRACTION = 0.5
+
+#: Most HDUs a frame may have: more is refused as its headers are read (a raw frame of
+#: the spectrographs PypeIt knows has at most a few dozen; astropy reads a 5,000-HDU
+#: file for minutes).
+MAX_HDUS = 1000
+
+#: Most bytes the headers of a gzip- or bzip2-compressed frame may declare (data of
+#: every HDU): more is refused before it is decompressed, and no stream is read beyond
+#: it. A raw frame of the spectrographs PypeIt knows is below 0.3 GB.
+MAX_EXPANDED_BYTES = 2 * 2**30
+
+_TOO_LARGE = ('{compression}-compressed, its headers declare more than '
+              f'{MAX_EXPANDED_BYTES / 2**30:.0f} GB of data (not decompressed)')
 
 #: Bytes (as float64) of the strip of rows the binned reader holds at a time.
 _CHUNK_BYTES = 8 * 2**20
@@ -212,14 +227,143 @@ def _check_file(path):
             raise FrameError(path, 'folder holds no FITS files')
         raise FrameError(path, 'is a folder, not a FITS file')
     if not stat.S_ISREG(st.st_mode):
-        kind = ('a named pipe' if stat.S_ISFIFO(st.st_mode) else
-                'a socket' if stat.S_ISSOCK(st.st_mode) else 'a device')
-        raise FrameError(path, f'not a regular file ({kind})')
+        raise FrameError(path, _special(st.st_mode))
     if st.st_size == 0:
         raise FrameError(path, 'file is empty')
     if not os.access(p, os.R_OK):
         raise FrameError(path, 'permission denied')
     return p
+
+
+def check_regular(path):
+    """
+    Refuse, before it is opened, a path that is not a regular file (a named pipe, a
+    device, a socket: opening one blocks or reads forever).
+
+    Raises
+    ------
+    FrameError
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return   # (whoever opens it reports that)
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        raise FrameError(path, _special(mode))
+
+
+def _special(mode):
+    """The reason a file of ``mode`` (not a regular file, nor a folder) is refused."""
+    kind = ('a named pipe' if stat.S_ISFIFO(mode) else
+            'a socket' if stat.S_ISSOCK(mode) else 'a device')
+    return f'not a regular file ({kind})'
+
+
+def _declared_bytes(path, k, header):
+    """
+    The bytes of data HDU ``k``'s header declares, its values checked first: a
+    negative or non-integer axis length (astropy then seeks backwards and reads the
+    same headers for ever), an invalid ``BITPIX``, ``PCOUNT`` or ``GCOUNT``.
+
+    Raises
+    ------
+    FrameError
+    """
+    def value(key, default=None, low=0):
+        v = header.get(key, default)
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
+            raise FrameError(path, f'invalid header (HDU {k}: {key} = {v!r}; the header '
+                                   'lies about the size of its data)')
+        return int(v)
+    bitpix = header.get('BITPIX')
+    if bitpix not in _BITPIX or isinstance(bitpix, bool):
+        raise FrameError(path, f'invalid header (HDU {k}: BITPIX = {bitpix!r})')
+    naxis = value('NAXIS', 0)
+    if naxis > 999:
+        raise FrameError(path, f'invalid header (HDU {k}: NAXIS = {naxis})')
+    axes = [value(f'NAXIS{j}', 0) for j in range(1, naxis + 1)]
+    if not axes:
+        return 0
+    if axes[0] == 0 and header.get('GROUPS') is True:   # random groups
+        axes = axes[1:]
+    count = math.prod(axes)
+    return abs(bitpix) // 8 * value('GCOUNT', 1, low=1) * (value('PCOUNT', 0) + count)
+
+
+def checked_hdus(path, hdul, compression):
+    """
+    The HDUs of an open FITS file, one by one as astropy reads them (lazily), each
+    header checked before the next one is read: its declared size
+    (:func:`_declared_bytes`), at most :data:`MAX_HDUS` HDUs and, for a compressed
+    file, at most :data:`MAX_EXPANDED_BYTES` declared in all.
+
+    Yields
+    ------
+    (int, HDU)
+
+    Raises
+    ------
+    FrameError
+    """
+    total = 0
+    for k, hdu in enumerate(hdul):
+        if k >= MAX_HDUS:
+            raise FrameError(path, f'more than {MAX_HDUS} HDUs (not a raw frame)')
+        total += _declared_bytes(path, k, hdu.header)
+        if compression is not None and total > MAX_EXPANDED_BYTES:
+            raise FrameError(path, _TOO_LARGE.format(compression=compression))
+        yield k, hdu
+
+
+def check_plain_layout(path):
+    """
+    Walk the headers of an uncompressed FITS file before astropy opens it (seeking
+    over the data each header declares): every header checked as in
+    :func:`checked_hdus` (astropy would follow a negative size backwards for ever, and
+    reads every header to give the layout of one), at most :data:`MAX_HDUS` of them.
+    A file that is not FITS at all is left to astropy to report.
+
+    Raises
+    ------
+    FrameError
+    """
+    size = os.path.getsize(path)
+    offset = k = 0
+    with open(path, 'rb') as f:
+        while offset + 2880 <= size:
+            f.seek(offset)
+            if k and f.read(8) != b'XTENSION':
+                return   # (bytes after the last HDU: astropy ignores them)
+            f.seek(offset)
+            try:
+                header = fits.Header.fromfile(f)
+            except Exception:  # not a header: astropy names the defect
+                return
+            if k >= MAX_HDUS:
+                raise FrameError(path, f'more than {MAX_HDUS} HDUs (not a raw frame)')
+            nbytes = _declared_bytes(path, k, header)
+            offset = f.tell() + nbytes + (-nbytes) % 2880
+            k += 1
+
+
+def _check_primary_declared(path, compression):
+    """Refuse a compressed file whose primary header declares more than
+    :data:`MAX_EXPANDED_BYTES`, from the header alone (one block decompressed)."""
+    try:
+        with _open_stream(path, compression) as f:
+            header = fits.Header.fromfile(f)
+    except Exception:  # not a header: reported when the file is read
+        return
+    if _declared_bytes(path, 0, header) > MAX_EXPANDED_BYTES:
+        raise FrameError(path, _TOO_LARGE.format(compression=compression))
+
+
+def _fits_open(path, compression):
+    """astropy's ``fits.open`` (headers read lazily), after :func:`check_plain_layout`
+    for an uncompressed file."""
+    if compression is None:
+        check_plain_layout(path)
+    return fits.open(path, memmap=False, lazy_load_hdus=True)
 
 
 def _compression(path):
@@ -275,11 +419,12 @@ def _stream_reason(path, compression):
     if compression not in ('gzip', 'bzip2'):
         return None
     name = 'gzip' if compression == 'gzip' else 'bzip2'
+    read = 0
     try:
         with _open_stream(path, compression) as f:
             head = f.read(6)
-            while f.read(2**22):
-                pass
+            while (chunk := f.read(2**22)) and read <= MAX_EXPANDED_BYTES:
+                read += len(chunk)   # (a stream beyond the cap is not read through)
     except EOFError:
         return f'truncated ({name} stream ends early)'
     except (OSError, ValueError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
@@ -365,7 +510,7 @@ def _scan(path, hdul, compression, stop_at_image=False):
     total = 0
     any_data = False
     size = os.path.getsize(path) if compression is None else None
-    for k, hdu in enumerate(hdul):
+    for k, hdu in checked_hdus(path, hdul, compression):
         if size is not None and _data_end(hdul, k, hdu) > size:
             raise FrameError(path, 'truncated (file ends before its data)')
         s = _image_shape(hdu)
@@ -390,7 +535,7 @@ def _probe(path, compression):
         Not FITS, truncated, corrupt.
     """
     try:
-        with fits.open(path, memmap=False, lazy_load_hdus=True) as hdul:
+        with _fits_open(path, compression) as hdul:
             return _scan(path, hdul, compression)
     except FrameError:
         raise
@@ -570,7 +715,7 @@ def load_generic(path, max_pixels=None, _probe_result=None, _note=None):
     notes = [] if _note is None else [_note]
     n_bad = None
     try:
-        with fits.open(p, memmap=False, lazy_load_hdus=True) as hdul:
+        with _fits_open(p, compression) as hdul:
             probe = _probe_result if _probe_result is not None else \
                 _scan(p, hdul, compression, stop_at_image=True)
             if probe.image_hdu is None:
@@ -751,6 +896,7 @@ def _plain_copy(p, compression, spec, limit):
     if name is None:
         yield None
         return
+    _check_primary_declared(p, compression)
     max_bytes = 8 * limit + _PLAIN_SLACK
     fast = _fast_gzip() if compression == 'gzip' else None
     errors = (OSError, EOFError, ValueError, zlib.error) + ((fast[1],) if fast else ())

@@ -6,6 +6,7 @@ thing that separates a bias from a flat. These few numbers, computed from the pi
 (never from headers), go to the network beside the image.
 """
 import numpy as np
+from astropy.stats import mad_std
 
 __all__ = ['frame_stats', 'robust_sigma', 'median', 'saturated_fraction', 'SATURATION']
 
@@ -56,7 +57,8 @@ def median(values):
 
 def robust_sigma(values):
     """
-    Robust standard deviation (1.4826 x median absolute deviation) of finite values.
+    Robust standard deviation of finite values: `astropy.stats.mad_std` (the median
+    absolute deviation times 1.4826...), with :func:`median` as its median.
 
     Parameters
     ----------
@@ -72,7 +74,7 @@ def robust_sigma(values):
     v = v[np.isfinite(v)]
     if v.size == 0:
         return np.nan
-    return float(1.4826 * median(np.abs(v - median(v))))
+    return float(mad_std(v, func=lambda a, axis=None: median(a)))   # 1-D: no axis
 
 #: Raw value above which a pixel counts as saturated (16-bit converters).
 SATURATION = 60000.0

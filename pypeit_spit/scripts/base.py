@@ -32,7 +32,11 @@ import threading
 from pypeit import log
 from pypeit.scripts.scriptbase import ScriptBase
 
+from pypeit_spit import stop
+from pypeit_spit.atomic import check_log_file
 from pypeit_spit.errors import SpitError
+from pypeit_spit.integration.inputs import guarded_reading
+from pypeit_spit.stop import Terminated
 
 __all__ = ['SpitCommand', 'SpitScript', 'Terminated', 'exit_now', 'EXIT_OK', 'EXIT_PARTIAL',
            'EXIT_ERROR']
@@ -56,12 +60,42 @@ class SpitCommand:
     init_log_in_run = True
 
     @classmethod
+    def get_parser(cls, *args, **kwargs):
+        """PypeIt's parser, quiet by default (:func:`pypeit_spit.console.quiet_parser`)."""
+        from pypeit_spit.console import quiet_parser
+        return quiet_parser(super().get_parser(*args, **kwargs))
+
+    @classmethod
+    def check_args(cls, args):
+        """
+        Refuse wrong arguments before any work or output (a
+        :class:`~pypeit_spit.errors.UsageError`: one line, exit status 2). Subclasses
+        extend it; it may normalise ``args`` in place.
+        """
+
+    @classmethod
+    def log_folder(cls, args):
+        """Folder of the default log file (``--log_file default``); None: no default."""
+        return None
+
+    @classmethod
+    def init_log(cls, args):
+        """
+        Set up PypeIt's logger (:func:`pypeit_spit.console.init_log`): quiet on the
+        terminal, everything in the log file, no colour codes off a terminal.
+        """
+        from pypeit_spit.console import init_log
+        if getattr(args, '_log_ready', False):     # once per run (PypeIt's setup asks again)
+            return
+        args._log_ready = True
+        cls.log_path = init_log(args, default_folder=cls.log_folder(args), name=cls.name())
+
+    @classmethod
     def entry_point(cls):
         """The console-script entry point: the command ends on SIGTERM (``kill``, a
         batch system's time limit) as on Ctrl-C, what it had started being finished or
         cleaned away (readers, temporary copies), with the status 143."""
-        import signal
-        signal.signal(signal.SIGTERM, _terminate)
+        stop.install()
         exit_now(cls.run(cls.parse_args()))
 
     @classmethod
@@ -77,28 +111,47 @@ class SpitCommand:
         -------
         int
         """
-        if cls.init_log_in_run and hasattr(args, 'verbosity'):
-            cls.init_log(args)
+        if hasattr(args, 'verbosity'):
+            # the terminal first: a usage error found by check_args is one plain line
+            from argparse import Namespace
+
+            from pypeit_spit.console import init_log
+            init_log(Namespace(**{**vars(args), 'log_file': None}))
+        from pypeit_spit.scripts.common import deprecation_notes
+        for note in deprecation_notes(args):
+            log.warning(note)
         try:
-            status = cls.main(args)
+            check_log_file(args)
+            cls.check_args(args)
         except SpitError as exc:
             log.error(str(exc))
             return exc.exit_status
-        except Terminated:
-            log.error('terminated')
-            return 143
-        except KeyboardInterrupt:
-            log.error('interrupted')
-            return 130
+        if cls.init_log_in_run and hasattr(args, 'verbosity'):
+            cls.init_log(args)
+        try:
+            with guarded_reading():   # PypeIt's reading of raw files: special files refused
+                status = cls.main(args)
+            stop.check()   # a signal PypeIt caught (a bare except) still ends the command
+        except SpitError as exc:
+            if stop.received() is None:
+                log.error(str(exc))
+                return exc.exit_status
+            return _ended()
+        except KeyboardInterrupt as exc:   # also Terminated
+            return _ended(None if stop.received() is not None
+                          else 143 if isinstance(exc, Terminated) else 130)
+        except BaseException:
+            if stop.received() is None:
+                raise
+            return _ended()   # what a swallowed signal made PypeIt raise
         return EXIT_OK if status is None else int(status)
 
 
-class Terminated(KeyboardInterrupt):
-    """A command told to end (SIGTERM): it stops as on Ctrl-C."""
-
-
-def _terminate(signum, frame):
-    raise Terminated()
+def _ended(status=None):
+    """One line and the status of a command ended by a signal."""
+    status = stop.exit_status() if status is None else status
+    log.error('terminated' if status == 143 else 'interrupted')
+    return status
 
 
 def exit_now(status):
@@ -114,8 +167,8 @@ def exit_now(status):
     ----------
     status : int
     """
-    if threading.active_count() > 1:
-        sys.exit(status)
+    if threading.active_count() > 1 and stop.received() is None:
+        sys.exit(status)   # (told to end: no wait for a thread stuck in a read)
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:

@@ -4,28 +4,7 @@
 import argparse
 
 from pypeit_spit.scripts.base import EXIT_OK, EXIT_PARTIAL, SpitScript
-
-
-def positive_int(text):
-    """argparse type: a whole number of at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'{text!r} is not a whole number') from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f'{value} is not at least 1')
-    return value
-
-
-def probability(text):
-    """argparse type: a number in [0, 1]."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'{text!r} is not a number') from None
-    if not 0.0 <= value <= 1.0:  # also refuses nan
-        raise argparse.ArgumentTypeError(f'{text} is not in [0, 1]')
-    return value
+from pypeit_spit.scripts.common import add_deprecated, add_model_arguments, positive_int
 
 
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
@@ -49,7 +28,7 @@ The table, one row per file:
           '?': header unreadable); '!' marks rows where SPIT and the header
           rules name different classes.
   error   why a file could not be typed (the rest are still typed).
-The ECSV (-o) also has prob_<class> for every class, voted, loader and flag.
+The ECSV (-f) also has prob_<class> for every class, voted, loader and flag.
 
 Bundled models: {models}.
 Exit status: 0 every file typed, 1 some file could not be typed, 2 usage or
@@ -80,15 +59,12 @@ class SpitClassify(SpitScript):
                             help='PypeIt spectrograph name: read the pixels as PypeIt does '
                                  '(data sections, orientation, overscan). Without it, the '
                                  'first 2-D image HDU is read.')
-        parser.add_argument('--model', default=None, type=str,
-                            help='Bundled model name or path to a model file (default: the '
-                                 'bundled model)')
-        parser.add_argument('--threshold', default=None, type=probability,
-                            help='Unknown cut replacing the model\'s calibrated one: least '
-                                 'mean probability of the winning class (0 takes every 3-of-4 '
-                                 'vote winner)')
-        parser.add_argument('-o', '--output', default=None, type=str,
+        add_model_arguments(parser, config=False,
+                            model_help='Bundled model name or path to a model file (default: '
+                                       'the bundled model)')
+        parser.add_argument('-f', '--file', dest='output', default=None, type=str,
                             help='Write the table to this ECSV file')
+        add_deprecated(parser, '-o', '--output', dest='output', use='-f/--file')
         parser.add_argument('--batch-size', default=READ_BATCH, type=positive_int,
                             help='Frames read and pre-processed together')
         from pypeit_spit.preprocess.load import DEFAULT_MAX_PIXELS
@@ -99,8 +75,14 @@ class SpitClassify(SpitScript):
                             help='Processes reading and pre-processing frames (threads where '
                                  'processes cannot be forked: macOS, Windows)')
         parser.add_argument('--no-progress', default=False, action='store_true',
-                            help='Do not show a progress bar')
+                            help='Do not show a progress bar (shown only on a terminal)')
         return parser
+
+    @classmethod
+    def check_args(cls, args):
+        """A mistyped folder is a usage error (exit 2), not an unreadable frame."""
+        from pypeit_spit.classify import check_inputs
+        check_inputs(args.files)
 
     @classmethod
     def main(cls, args):
@@ -126,8 +108,8 @@ class SpitClassify(SpitScript):
 
         try:
             table = classify_files(args.files, spectrograph=args.spectrograph,
-                                   model=args.model, batch_size=args.batch_size,
-                                   threshold=args.threshold, progress=not args.no_progress,
+                                   model=args.spit_model, batch_size=args.batch_size,
+                                   threshold=args.spit_threshold, progress=not args.no_progress,
                                    max_pixels=args.max_pixels, workers=args.workers,
                                    processes=True, on_prepared=keep_metadata,
                                    header_metadata=args.spectrograph is not None)

@@ -4,6 +4,7 @@ every frame as the network sees it, with SPIT's and the header rules' types, the
 frames that need a look first.
 """
 from pypeit_spit.scripts.base import EXIT_OK, EXIT_PARTIAL, SpitScript
+from pypeit_spit.scripts.common import add_deprecated, add_model_arguments
 
 
 class SpitGallery(SpitScript):
@@ -31,20 +32,26 @@ class SpitGallery(SpitScript):
                             help='PypeIt spectrograph: read the pixels as PypeIt does and '
                                  "show PypeIt's header-rule types.  Taken from a .pypeit "
                                  'file.  Without it (raw inputs): generic loader, no rules.')
-        parser.add_argument('-o', '--outdir', required=True, type=str,
-                            help='Output folder (created if needed)')
-        parser.add_argument('--model', default=None, type=str,
-                            help='Bundled model name or path to a model file (default: the '
-                                 "spectrograph's configured model, or the bundled one)")
-        parser.add_argument('--threshold', default=None, type=float,
-                            help="Unknown cut replacing the model's (0 takes every 3-of-4 "
-                                 'vote winner)')
-        parser.add_argument('--spit-config', dest='spit_config', default=None, type=str,
-                            help='pypeit-spit configuration file (default: '
-                                 '~/.config/pypeit_spit/spit.cfg when it exists)')
+        parser.add_argument('-d', '--output_path', '--outdir', dest='outdir', default=None,
+                            type=str, help='Output folder (created if needed; required)')
+        add_deprecated(parser, '-o', dest='outdir', use='-d/--output_path')
+        add_model_arguments(parser, model_help='Bundled model name or path to a model file '
+                                               "(default: the spectrograph's configured "
+                                               'model, or the bundled one)')
         parser.add_argument('--no-progress', default=False, action='store_true',
-                            help='Do not show a progress bar')
+                            help='Do not show a progress bar (shown only on a terminal)')
         return parser
+
+    @classmethod
+    def check_args(cls, args):
+        """A mistyped folder is a usage error (exit 2), not an unreadable frame."""
+        from pypeit_spit.classify import check_inputs
+        from pypeit_spit.errors import UsageError
+        from pypeit_spit.gallery import split_inputs
+        if args.outdir is None:
+            raise UsageError('the output folder is required: -d/--output_path DIR')
+        split_inputs(args.inputs)      # a .pypeit file mixed with raw inputs: that first
+        check_inputs(args.inputs)
 
     @classmethod
     def main(cls, args):
@@ -54,14 +61,17 @@ class SpitGallery(SpitScript):
         from pypeit_spit.gallery import build_gallery
 
         gallery = build_gallery(args.inputs, args.outdir, spectrograph=args.spectrograph,
-                                model=args.model, threshold=args.threshold,
+                                model=args.spit_model, threshold=args.spit_threshold,
                                 user_file=args.spit_config, progress=not args.no_progress)
-        print(gallery.index)
-        print(gallery.contact_sheet)
+        from pypeit_spit.vocab import count_outcomes
+        print(f'{gallery.source}: {len(gallery.frames)} frames: '
+              f'{count_outcomes(f.status for f in gallery.frames)}')
+        print(f'wrote: {gallery.index}, {gallery.contact_sheet}')
         flagged = [f for f in gallery.frames if f.flagged]
         for f in flagged:
             print(f'{f.status:<10}  {f.name}  ' + '; '.join(([f.error] if f.error else [])
-                                                          + f.notes))
+                                                          + f.notes + ([f.reason] if f.reason
+                                                                       else [])))
         if gallery.n_unreadable:
             log.warning(f'{gallery.n_unreadable} of {len(gallery.frames)} frames could not '
                         'be read (their tiles say why)')

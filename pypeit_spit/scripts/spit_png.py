@@ -4,6 +4,7 @@ as a PNG; with ``--annotate``, with a caption strip (file, SPIT's class and
 probability, the spectral axis).
 """
 from pypeit_spit.scripts.base import EXIT_OK, EXIT_PARTIAL, SpitScript
+from pypeit_spit.scripts.common import add_deprecated
 
 
 class SpitPng(SpitScript):
@@ -23,7 +24,8 @@ class SpitPng(SpitScript):
         parser.add_argument('files', nargs='+', type=str, help='FITS files and/or folders')
         parser.add_argument('-s', '--spectrograph', default=None, type=str,
                             help='PypeIt spectrograph name used to read the pixels')
-        parser.add_argument('-d', '--outdir', required=True, type=str,
+        parser.add_argument('-d', '--output_path', '--outdir', dest='outdir', required=True,
+                            type=str,
                             help='Folder for the PNG files (created if needed)')
         parser.add_argument('--flips', default=False, action='store_true',
                             help='Also write the three flipped copies')
@@ -33,10 +35,17 @@ class SpitPng(SpitScript):
                                  'classified), and an arrow along the spectral axis (with '
                                  '-s: the direction of increasing wavelength in PypeIt\'s '
                                  'orientation; without: the axis only)')
-        parser.add_argument('--model', default=None, type=str,
+        parser.add_argument('--spit-model', dest='spit_model', default=None, type=str,
                             help='With --annotate: bundled model name or path to a model '
                                  'file (default: the bundled model)')
+        add_deprecated(parser, '--model', dest='spit_model', use='--spit-model')
         return parser
+
+    @classmethod
+    def check_args(cls, args):
+        """A mistyped folder is a usage error (exit 2), not an unreadable frame."""
+        from pypeit_spit.classify import check_inputs
+        check_inputs(args.files)
 
     @classmethod
     def main(cls, args):
@@ -91,7 +100,7 @@ class SpitPng(SpitScript):
         for start in range(0, len(files), chunk):
             part = files[start:start + chunk]
             images = {}
-            table = classify_frames(part, spectrograph=spectrograph, model=args.model,
+            table = classify_frames(part, spectrograph=spectrograph, model=args.spit_model,
                                     on_image=lambda i, prep: images.__setitem__(i, prep.image))
             for i, row in enumerate(table):
                 if row['error']:

@@ -11,6 +11,7 @@ import argparse
 
 from pypeit.scripts.setup import Setup
 
+from pypeit_spit.console import quiet_parser
 from pypeit_spit.scripts.base import SpitCommand
 
 
@@ -26,20 +27,13 @@ def add_spit_arguments(parser):
     -------
     `argparse.ArgumentParser`
     """
+    from pypeit_spit.scripts.common import add_model_arguments
     group = parser.add_argument_group('SPIT (pixel-based frame typing)')
     group.add_argument('--spit', dest='spit', default=None,
                        action=argparse.BooleanOptionalAction,
                        help='Use SPIT (--spit) or the header rules only (--no-spit) for '
                             'every spectrograph.  Default: as configured.')
-    group.add_argument('--spit-threshold', dest='spit_threshold', type=float, default=None,
-                       help="Unknown cut replacing the model's calibrated one (0-1; 0 takes "
-                            'every 3-of-4 vote winner).  Default: the configured value.')
-    group.add_argument('--spit-model', dest='spit_model', default=None,
-                       help='Bundled model name or path to a model file.  Default: the '
-                            'configured model.')
-    group.add_argument('--spit-config', dest='spit_config', default=None,
-                       help='pypeit-spit configuration file (configobj); default: '
-                            '~/.config/pypeit_spit/spit.cfg when it exists.')
+    add_model_arguments(group)
     return parser
 
 
@@ -80,8 +74,6 @@ def _read_ahead(spec, args, cfg):
 class SpitSetup(SpitCommand, Setup):
     """``pypeit_setup`` with SPIT typing the frames."""
 
-    #: PypeIt's setup initialises the logger itself.
-    init_log_in_run = False
 
     @classmethod
     def name(cls):
@@ -92,14 +84,39 @@ class SpitSetup(SpitCommand, Setup):
     def get_parser(cls, width=None):
         """Command-line parser: ``pypeit_setup``'s, plus the SPIT options."""
         parser = super().get_parser(width=width)
+        parser = quiet_parser(parser)
         parser.description = ('Parse data files to construct a pypeit file in preparation '
                               "for reduction using 'run_pypeit', with frames typed by SPIT "
                               "(pixels) and PypeIt's header rules.")
         return add_spit_arguments(parser)
 
     @classmethod
+    def check_args(cls, args):
+        """
+        Fail early, in one line and before any output, on an unknown spectrograph, a
+        mistyped folder or an invalid configuration (naming the file and the key); a
+        folder of night folders is replaced by its nights.
+        """
+        from pypeit_spit.integration.config import instrument_config
+        from pypeit_spit.integration.roots import resolve_roots
+        from pypeit_spit.preprocess.load import get_spectrograph
+        if args.spectrograph is None:
+            return
+        spec = get_spectrograph(args.spectrograph)
+        args.root, args.expanded_roots = resolve_roots(args.root, spec, args.extension)
+        opts = spit_options(args)
+        instrument_config(args.spectrograph, user_file=opts['user_file'],
+                          enabled=opts['enable'], threshold=opts['threshold'],
+                          model=opts['model'])
+
+    @classmethod
+    def log_folder(cls, args):
+        """The log file goes beside the outputs (PypeIt's own goes in the cwd)."""
+        return getattr(args, 'output_path', None)
+
+    @classmethod
     def main(cls, args):
-        """Run PypeIt's setup with SPIT typing the frames."""
+        """Run PypeIt's setup with SPIT typing the frames; one summary on stdout."""
         import time
         from pathlib import Path
 
@@ -107,39 +124,43 @@ class SpitSetup(SpitCommand, Setup):
 
         from pypeit_spit.classify import keep_freed_memory
         from pypeit_spit.integration.config import instrument_config
-        from pypeit_spit.integration.frametypes import conflict_lines, explain_columns
         from pypeit_spit.integration.hook import enabled
+        from pypeit_spit.integration.outputs import (check_setup_outputs, finish_outputs,
+                                                     staged_setup_outputs)
+        from pypeit_spit.integration.summary import setup_summary
         from pypeit_spit.preprocess.load import get_spectrograph
         keep_freed_memory()   # frames' arrays are reused, not faulted in again
         opts = spit_options(args)
         ahead = None
+        expanded = getattr(args, 'expanded_roots', {})
+        files = None
         if args.spectrograph is not None:
-            # Fail early, in one line, on an unknown spectrograph or an invalid
-            # configuration (naming the file and the key).
             spec = get_spectrograph(args.spectrograph)
+            try:
+                files = type(spec).find_raw_files(args.root, extension=args.extension)
+            except Exception:   # PypeIt reports a bad extension itself
+                files = None
             cfg = instrument_config(args.spectrograph, user_file=opts['user_file'],
                                     enabled=opts['enable'], threshold=opts['threshold'],
                                     model=opts['model'])
+            check_setup_outputs(args)   # before the work: a folder that cannot be written
             if cfg.enabled and not getattr(args, 'gui', False):
                 ahead = _read_ahead(spec, args, cfg)
         started = time.time()
-        try:
-            with enabled(**opts, prefetch=ahead) as record:
-                status = super().main(args)
-        finally:
-            if ahead is not None:
-                ahead.close()
-        if record['results']:      # SPIT typed: the .pypeit files explain its columns
-            for pfile in Path(args.output_path).glob('*/*.pypeit'):
-                if pfile.stat().st_mtime >= started:
-                    pfile.write_text(explain_columns(pfile.read_text()))
-        conflicts = []
-        for result in record['results']:
-            conflicts += conflict_lines(result, result.paths)
-        if conflicts:
-            log.warning(f'{len(conflicts) // 2} frame(s) where SPIT and the header rules '
-                        'contradict each other (spit_src = conflict): look at each, then set '
-                        "its 'spit' column in the .pypeit file (keep, rules, or the types) and "
-                        'run pypeit_spit_retype; pypeit_spit_check fails until then.')
-            print('\n'.join(conflicts))
+        with staged_setup_outputs(args.output_path) as staged:   # the outputs: all or none
+            try:
+                with enabled(**opts, prefetch=ahead) as record:
+                    status = super().main(args)
+            finally:
+                if ahead is not None:
+                    ahead.close()
+            finish_outputs(staged, record, args.output_path)
+        written = sorted(p for pattern in ('*/*.pypeit', '*/*.calib', '*/*.sorted',
+                                           '*/*.obslog')
+                         for p in Path(args.output_path).glob(pattern)
+                         if p.stat().st_mtime >= started - 1)
+        for folder, nights in expanded.items():
+            log.info(f'{folder}: searched its {len(nights)} night folders')
+        print(setup_summary(record['results'], written, log_file=getattr(cls, 'log_path', None),
+                            expanded=expanded, files=files))
         return status
