@@ -18,19 +18,12 @@ from pypeit_spit.errors import TrainError
 from pypeit_spit.model.store import build_model, load_model, save_model
 from pypeit_spit.preprocess.contract import IMAGE_SHAPE, flips, to_network
 from pypeit_spit.training.batches import apply_flips, epoch_samples, gather_batch
-from pypeit_spit.training.dataset import FrameSet, build_dataset, read_labels
+from pypeit_spit.training.dataset import FrameSet
 from pypeit_spit.training.train import TrainConfig, read_checkpoint, train
-from test_training_dataset import write_frames
+from test_training_train import frames  # noqa: F401  (four nights, one frame per class)
 
 CONFIG = dict(architecture='longslit', epochs=3, batch_size=8, seed=5, augment=True,
               fractions=(0.75, 0.25, 0.0))
-
-
-@pytest.fixture(scope='module')
-def frames(tmp_path_factory):
-    """Four nights of one frame per class, prepared."""
-    labels = write_frames(tmp_path_factory.mktemp('frames'), n_nights=4, per_class=1)
-    return labels, build_dataset(read_labels(labels), workers=1, progress=False)
 
 
 @pytest.fixture(scope='module')
@@ -228,3 +221,44 @@ def test_training_reads_no_whole_copy(frames, tmp_path):
     train(lazy, tmp_path, TrainConfig(architecture='longslit', epochs=1, batch_size=8,
                                       fractions=(0.75, 0.25, 0.0)), progress='none')
     assert view.requests and max(r.size for r in view.requests) < len(fs)
+
+
+def test_checkpoint_keeps_the_learning_rate(tmp_path):
+    """A learning rate lowered on a plateau is part of the checkpoint."""
+    from pypeit_spit.model import keras_net
+    from pypeit_spit.training.train import write_checkpoint
+    net = build_model('longslit').backend.network
+    keras_net.compile_for_training(net, 1e-4)
+    net.optimizer.learning_rate.assign(2.5e-5)
+    write_checkpoint(tmp_path, net, net.get_weights(), {'epoch': 4})
+    other = build_model('longslit').backend.network
+    keras_net.compile_for_training(other, 1e-4)
+    assert read_checkpoint(tmp_path, other)['epoch'] == 4
+    assert float(np.asarray(other.optimizer.learning_rate)) == pytest.approx(2.5e-5)
+
+
+def test_resume_arguments(tmp_path):
+    """--resume takes the run's own arguments; this call may change only the epochs,
+    the patience and the progress display."""
+    from pypeit_spit.errors import UsageError
+    from pypeit_spit.scripts.spit_train import RUN_ARGUMENTS, SpitTrain
+    parser = SpitTrain.get_parser()
+    run = tmp_path / 'run'
+    labels = tmp_path / 'labels.ecsv'
+    started = parser.parse_args([str(labels), '--outdir', str(run), '--arch', 'longslit',
+                                 '--epochs', '5', '--augment', '--seed', '3'])
+    assert SpitTrain.run_arguments(started) is started
+    saved = json.loads((run / RUN_ARGUMENTS).read_text())
+    assert saved['labels'] == [str(labels.resolve())] and saved['arch'] == 'longslit'
+    resumed = SpitTrain.run_arguments(parser.parse_args(['--resume', str(run), '--epochs', '9',
+                                                         '--progress', 'none']))
+    assert (resumed.epochs, resumed.seed, resumed.augment, resumed.progress) == \
+        (9, 3, True, 'none')
+    assert resumed.resume == str(run) and resumed.outdir == str(run)
+    assert SpitTrain.run_arguments(parser.parse_args(['--resume', str(run)])).epochs == 5
+    for argv, match in (([str(labels), '--resume', str(run)], 'no labels'),
+                        (['--resume', str(run), '--outdir', str(tmp_path)], 'no other'),
+                        (['--resume', str(tmp_path)], 'not a pypeit_spit_train run'),
+                        ([str(labels)], '--outdir')):
+        with pytest.raises(UsageError, match=match):
+            SpitTrain.run_arguments(parser.parse_args(argv))

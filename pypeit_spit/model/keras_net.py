@@ -14,17 +14,18 @@ Three architectures:
     About 0.2 million weights.
 ``longslit``
     The compact network's widths on a cheaper front end, for training at scale on a
-    CPU: a 4x4 stride-4 stem (non-overlapping patches) and a strided first block,
-    so that every block works on a quarter of the positions of ``compact``'s; the same
-    head (statistics branch, dense 64, dropout, softmax). Trained in
+    CPU: a 4x4 stride-4 stem (non-overlapping patches) and a strided first block, so
+    that the first three blocks work on a quarter of the positions of ``compact``'s,
+    the last on the same 6x20; the same head (statistics branch, dense 64, dropout,
+    softmax). About 3x fewer multiply-adds than ``compact``. Trained in
     ``mixed_bfloat16`` (float32 weights, bfloat16 arithmetic) where the CPU has
     AVX512-BF16; saved and run in float32 (:func:`build_network` with
     ``precision='float32'``, the weights copied over). About 0.2 million weights.
 
 Besides the builders: :class:`KerasBackend` (a Keras network as a backend of
 :class:`~pypeit_spit.model.spit_model.SpitModel`), reading and writing ``.keras``
-files, and the few Keras pieces the training loop needs (:class:`FrameSequence`,
-:func:`compile_for_training`...). Keras is imported on first use, never at import.
+files, and the few Keras pieces the training loop needs (:func:`compile_for_training`,
+:func:`set_threads`, :func:`seed_layers`...). Keras is imported on first use, never at import.
 """
 import os
 import platform
@@ -34,12 +35,12 @@ import warnings
 
 import numpy as np
 
-from pypeit_spit.preprocess.contract import IMAGE_SHAPE, STAT_NAMES, to_network
+from pypeit_spit.preprocess.contract import IMAGE_SHAPE, STAT_NAMES
 from pypeit_spit.vocab import CLASSES
 
 __all__ = ['ARCHITECTURES', 'import_keras', 'build_network', 'build_spit2018', 'build_compact',
            'build_longslit', 'KerasBackend', 'save_keras', 'load_keras', 'export_onnx',
-           'FrameSequence', 'compile_for_training', 'set_random_seed', 'enable_determinism',
+           'compile_for_training', 'set_random_seed', 'enable_determinism',
            'set_threads', 'seed_layers', 'machine_info', 'PRECISIONS']
 
 #: Architecture name -> (builder name, uses statistics by default).
@@ -196,23 +197,22 @@ def build_longslit(shape=IMAGE_SHAPE, n_classes=len(CLASSES), n_stats=len(STAT_N
     The long-slit network: the compact network's widths on a cheaper front end.
 
     A 4x4 stride-4 stem (210x650 -> 52x162 non-overlapping patches) instead of
-    ``compact``'s 5x5 stride-2 stem and pooling, a first 3x3 block with stride 2, then
-    three blocks (max-pooled but the last) of the same widths as ``compact``'s, down
-    to 3x10 positions, and ``compact``'s head. About the same number of weights;
-    each block works on a quarter of the positions of ``compact``'s.
+    ``compact``'s 5x5 stride-2 stem and pooling; then the four 3x3 blocks of
+    ``compact``'s widths: the first with stride 2 (26x81), max-pooled, the second
+    (13x40) max-pooled, the third and fourth at 6x20 (``compact``'s last resolution);
+    and ``compact``'s head. The same number of weights but the stem's; the first three
+    blocks work on a quarter of the positions of ``compact``'s (41 million
+    multiply-adds per image, against 133 million).
+
+    A variant pooled after the third block too (the fourth at 3x10, 31 million) was
+    no faster to train on two CPUs and less accurate after as many images (validation
+    normalized accuracy 0.86-0.89 against 0.88-0.90 after 4-8 epochs of 834 simulated
+    Kast frames; see ``benchmarks/bench_train.py``).
 
     Parameters
     ----------
-    shape : tuple, optional
-        Input image shape (rows, columns).
-    n_classes : int, optional
-        Number of classes.
-    n_stats : int, optional
-        Length of the statistics vector; 0 builds an image-only network.
-    width : int, optional
-        Channels of the stem; later blocks use 2x, 4x, 6x, 8x.
-    dropout : float, optional
-        Dropout before the last layer.
+    shape, n_classes, n_stats, width, dropout
+        As :func:`build_compact`.
     precision : str, optional
         One of :data:`PRECISIONS`: the dtype policy of every layer but the softmax
         (always float32).
@@ -234,7 +234,8 @@ def build_longslit(shape=IMAGE_SHAPE, n_classes=len(CLASSES), n_stats=len(STAT_N
                           use_bias=False, name=f'conv{i + 1}', dtype=d)(x)
         x = layers.BatchNormalization(name=f'bn{i + 1}', dtype=d)(x)
         x = layers.ReLU(name=f'relu{i + 1}', dtype=d)(x)
-        x = layers.MaxPooling2D(2, name=f'pool{i + 1}', dtype=d)(x)
+        if i < 2:
+            x = layers.MaxPooling2D(2, name=f'pool{i + 1}', dtype=d)(x)
     x = layers.Conv2D(width * 8, 3, padding='same', use_bias=False, name='conv4', dtype=d)(x)
     x = layers.BatchNormalization(name='bn4', dtype=d)(x)
     x = layers.ReLU(name='relu4', dtype=d)(x)
@@ -526,60 +527,3 @@ def machine_info():
             'python': platform.python_version(), 'tensorflow': tf.__version__,
             'keras': keras.__version__,
             'gpus': len(tf.config.list_physical_devices('GPU'))}
-
-
-def FrameSequence(images, stats, labels, samples, batch_size, transform=None):
-    """
-    Training batches of (frame, flip) samples taken from uint8 arrays, flipped,
-    transformed and converted on the fly (:func:`~pypeit_spit.preprocess.contract.to_network`).
-
-    Images stay uint8 in memory; only a batch is ever float.
-
-    Parameters
-    ----------
-    images : `numpy.ndarray` of uint8, shape (n, rows, cols)
-    stats : `numpy.ndarray` or None
-        Statistics of each frame; None for an image-only network.
-    labels : `numpy.ndarray` of int
-    samples : `numpy.ndarray` of int, shape (m, 2)
-        ``(frame, flip)`` pairs in batch order (flip 0 none, 1 vertical, 2 horizontal,
-        3 both, as :func:`~pypeit_spit.preprocess.contract.flips`); settable.
-    batch_size : int
-    transform : callable or None, optional
-        ``transform(uint8 images, epoch_seed, batch_index) -> uint8 images``, applied
-        before the flips (e.g. layout augmentation).
-
-    Returns
-    -------
-    `keras.utils.PyDataset`
-        With settable ``samples`` and ``epoch_seed``.
-    """
-    keras = import_keras()
-
-    class _FrameSequence(keras.utils.PyDataset):
-        def __init__(self):
-            super().__init__(workers=1, use_multiprocessing=False)
-            self.samples = np.asarray(samples, dtype=np.int64).reshape(-1, 2)
-            self.epoch_seed = (0,)
-
-        def __len__(self):
-            return int(np.ceil(len(self.samples) / batch_size))
-
-        def __getitem__(self, index):
-            s = self.samples[index * batch_size:(index + 1) * batch_size]
-            frames, flip = s[:, 0], s[:, 1]
-            img = images[frames]
-            if transform is not None:
-                img = transform(img, self.epoch_seed, index)
-            v = (flip == 1) | (flip == 3)
-            h = (flip == 2) | (flip == 3)
-            if v.any():
-                img[v] = img[v][:, ::-1, :]
-            if h.any():
-                img[h] = img[h][:, :, ::-1]
-            x = to_network(img)
-            if stats is not None:
-                x = {'image': x, 'stats': stats[frames].astype(np.float32)}
-            return x, labels[frames].astype(np.int32)
-
-    return _FrameSequence()

@@ -29,7 +29,7 @@ class SpitTrain(SpitScript):
         parser.add_argument('labels', nargs='*',
                             help='Labels table(s): columns file (relative to the table or '
                                  'absolute), class (or PypeIt frametype), optional night and '
-                                 'spectrograph (or instrument). Not with --resume.')
+                                 'spectrograph (or instrument).')
         parser.add_argument('--outdir', default=None,
                             help='Output folder (model, train.log, curves, checkpoint, cache).')
         parser.add_argument('--arch', default=d.architecture,
@@ -93,7 +93,7 @@ class SpitTrain(SpitScript):
         parser.add_argument('--resume', default=None, metavar='RUN_DIR',
                             help='Continue the run in RUN_DIR exactly from its last epoch '
                                  'checkpoint, with the labels and options it was started with '
-                                 '(--epochs and --patience may be changed).')
+                                 '(give no labels; --epochs and --patience may be changed).')
         parser.add_argument('--overwrite', action='store_true',
                             help='Start afresh even if OUTDIR holds a checkpoint.')
         parser.add_argument('--progress', default='bar', choices=['bar', 'epoch', 'none'],
@@ -104,10 +104,12 @@ class SpitTrain(SpitScript):
         return parser
 
     @classmethod
-    def resumed_args(cls, args):
+    def run_arguments(cls, args):
         """
-        The arguments of the run in ``args.resume`` (as it was started), with this
-        call's ``--epochs``, ``--patience`` and ``--progress``.
+        The arguments of this run. With ``--resume RUN_DIR``: those the run was started
+        with (read from :data:`RUN_ARGUMENTS` in it), but this call's ``--epochs``,
+        ``--patience`` (when given) and ``--progress``. Else ``args``, checked and
+        written into the run folder (paths made absolute) for a later ``--resume``.
 
         Parameters
         ----------
@@ -116,27 +118,52 @@ class SpitTrain(SpitScript):
         Returns
         -------
         `argparse.Namespace`
+
+        Raises
+        ------
+        `~pypeit_spit.errors.UsageError`
+            Labels or another ``--outdir`` with ``--resume``, a folder that is no run;
+            no labels or no ``--outdir`` without; a checkpoint in ``--outdir`` without
+            ``--resume`` or ``--overwrite``.
         """
         import argparse
         import json
         from pathlib import Path
 
         from pypeit_spit.errors import UsageError
-        run = Path(args.resume)
-        saved = run / RUN_ARGUMENTS
-        if args.labels:
-            raise UsageError('--resume takes the labels of the run it continues: give no '
-                             'labels table')
-        if not saved.is_file():
-            raise UsageError(f'{run}: not a pypeit_spit_train run folder (no {RUN_ARGUMENTS})')
-        old = argparse.Namespace(**json.loads(saved.read_text()))
-        old.outdir, old.resume, old.overwrite = str(run), str(run), False
-        old.progress = args.progress
-        if args.epochs is not None:
-            old.epochs = args.epochs
-        if args.patience is not None:
-            old.patience = args.patience
-        return old
+        if args.resume:
+            run = Path(args.resume)
+            if args.labels:
+                raise UsageError('--resume takes the labels of the run it continues: give no '
+                                 'labels table')
+            if args.outdir and Path(args.outdir).resolve() != run.resolve():
+                raise UsageError(f'--resume {run} writes into {run}: give no other --outdir')
+            if not (run / RUN_ARGUMENTS).is_file():
+                raise UsageError(f'{run}: not a pypeit_spit_train run folder (no '
+                                 f'{RUN_ARGUMENTS})')
+            old = argparse.Namespace(**json.loads((run / RUN_ARGUMENTS).read_text()))
+            old.outdir, old.resume, old.overwrite = str(run), str(run), False
+            old.progress = args.progress
+            if args.epochs is not None:
+                old.epochs = args.epochs
+            if args.patience is not None:
+                old.patience = args.patience
+            return old
+        if not args.labels or not args.outdir:
+            raise UsageError('give the labels table(s) and --outdir (or --resume RUN_DIR)')
+        outdir = Path(args.outdir)
+        if not args.overwrite and (outdir / 'checkpoint' / 'checkpoint.npz').exists():
+            raise UsageError(f'{outdir}: holds a training checkpoint; --resume {outdir} to '
+                             'continue it, --overwrite to start again, or another --outdir')
+        outdir.mkdir(parents=True, exist_ok=True)
+        saved = dict(vars(args))
+        saved.pop('func', None)
+        saved['labels'] = [str(Path(p).resolve()) for p in args.labels]
+        for key in ('cache', 'init'):
+            if saved.get(key):
+                saved[key] = str(Path(saved[key]).resolve())
+        (outdir / RUN_ARGUMENTS).write_text(json.dumps(saved, indent=1, sort_keys=True))
+        return args
 
     @classmethod
     def main(cls, args):
@@ -150,25 +177,8 @@ class SpitTrain(SpitScript):
                                                   limit_per_class, read_labels)
         from pypeit_spit.training.train import TrainConfig, command_line, train
 
-        from pypeit_spit.errors import UsageError
-        if args.resume:
-            args = cls.resumed_args(args)
-        elif not args.labels or not args.outdir:
-            raise UsageError('give the labels table(s) and --outdir (or --resume RUN_DIR)')
+        args = cls.run_arguments(args)
         outdir = Path(args.outdir)
-        if not args.resume and not args.overwrite \
-                and (outdir / 'checkpoint' / 'checkpoint.npz').exists():
-            raise UsageError(f'{outdir}: holds a training checkpoint; --resume {outdir} to '
-                             'continue it, --overwrite to start again, or another --outdir')
-        if not args.resume:
-            import json
-            outdir.mkdir(parents=True, exist_ok=True)
-            saved = {k: v for k, v in vars(args).items() if k not in ('func',)}
-            saved['labels'] = [str(Path(p).resolve()) for p in args.labels]
-            for key in ('cache', 'init'):
-                if saved.get(key):
-                    saved[key] = str(Path(saved[key]).resolve())
-            (outdir / RUN_ARGUMENTS).write_text(json.dumps(saved, indent=1, sort_keys=True))
         tables = [read_labels(p, spectrograph=args.spectrograph,
                               spectrograph_column=args.spectrograph_column,
                               group_by=args.group_by, loader=args.loader)
