@@ -45,7 +45,8 @@ def test_end_to_end(trained):
     assert sum(tr['frames']['train'].values()) == 10
     for name in ('split.ecsv', 'training_log.ecsv', 'training_log.json', 'learning_curves.png',
                  'calibration/reliability.png', 'calibration/calibration.json',
-                 'test/summary.md', 'test/confusion.png', 'checkpoint/last.keras'):
+                 'test/summary.md', 'test/confusion.png', 'checkpoint/checkpoint.npz',
+                 'checkpoint/state.json', 'train.log'):
         assert (out / name).is_file(), name
     log = Table.read(out / 'training_log.ecsv')
     assert len(log) == 1 and log['best'][0]

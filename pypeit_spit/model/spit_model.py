@@ -4,7 +4,7 @@ A network together with the metadata that says how to feed it and how to read it
 The metadata (a JSON object stored with every model file) holds:
 
 ``architecture``
-    ``'compact'`` or ``'spit2018'``.
+    ``'compact'``, ``'spit2018'`` or ``'longslit'``.
 ``classes``, ``input_shape``, ``preprocess_version``, ``stats``
     The input contract (:mod:`pypeit_spit.preprocess.contract`); a model whose
     contract differs from this package's is refused.
@@ -38,7 +38,7 @@ __all__ = ['ARCHITECTURE_NAMES', 'METADATA_NAME', 'SpitModel', 'new_metadata', '
            'check_signature', 'apply_temperature']
 
 #: Architectures this version knows (their builders: :mod:`~.keras_net`).
-ARCHITECTURE_NAMES = ('compact', 'spit2018')
+ARCHITECTURE_NAMES = ('compact', 'spit2018', 'longslit')
 
 #: Name of the metadata entry in a model file.
 METADATA_NAME = 'spit_metadata.json'
