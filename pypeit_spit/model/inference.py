@@ -46,6 +46,8 @@ class Inference:
         None when the model has no guard.
     guard_cut : float or None
         The model's guard cut: a frame scoring above it is Unknown.
+    embeddings : `numpy.ndarray`, shape (n, 4, d), or None
+        The embedding of every copy, when :func:`infer` was asked for it.
     """
     probs4: np.ndarray
     temperature: float = 1.0
@@ -53,6 +55,7 @@ class Inference:
     cuts: np.ndarray = field(default=None, repr=False)
     guard_scores: np.ndarray = field(default=None, repr=False)
     guard_cut: float = None
+    embeddings: np.ndarray = field(default=None, repr=False)
 
     def __post_init__(self):
         self.probs4 = np.asarray(self.probs4, dtype=np.float64)
@@ -134,7 +137,7 @@ class Inference:
         return self.probs[np.arange(pred.size), best]
 
 
-def infer(model, images, stats=None, batch_size=DEFAULT_BATCH_SIZE):
+def infer(model, images, stats=None, batch_size=DEFAULT_BATCH_SIZE, embeddings=False):
     """
     Run a model on pre-processed frames, each with its three flips.
 
@@ -150,6 +153,8 @@ def infer(model, images, stats=None, batch_size=DEFAULT_BATCH_SIZE):
         Their statistics (needed when the model takes them).
     batch_size : int, optional
         Frames per network call.
+    embeddings : bool, optional
+        Keep the embedding of every copy (``Inference.embeddings``; to fit a guard).
 
     Returns
     -------
@@ -163,6 +168,7 @@ def infer(model, images, stats=None, batch_size=DEFAULT_BATCH_SIZE):
     probs4 = np.zeros((n, N_FLIPS, k))
     guard = model.guard
     scores = np.zeros(n) if guard is not None else None
+    kept = [] if embeddings else None
     use_stats = model.uses_stats
     if use_stats and stats is None:
         from pypeit_spit.errors import ModelError
@@ -175,15 +181,20 @@ def infer(model, images, stats=None, batch_size=DEFAULT_BATCH_SIZE):
         batch = np.swapaxes(flips(chunk), 0, 1).reshape(m * N_FLIPS, *chunk.shape[1:])
         bstats = np.repeat(np.asarray(stats[start:stop]), N_FLIPS, axis=0) if use_stats \
             else None
-        if guard is None:
+        if guard is None and not embeddings:
             probs4[start:stop] = model.predict(batch, bstats).reshape(m, N_FLIPS, k)
-        else:
-            p, e = model.predict(batch, bstats, embedding=True)
-            probs4[start:stop] = p.reshape(m, N_FLIPS, k)
-            scores[start:stop] = guard_scores(e.reshape(m, N_FLIPS, -1), guard)
+            continue
+        p, e = model.predict(batch, bstats, embedding=True)
+        probs4[start:stop] = p.reshape(m, N_FLIPS, k)
+        e = e.reshape(m, N_FLIPS, -1)
+        if guard is not None:
+            scores[start:stop] = guard_scores(e, guard)
+        if embeddings:
+            kept.append(e.astype(np.float32))
     return Inference(probs4, temperature=model.temperature, classes=model.classes,
                      cuts=model.cuts(), guard_scores=scores,
-                     guard_cut=None if guard is None else float(guard['cut']))
+                     guard_cut=None if guard is None else float(guard['cut']),
+                     embeddings=np.concatenate(kept) if kept else None)
 
 
 def concatenate(results):
@@ -206,4 +217,6 @@ def concatenate(results):
         np.concatenate([r.guard_scores for r in results])
     return Inference(np.concatenate([r.probs4 for r in results]), temperature=first.temperature,
                      classes=first.classes, cuts=first.cuts, guard_scores=scores,
-                     guard_cut=first.guard_cut)
+                     guard_cut=first.guard_cut,
+                     embeddings=None if first.embeddings is None else
+                     np.concatenate([r.embeddings for r in results]))

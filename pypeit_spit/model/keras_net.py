@@ -308,25 +308,65 @@ class KerasBackend:
         shapes = {t.name.split(':')[0]: tuple(t.shape) for t in self.network.inputs}
         image = shapes.get('image', next(iter(shapes.values())))
         stats = shapes.get('stats')
+        try:
+            dim = int(self.network.get_layer(EMBEDDING_LAYER).output.shape[-1])
+        except ValueError:   # no such layer
+            dim = 0
         return {'name': self.network.name, 'image_shape': tuple(image[1:3]),
+                'embedding_dim': dim,
                 'n_stats': int(stats[1]) if stats else 0,
                 'n_classes': int(self.network.outputs[0].shape[-1])}
 
-    def predict(self, images, stats=None):
+    def predict(self, images, stats=None, embedding=False):
         """
-        Softmax output for network inputs.
+        Softmax output for network inputs (and the embedding).
 
         Parameters
         ----------
         images : `numpy.ndarray` of float32, shape (m, rows, cols, 1)
         stats : `numpy.ndarray` of float32, shape (m, n_stats), optional
+        embedding : bool, optional
+            Also return the embedding (the output of the layer ``dense``).
 
         Returns
         -------
-        `numpy.ndarray` of float64, shape (m, n_classes)
+        probs : `numpy.ndarray` of float64, shape (m, n_classes)
+        embedding : `numpy.ndarray` of float64, shape (m, d)
+            Only when ``embedding`` is True.
         """
         x = images if stats is None else {'image': images, 'stats': stats}
-        return np.asarray(self.network.predict_on_batch(x), dtype=np.float64)
+        if not embedding:
+            return np.asarray(self.network.predict_on_batch(x), dtype=np.float64)
+        probs, emb = with_embedding(self.network).predict_on_batch(x)
+        return np.asarray(probs, dtype=np.float64), np.asarray(emb, dtype=np.float64)
+
+
+#: Layer whose output is the embedding the out-of-distribution guard models.
+EMBEDDING_LAYER = 'dense'
+
+
+def with_embedding(network):
+    """
+    The network with two outputs: its softmax and its embedding (the output of
+    :data:`EMBEDDING_LAYER`), sharing its weights; the one exported with a guard.
+
+    Parameters
+    ----------
+    network : `keras.Model`
+
+    Returns
+    -------
+    `keras.Model`
+    """
+    keras = import_keras()
+    cached = getattr(network, '_spit_with_embedding', None)
+    if cached is not None:
+        return cached
+    model = keras.Model(network.input, [network.outputs[0],
+                                         network.get_layer(EMBEDDING_LAYER).output],
+                        name=network.name)
+    network._spit_with_embedding = model
+    return model
 
 
 def save_keras(network, path):
@@ -346,7 +386,8 @@ def export_onnx(network, metadata, path, opset=17):
     Export a network's graph to ONNX, with the model metadata inside.
 
     The graph keeps a free batch dimension (named ``batch``), its inputs ``image``
-    (and ``stats``) and one softmax output; ``metadata`` is stored as JSON in the
+    (and ``stats``) and one softmax output (and, when ``metadata`` has a ``guard``, the
+    embedding as a second output); ``metadata`` is stored as JSON in the
     file's ``metadata_props`` (:data:`pypeit_spit.model.runtime.METADATA_KEY`). Needs
     the training extra (``tf2onnx``, ``onnx``).
 
@@ -373,6 +414,9 @@ def export_onnx(network, metadata, path, opset=17):
     dummy = {t.name.split(':')[0]: np.zeros((1, *t.shape[1:]), np.float32)
              for t in network.inputs}
     network(dummy if len(dummy) > 1 else next(iter(dummy.values())), training=False)
+    if metadata.get('guard') is not None:   # second output: the embedding the guard reads
+        network = with_embedding(network)
+        network(dummy if len(dummy) > 1 else next(iter(dummy.values())), training=False)
     path = Path(path)
     tmp = path.with_name(path.name + '.tmp.onnx')
     with tempfile.TemporaryFile(mode='w+b') as sink:   # tf2onnx's chatter

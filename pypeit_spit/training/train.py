@@ -162,7 +162,7 @@ class TrainConfig:
         return self.precision
 
 
-def validate(network, frameset, frames, use_stats, architecture):
+def validate(network, frameset, frames, use_stats, architecture, embeddings=False):
     """
     Run a network being trained on validation frames, through the one inference path.
 
@@ -174,6 +174,8 @@ def validate(network, frameset, frames, use_stats, architecture):
         Frames to run.
     use_stats : bool
     architecture : str
+    embeddings : bool, optional
+        Keep the embeddings (``Inference.embeddings``).
 
     Returns
     -------
@@ -187,7 +189,7 @@ def validate(network, frameset, frames, use_stats, architecture):
         f = frames[i:i + VALIDATION_CHUNK]
         parts.append(infer(model, np.asarray(frameset.images[f]),
                            frameset.stats[f] if use_stats else None,
-                           batch_size=VALIDATION_BATCH))
+                           batch_size=VALIDATION_BATCH, embeddings=embeddings))
     return concatenate(parts)
 
 
@@ -614,8 +616,9 @@ def train(frameset, outdir, config=None, resume=False, overwrite=False, command=
     # Final model: a fresh network (no optimizer state) with the best weights.
     final = build_model(config.architecture, use_stats=use_stats)
     final.backend.network.set_weights(best_weights)
-    probs4 = validate(final.backend.network, frameset, va, use_stats,
-                      config.architecture).probs4
+    val = validate(final.backend.network, frameset, va, use_stats, config.architecture,
+                   embeddings=True)
+    probs4 = val.probs4
     cal = calibrate(probs4, frameset.labels[va], target=config.target_error)
     write_calibration(cal, probs4, frameset.labels[va], outdir / 'calibration')
     log.info(f'Calibration on {va.size} validation frames: T = {cal["temperature"]:.3f}, '
@@ -630,6 +633,9 @@ def train(frameset, outdir, config=None, resume=False, overwrite=False, command=
     final.metadata['threshold'] = float(cal['threshold'])
     final.metadata['thresholds'] = {c: float(t) for c, t in zip(CLASSES, cal['thresholds'])}
     final.metadata['calibration'] = cal
+    final.metadata['guard'] = fit_model_guard(final, frameset, tr, va, val, config, use_stats)
+    runlog.write(f"guard: cut {final.metadata['guard']['cut']:.3f} (quantile "
+                 f"{final.metadata['guard']['quantile']} of {va.size} validation frames)")
     final.metadata['training'] = {
         'data': list(sources or []), 'data_fingerprint': data_id,
         'frames': counts, 'nights': {p: int(np.unique(frameset.nights[idx]).size)
@@ -654,6 +660,51 @@ def train(frameset, outdir, config=None, resume=False, overwrite=False, command=
     return {'model': str(model_path), 'best_epoch': best['epoch'], 'calibration': cal,
             'history': history, 'split': {k: int(v.size) for k, v in split.items()},
             'test': test}
+
+
+#: Training frames the out-of-distribution guard is fitted on (a seeded choice).
+GUARD_FIT_FRAMES = 4000
+
+
+def fit_model_guard(model, frameset, train_frames, val_frames, val, config, use_stats):
+    """
+    The out-of-distribution guard of a trained model (:mod:`pypeit_spit.model.guard`):
+    class means and shared whitening of the embeddings of (up to
+    :data:`GUARD_FIT_FRAMES`) training frames, the cut at
+    :data:`~pypeit_spit.model.guard.GUARD_QUANTILE` of the validation frames' scores.
+
+    Parameters
+    ----------
+    model : `pypeit_spit.model.spit_model.SpitModel`
+        The final (float32) model.
+    frameset : `pypeit_spit.training.dataset.FrameSet`
+    train_frames, val_frames : `numpy.ndarray` of int
+    val : `pypeit_spit.model.inference.Inference`
+        Of the validation frames, with their embeddings.
+    config : TrainConfig
+    use_stats : bool
+
+    Returns
+    -------
+    dict
+        The ``guard`` metadata, with ``cut``, ``quantile``, ``fit_frames`` and the
+        validation report (``validation``).
+    """
+    from pypeit_spit.model.guard import (GUARD_QUANTILE, choose_guard_cut, fit_guard,
+                                         guard_report, guard_scores)
+    rng = np.random.default_rng(config.seed + 7919)
+    chosen = np.sort(rng.choice(train_frames, min(GUARD_FIT_FRAMES, train_frames.size),
+                                replace=False))
+    emb = validate(model.backend.network, frameset, chosen, use_stats, config.architecture,
+                   embeddings=True).embeddings
+    guard = fit_guard(emb, frameset.labels[chosen], len(CLASSES))
+    scores = guard_scores(val.embeddings, guard)
+    guard['cut'] = choose_guard_cut(scores, GUARD_QUANTILE)
+    guard['quantile'] = GUARD_QUANTILE
+    guard['fit_frames'] = int(chosen.size)
+    correct = val.decide(0.0, guard=False) == frameset.labels[val_frames]
+    guard['validation'] = guard_report(scores, correct, guard['cut'])
+    return guard
 
 
 def _start_from(network, path):
