@@ -36,3 +36,28 @@ def test_augment_batch_deterministic_and_copy():
     assert np.array_equal(batch[0], _image())  # input untouched
     assert not np.array_equal(a, batch)
     assert np.array_equal(augment_batch(batch, np.random.default_rng(0), 0.0, 0.0), batch)
+
+
+def test_batch_crop_is_the_one_image_resize():
+    """The vectorised crop resizes each window as preprocess.resize does."""
+    from pypeit_spit.preprocess.resize import resize
+    from pypeit_spit.training.augment import _resize_windows
+    rng = np.random.default_rng(4)
+    batch = rng.integers(0, 256, (3, 210, 650), dtype=np.uint8)
+    r0, hr = np.array([0, 30, 94]), np.array([210, 150, 116])
+    c0, hc = np.array([0, 100, 195]), np.array([650, 455, 455])
+    out = _resize_windows(batch, r0, hr, c0, hc, (210, 650))
+    for k in range(3):
+        want = resize(batch[k, r0[k]:r0[k] + hr[k], c0[k]:c0[k] + hc[k]], (210, 650))
+        assert np.abs(out[k] - want).max() < 0.01   # float rounding of the coordinates
+
+
+def test_batch_band_squeezes_like_the_one_image_version():
+    batch = np.stack([_image()] * 40)
+    out = augment_batch(batch, np.random.default_rng(7), p_crop=0.0, p_band=1.0,
+                        min_fraction=0.4, max_fraction=0.5)
+    lit = np.sum(out[:, :, 10] >= 150, axis=1)
+    assert np.all((30 <= lit) & (lit <= 50))
+    assert all(img[img[:, 10] < 150, 10].std() > 0.5 for img in out)
+    # a frame squeezed 2x or more (rows averaged in pairs first) keeps its arc line
+    assert np.all(out[:, :, 301].max(axis=1) == 255)

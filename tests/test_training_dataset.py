@@ -11,7 +11,6 @@ from pypeit_spit.errors import DatasetError
 from pypeit_spit.training.dataset import (balance_indices, build_dataset, flip_samples,
                                  limit_per_class, load_cache, night_of, read_labels,
                                  split_by_night)
-from pypeit_spit.preprocess.contract import flips
 from pypeit_spit.vocab import CLASSES
 
 SHAPE = (200, 640)
@@ -132,16 +131,6 @@ def test_balance_and_flips():
     assert c1.min() >= 3 and c1.max() <= 4
     s = flip_samples(np.array([5, 2]))
     assert s.tolist() == [[5, 0], [5, 1], [5, 2], [5, 3], [2, 0], [2, 1], [2, 2], [2, 3]]
-
-
-def test_sequence_flips_match_preprocess():
-    from pypeit_spit.model.keras_net import FrameSequence
-    rng = np.random.default_rng(0)
-    images = rng.integers(0, 256, (3, 210, 650), dtype=np.uint8)
-    seq = FrameSequence(images, None, np.array([0, 1, 2]), flip_samples([1]), 4)
-    x, y = seq[0]
-    assert np.allclose(x[..., 0], flips(images[1]) / 255.0)
-    assert list(y) == [1] * 4
 
 
 def test_limit_per_class(tmp_path):

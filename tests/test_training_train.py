@@ -45,7 +45,8 @@ def test_end_to_end(trained):
     assert sum(tr['frames']['train'].values()) == 10
     for name in ('split.ecsv', 'training_log.ecsv', 'training_log.json', 'learning_curves.png',
                  'calibration/reliability.png', 'calibration/calibration.json',
-                 'test/summary.md', 'test/confusion.png', 'checkpoint/last.keras'):
+                 'test/summary.md', 'test/confusion.png', 'checkpoint/checkpoint.npz',
+                 'checkpoint/state.json', 'train.log'):
         assert (out / name).is_file(), name
     log = Table.read(out / 'training_log.ecsv')
     assert len(log) == 1 and log['best'][0]
@@ -119,3 +120,29 @@ def test_start_from_weights(tmp_path):
     other = build_model('compact', use_stats=False).backend.network
     with pytest.raises(TrainError, match='not this architecture'):
         _start_from(other, tmp_path / 'a.keras')
+
+
+def test_guard_travels_with_the_model(frames, trained):
+    """The trained model carries its out-of-distribution guard: fitted on training
+    frames, cut on validation frames, exported as the ONNX graph's second output, and
+    applied by the one inference path the same way from the .keras and the .onnx file."""
+    from dataclasses import replace
+
+    from pypeit_spit.model.inference import infer
+    out, config, result = trained
+    keras_model = load_model(result['model'])
+    onnx_model = load_model(str(result['model']).replace('.keras', '.onnx'))
+    guard = onnx_model.guard
+    assert guard is not None and guard['cut'] > 0 and guard['fit_frames'] == 10
+    assert guard['validation']['frames'] == 5 and len(guard['whiten']) == 64
+    fs = frames[1]
+    a = infer(keras_model, fs.images, fs.stats)
+    b = infer(onnx_model, fs.images, fs.stats)
+    assert a.guard_scores.shape == (len(fs.labels),)
+    np.testing.assert_allclose(a.guard_scores, b.guard_scores, rtol=1e-3)
+    # the cut decides: below every score, every frame is Unknown; the plain vote is not
+    strict = replace(b, guard_cut=0.5 * float(b.guard_scores.min()))
+    assert (strict.decide() == -1).all()
+    np.testing.assert_array_equal(strict.decide(0.0, guard=False), b.decide(0.0, guard=False))
+    loose = replace(b, guard_cut=2.0 * float(b.guard_scores.max()))
+    np.testing.assert_array_equal(loose.decide(), b.decide(guard=False))

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from pypeit_spit.model.guard import guard_scores
 from pypeit_spit.model.spit_model import apply_temperature
 from pypeit_spit.model.vote import MIN_VOTES, count_votes, decide
 from pypeit_spit.preprocess.contract import N_FLIPS, flips
@@ -40,11 +41,21 @@ class Inference:
     classes : tuple of str
     cuts : `numpy.ndarray`, shape (n_classes,)
         The model's own Unknown cut per class.
+    guard_scores : `numpy.ndarray`, shape (n,), or None
+        Each frame's out-of-distribution score (:mod:`pypeit_spit.model.guard`);
+        None when the model has no guard.
+    guard_cut : float or None
+        The model's guard cut: a frame scoring above it is Unknown.
+    embeddings : `numpy.ndarray`, shape (n, 4, d), or None
+        The embedding of every copy, when :func:`infer` was asked for it.
     """
     probs4: np.ndarray
     temperature: float = 1.0
     classes: tuple = ()
     cuts: np.ndarray = field(default=None, repr=False)
+    guard_scores: np.ndarray = field(default=None, repr=False)
+    guard_cut: float = None
+    embeddings: np.ndarray = field(default=None, repr=False)
 
     def __post_init__(self):
         self.probs4 = np.asarray(self.probs4, dtype=np.float64)
@@ -59,7 +70,14 @@ class Inference:
     def __len__(self):
         return int(self.probs4.shape[0])
 
-    def decide(self, threshold=None, min_votes=MIN_VOTES):
+    @property
+    def guarded(self):
+        """Whether each frame is out of distribution (its guard score above the cut)."""
+        if self.guard_scores is None or self.guard_cut is None:
+            return np.zeros(len(self), dtype=bool)
+        return np.asarray(self.guard_scores) > self.guard_cut
+
+    def decide(self, threshold=None, min_votes=MIN_VOTES, guard=True):
         """
         The answer of every frame: a class index, or Unknown.
 
@@ -69,6 +87,9 @@ class Inference:
             A cut replacing the model's own (one value, or one per class); None
             keeps the model's; 0 takes every vote winner.
         min_votes : int, optional
+        guard : bool, optional
+            Apply the model's out-of-distribution guard (where it has one): a frame
+            unlike the training frames is Unknown whatever its vote.
 
         Returns
         -------
@@ -76,7 +97,10 @@ class Inference:
             Class index or :data:`~pypeit_spit.vocab.UNKNOWN_INDEX`.
         """
         cuts = self.cuts if threshold is None else threshold
-        return decide(self.winner, self.votes, self.probs, cuts, min_votes)
+        pred = decide(self.winner, self.votes, self.probs, cuts, min_votes)
+        if guard:
+            pred = np.where(self.guarded, UNKNOWN_INDEX, pred)
+        return pred
 
     def labels(self, threshold=None, min_votes=MIN_VOTES):
         """
@@ -113,7 +137,7 @@ class Inference:
         return self.probs[np.arange(pred.size), best]
 
 
-def infer(model, images, stats=None, batch_size=DEFAULT_BATCH_SIZE):
+def infer(model, images, stats=None, batch_size=DEFAULT_BATCH_SIZE, embeddings=False):
     """
     Run a model on pre-processed frames, each with its three flips.
 
@@ -129,6 +153,8 @@ def infer(model, images, stats=None, batch_size=DEFAULT_BATCH_SIZE):
         Their statistics (needed when the model takes them).
     batch_size : int, optional
         Frames per network call.
+    embeddings : bool, optional
+        Keep the embedding of every copy (``Inference.embeddings``; to fit a guard).
 
     Returns
     -------
@@ -140,6 +166,9 @@ def infer(model, images, stats=None, batch_size=DEFAULT_BATCH_SIZE):
         raise ValueError(f'batch size must be at least 1, got {batch_size}')
     k = len(model.classes)
     probs4 = np.zeros((n, N_FLIPS, k))
+    guard = model.guard
+    scores = np.zeros(n) if guard is not None else None
+    kept = [] if embeddings else None
     use_stats = model.uses_stats
     if use_stats and stats is None:
         from pypeit_spit.errors import ModelError
@@ -152,9 +181,20 @@ def infer(model, images, stats=None, batch_size=DEFAULT_BATCH_SIZE):
         batch = np.swapaxes(flips(chunk), 0, 1).reshape(m * N_FLIPS, *chunk.shape[1:])
         bstats = np.repeat(np.asarray(stats[start:stop]), N_FLIPS, axis=0) if use_stats \
             else None
-        probs4[start:stop] = model.predict(batch, bstats).reshape(m, N_FLIPS, k)
+        if guard is None and not embeddings:
+            probs4[start:stop] = model.predict(batch, bstats).reshape(m, N_FLIPS, k)
+            continue
+        p, e = model.predict(batch, bstats, embedding=True)
+        probs4[start:stop] = p.reshape(m, N_FLIPS, k)
+        e = e.reshape(m, N_FLIPS, -1)
+        if guard is not None:
+            scores[start:stop] = guard_scores(e, guard)
+        if embeddings:
+            kept.append(e.astype(np.float32))
     return Inference(probs4, temperature=model.temperature, classes=model.classes,
-                     cuts=model.cuts())
+                     cuts=model.cuts(), guard_scores=scores,
+                     guard_cut=None if guard is None else float(guard['cut']),
+                     embeddings=np.concatenate(kept) if kept else None)
 
 
 def concatenate(results):
@@ -173,5 +213,10 @@ def concatenate(results):
     Inference
     """
     first = results[0]
+    scores = None if first.guard_scores is None else \
+        np.concatenate([r.guard_scores for r in results])
     return Inference(np.concatenate([r.probs4 for r in results]), temperature=first.temperature,
-                     classes=first.classes, cuts=first.cuts)
+                     classes=first.classes, cuts=first.cuts, guard_scores=scores,
+                     guard_cut=first.guard_cut,
+                     embeddings=None if first.embeddings is None else
+                     np.concatenate([r.embeddings for r in results]))

@@ -2,7 +2,7 @@
 The networks in Keras 3 — the only module of pypeit-spit that imports Keras (and so
 TensorFlow).
 
-Two architectures:
+Three architectures:
 
 ``spit2018``
     Jankov & Prochaska (2018): conv 5x5x36, maxpool 2, conv 5x5x64, maxpool 2,
@@ -12,11 +12,20 @@ Two architectures:
     normalisation and max-pooling, global average+max pooling, and (optionally) a
     small branch for the raw-pixel statistics of :mod:`pypeit_spit.preprocess.stats`.
     About 0.2 million weights.
+``longslit``
+    The compact network's widths on a cheaper front end, for training at scale on a
+    CPU: a 4x4 stride-4 stem (non-overlapping patches) and a strided first block, so
+    that the first three blocks work on a quarter of the positions of ``compact``'s,
+    the last on the same 6x20; the same head (statistics branch, dense 64, dropout,
+    softmax). About 3x fewer multiply-adds than ``compact``. Trained in
+    ``mixed_bfloat16`` (float32 weights, bfloat16 arithmetic) where the CPU has
+    AVX512-BF16; saved and run in float32 (:func:`build_network` with
+    ``precision='float32'``, the weights copied over). About 0.2 million weights.
 
 Besides the builders: :class:`KerasBackend` (a Keras network as a backend of
 :class:`~pypeit_spit.model.spit_model.SpitModel`), reading and writing ``.keras``
-files, and the few Keras pieces the training loop needs (:class:`FrameSequence`,
-:func:`compile_for_training`...). Keras is imported on first use, never at import.
+files, and the few Keras pieces the training loop needs (:func:`compile_for_training`,
+:func:`set_threads`, :func:`seed_layers`...). Keras is imported on first use, never at import.
 """
 import os
 import platform
@@ -26,15 +35,21 @@ import warnings
 
 import numpy as np
 
-from pypeit_spit.preprocess.contract import IMAGE_SHAPE, STAT_NAMES, to_network
+from pypeit_spit.preprocess.contract import IMAGE_SHAPE, STAT_NAMES
 from pypeit_spit.vocab import CLASSES
 
 __all__ = ['ARCHITECTURES', 'import_keras', 'build_network', 'build_spit2018', 'build_compact',
-           'KerasBackend', 'save_keras', 'load_keras', 'export_onnx', 'FrameSequence',
-           'compile_for_training', 'set_random_seed', 'enable_determinism', 'machine_info']
+           'build_longslit', 'KerasBackend', 'save_keras', 'load_keras', 'export_onnx',
+           'compile_for_training', 'set_random_seed', 'enable_determinism',
+           'set_threads', 'seed_layers', 'machine_info', 'PRECISIONS']
 
 #: Architecture name -> (builder name, uses statistics by default).
-ARCHITECTURES = {'spit2018': ('build_spit2018', False), 'compact': ('build_compact', True)}
+ARCHITECTURES = {'spit2018': ('build_spit2018', False), 'compact': ('build_compact', True),
+                 'longslit': ('build_longslit', True)}
+
+#: Arithmetic a network can be trained in (Keras dtype policies); weights are float32 in
+#: both, and a saved network is always float32.
+PRECISIONS = ('float32', 'mixed_bfloat16')
 
 #: Start-up lines TensorFlow's C++ runtime writes to stderr when imported.
 _STARTUP_NOISE = ('All log messages before absl::InitializeLog()', 'port.cc:',
@@ -154,21 +169,80 @@ def build_compact(shape=IMAGE_SHAPE, n_classes=len(CLASSES), n_stats=len(STAT_NA
     x = layers.Conv2D(width * 8, 3, padding='same', use_bias=False, name='conv4')(x)
     x = layers.BatchNormalization(name='bn4')(x)
     x = layers.ReLU(name='relu4')(x)
-    x = layers.Concatenate(name='pooled')([layers.GlobalAveragePooling2D(name='gap')(x),
-                                           layers.GlobalMaxPooling2D(name='gmp')(x)])
+    return _head(keras, x, image, n_stats, n_classes, dropout, 'compact')
+
+
+def _head(keras, x, image, n_stats, n_classes, dropout, name, dtype=None):
+    """The common end of ``compact`` and ``longslit``: global average + max pooling,
+    the statistics branch, dense 64, dropout, a float32 softmax."""
+    layers = keras.layers
+    x = layers.Concatenate(name='pooled', dtype=dtype)(
+        [layers.GlobalAveragePooling2D(name='gap', dtype=dtype)(x),
+         layers.GlobalMaxPooling2D(name='gmp', dtype=dtype)(x)])
     inputs = [image]
     if n_stats:
         stats = keras.Input(shape=(n_stats,), name='stats')
-        s = layers.Dense(16, activation='relu', name='stats_dense')(stats)
-        x = layers.Concatenate(name='joined')([x, s])
+        s = layers.Dense(16, activation='relu', name='stats_dense', dtype=dtype)(stats)
+        x = layers.Concatenate(name='joined', dtype=dtype)([x, s])
         inputs.append(stats)
-    x = layers.Dense(64, activation='relu', name='dense')(x)
-    x = layers.Dropout(dropout, name='dropout')(x)
-    out = layers.Dense(n_classes, activation='softmax', name='softmax')(x)
-    return keras.Model(inputs if n_stats else image, out, name='compact')
+    x = layers.Dense(64, activation='relu', name='dense', dtype=dtype)(x)
+    x = layers.Dropout(dropout, name='dropout', dtype=dtype)(x)
+    out = layers.Dense(n_classes, activation='softmax', name='softmax', dtype='float32')(x)
+    return keras.Model(inputs if n_stats else image, out, name=name)
 
 
-def build_network(architecture, use_stats):
+def build_longslit(shape=IMAGE_SHAPE, n_classes=len(CLASSES), n_stats=len(STAT_NAMES),
+                   width=16, dropout=0.3, precision='float32'):
+    """
+    The long-slit network: the compact network's widths on a cheaper front end.
+
+    A 4x4 stride-4 stem (210x650 -> 52x162 non-overlapping patches) instead of
+    ``compact``'s 5x5 stride-2 stem and pooling; then the four 3x3 blocks of
+    ``compact``'s widths: the first with stride 2 (26x81), max-pooled, the second
+    (13x40) max-pooled, the third and fourth at 6x20 (``compact``'s last resolution);
+    and ``compact``'s head. The same number of weights but the stem's; the first three
+    blocks work on a quarter of the positions of ``compact``'s (41 million
+    multiply-adds per image, against 133 million).
+
+    A variant pooled after the third block too (the fourth at 3x10, 31 million) was
+    no faster to train on two CPUs and less accurate after as many images (validation
+    normalized accuracy 0.86-0.89 against 0.88-0.90 after 4-8 epochs of 834 simulated
+    Kast frames; see ``benchmarks/bench_train.py``).
+
+    Parameters
+    ----------
+    shape, n_classes, n_stats, width, dropout
+        As :func:`build_compact`.
+    precision : str, optional
+        One of :data:`PRECISIONS`: the dtype policy of every layer but the softmax
+        (always float32).
+
+    Returns
+    -------
+    `keras.Model`
+    """
+    keras = import_keras()
+    layers = keras.layers
+    d = None if precision == 'float32' else keras.DTypePolicy(precision)
+    image = keras.Input(shape=(*shape, 1), name='image')
+    x = layers.Conv2D(width, 4, strides=4, padding='valid', use_bias=False, name='stem',
+                      dtype=d)(image)
+    x = layers.BatchNormalization(name='stem_bn', dtype=d)(x)
+    x = layers.ReLU(name='stem_relu', dtype=d)(x)
+    for i, mult in enumerate((2, 4, 6)):
+        x = layers.Conv2D(width * mult, 3, strides=2 if i == 0 else 1, padding='same',
+                          use_bias=False, name=f'conv{i + 1}', dtype=d)(x)
+        x = layers.BatchNormalization(name=f'bn{i + 1}', dtype=d)(x)
+        x = layers.ReLU(name=f'relu{i + 1}', dtype=d)(x)
+        if i < 2:
+            x = layers.MaxPooling2D(2, name=f'pool{i + 1}', dtype=d)(x)
+    x = layers.Conv2D(width * 8, 3, padding='same', use_bias=False, name='conv4', dtype=d)(x)
+    x = layers.BatchNormalization(name='bn4', dtype=d)(x)
+    x = layers.ReLU(name='relu4', dtype=d)(x)
+    return _head(keras, x, image, n_stats, n_classes, dropout, 'longslit', dtype=d)
+
+
+def build_network(architecture, use_stats, precision='float32'):
     """
     Build an untrained network.
 
@@ -177,16 +251,27 @@ def build_network(architecture, use_stats):
     architecture : str
         A key of :data:`ARCHITECTURES`.
     use_stats : bool
-        Give the network the statistics input (compact only).
+        Give the network the statistics input (not spit2018).
+    precision : str, optional
+        One of :data:`PRECISIONS`; ``mixed_bfloat16`` only for ``longslit`` (the other
+        two are kept as they were trained).
 
     Returns
     -------
     `keras.Model`
     """
     builder = globals()[ARCHITECTURES[architecture][0]]
+    if precision not in PRECISIONS:
+        raise ValueError(f'unknown precision {precision!r}; choose one of '
+                         f'{", ".join(PRECISIONS)}')
     if architecture == 'spit2018':
         return builder()
-    return builder(n_stats=len(STAT_NAMES) if use_stats else 0)
+    n_stats = len(STAT_NAMES) if use_stats else 0
+    if architecture == 'longslit':
+        return builder(n_stats=n_stats, precision=precision)
+    if precision != 'float32':
+        raise ValueError(f'{architecture} is trained in float32 only')
+    return builder(n_stats=n_stats)
 
 
 class KerasBackend:
@@ -223,25 +308,65 @@ class KerasBackend:
         shapes = {t.name.split(':')[0]: tuple(t.shape) for t in self.network.inputs}
         image = shapes.get('image', next(iter(shapes.values())))
         stats = shapes.get('stats')
+        try:
+            dim = int(self.network.get_layer(EMBEDDING_LAYER).output.shape[-1])
+        except ValueError:   # no such layer
+            dim = 0
         return {'name': self.network.name, 'image_shape': tuple(image[1:3]),
+                'embedding_dim': dim,
                 'n_stats': int(stats[1]) if stats else 0,
                 'n_classes': int(self.network.outputs[0].shape[-1])}
 
-    def predict(self, images, stats=None):
+    def predict(self, images, stats=None, embedding=False):
         """
-        Softmax output for network inputs.
+        Softmax output for network inputs (and the embedding).
 
         Parameters
         ----------
         images : `numpy.ndarray` of float32, shape (m, rows, cols, 1)
         stats : `numpy.ndarray` of float32, shape (m, n_stats), optional
+        embedding : bool, optional
+            Also return the embedding (the output of the layer ``dense``).
 
         Returns
         -------
-        `numpy.ndarray` of float64, shape (m, n_classes)
+        probs : `numpy.ndarray` of float64, shape (m, n_classes)
+        embedding : `numpy.ndarray` of float64, shape (m, d)
+            Only when ``embedding`` is True.
         """
         x = images if stats is None else {'image': images, 'stats': stats}
-        return np.asarray(self.network.predict_on_batch(x), dtype=np.float64)
+        if not embedding:
+            return np.asarray(self.network.predict_on_batch(x), dtype=np.float64)
+        probs, emb = with_embedding(self.network).predict_on_batch(x)
+        return np.asarray(probs, dtype=np.float64), np.asarray(emb, dtype=np.float64)
+
+
+#: Layer whose output is the embedding the out-of-distribution guard models.
+EMBEDDING_LAYER = 'dense'
+
+
+def with_embedding(network):
+    """
+    The network with two outputs: its softmax and its embedding (the output of
+    :data:`EMBEDDING_LAYER`), sharing its weights; the one exported with a guard.
+
+    Parameters
+    ----------
+    network : `keras.Model`
+
+    Returns
+    -------
+    `keras.Model`
+    """
+    keras = import_keras()
+    cached = getattr(network, '_spit_with_embedding', None)
+    if cached is not None:
+        return cached
+    model = keras.Model(network.input, [network.outputs[0],
+                                         network.get_layer(EMBEDDING_LAYER).output],
+                        name=network.name)
+    network._spit_with_embedding = model
+    return model
 
 
 def save_keras(network, path):
@@ -261,7 +386,8 @@ def export_onnx(network, metadata, path, opset=17):
     Export a network's graph to ONNX, with the model metadata inside.
 
     The graph keeps a free batch dimension (named ``batch``), its inputs ``image``
-    (and ``stats``) and one softmax output; ``metadata`` is stored as JSON in the
+    (and ``stats``) and one softmax output (and, when ``metadata`` has a ``guard``, the
+    embedding as a second output); ``metadata`` is stored as JSON in the
     file's ``metadata_props`` (:data:`pypeit_spit.model.runtime.METADATA_KEY`). Needs
     the training extra (``tf2onnx``, ``onnx``).
 
@@ -288,6 +414,9 @@ def export_onnx(network, metadata, path, opset=17):
     dummy = {t.name.split(':')[0]: np.zeros((1, *t.shape[1:]), np.float32)
              for t in network.inputs}
     network(dummy if len(dummy) > 1 else next(iter(dummy.values())), training=False)
+    if metadata.get('guard') is not None:   # second output: the embedding the guard reads
+        network = with_embedding(network)
+        network(dummy if len(dummy) > 1 else next(iter(dummy.values())), training=False)
     path = Path(path)
     tmp = path.with_name(path.name + '.tmp.onnx')
     with tempfile.TemporaryFile(mode='w+b') as sink:   # tf2onnx's chatter
@@ -346,6 +475,55 @@ def set_random_seed(seed):
     import_keras().utils.set_random_seed(int(seed))
 
 
+def set_threads(intra=None, inter=1):
+    """
+    TensorFlow's thread pools, set before its runtime starts.
+
+    Parameters
+    ----------
+    intra : int or None, optional
+        Threads inside one operation (None: one per CPU).
+    inter : int, optional
+        Operations run side by side (1: the small networks here have no parallel
+        branches worth a thread, and a second pool only competes for the cores).
+
+    Returns
+    -------
+    str
+        '' when set, else why not (the runtime had started: the settings stay as they
+        were).
+    """
+    import_keras()
+    import tensorflow as tf
+    intra = int(intra or os.cpu_count() or 1)
+    try:
+        if (tf.config.threading.get_intra_op_parallelism_threads() != intra
+                or tf.config.threading.get_inter_op_parallelism_threads() != inter):
+            tf.config.threading.set_intra_op_parallelism_threads(intra)
+            tf.config.threading.set_inter_op_parallelism_threads(int(inter))
+    except RuntimeError as exc:
+        return str(exc)
+    return ''
+
+
+def seed_layers(network, seed):
+    """
+    Set the random state of every layer that draws random numbers (dropout) from
+    ``seed``, so that an epoch's draws depend on its seed only, not on what ran before
+    (an exactly resumable training).
+
+    Parameters
+    ----------
+    network : `keras.Model`
+    seed : int
+    """
+    for k, layer in enumerate(network.layers):
+        gen = getattr(layer, 'seed_generator', None)
+        if gen is not None:
+            value = np.random.default_rng([int(seed), k]).integers(0, 2 ** 31 - 1)
+            gen.state.assign(np.array([value, 0], dtype=gen.state.dtype))
+
+
 def enable_determinism():
     """
     Ask TensorFlow for deterministic kernels.
@@ -393,60 +571,3 @@ def machine_info():
             'python': platform.python_version(), 'tensorflow': tf.__version__,
             'keras': keras.__version__,
             'gpus': len(tf.config.list_physical_devices('GPU'))}
-
-
-def FrameSequence(images, stats, labels, samples, batch_size, transform=None):
-    """
-    Training batches of (frame, flip) samples taken from uint8 arrays, flipped,
-    transformed and converted on the fly (:func:`~pypeit_spit.preprocess.contract.to_network`).
-
-    Images stay uint8 in memory; only a batch is ever float.
-
-    Parameters
-    ----------
-    images : `numpy.ndarray` of uint8, shape (n, rows, cols)
-    stats : `numpy.ndarray` or None
-        Statistics of each frame; None for an image-only network.
-    labels : `numpy.ndarray` of int
-    samples : `numpy.ndarray` of int, shape (m, 2)
-        ``(frame, flip)`` pairs in batch order (flip 0 none, 1 vertical, 2 horizontal,
-        3 both, as :func:`~pypeit_spit.preprocess.contract.flips`); settable.
-    batch_size : int
-    transform : callable or None, optional
-        ``transform(uint8 images, epoch_seed, batch_index) -> uint8 images``, applied
-        before the flips (e.g. layout augmentation).
-
-    Returns
-    -------
-    `keras.utils.PyDataset`
-        With settable ``samples`` and ``epoch_seed``.
-    """
-    keras = import_keras()
-
-    class _FrameSequence(keras.utils.PyDataset):
-        def __init__(self):
-            super().__init__(workers=1, use_multiprocessing=False)
-            self.samples = np.asarray(samples, dtype=np.int64).reshape(-1, 2)
-            self.epoch_seed = (0,)
-
-        def __len__(self):
-            return int(np.ceil(len(self.samples) / batch_size))
-
-        def __getitem__(self, index):
-            s = self.samples[index * batch_size:(index + 1) * batch_size]
-            frames, flip = s[:, 0], s[:, 1]
-            img = images[frames]
-            if transform is not None:
-                img = transform(img, self.epoch_seed, index)
-            v = (flip == 1) | (flip == 3)
-            h = (flip == 2) | (flip == 3)
-            if v.any():
-                img[v] = img[v][:, ::-1, :]
-            if h.any():
-                img[h] = img[h][:, :, ::-1]
-            x = to_network(img)
-            if stats is not None:
-                x = {'image': x, 'stats': stats[frames].astype(np.float32)}
-            return x, labels[frames].astype(np.int32)
-
-    return _FrameSequence()

@@ -5,7 +5,9 @@ check, retype, gallery, png) runs here and never imports TensorFlow or Keras.
 
 An ``.onnx`` model file written by :func:`pypeit_spit.model.store.save_model` holds the
 graph (inputs ``image`` ``[batch, 210, 650, 1]`` and ``stats`` ``[batch, 5]`` float32,
-one ``[batch, 5]`` softmax output) and, in its ``metadata_props``, the model's metadata
+one ``[batch, 5]`` softmax output, and, in a model with an out-of-distribution guard,
+a second output: the ``[batch, d]`` embedding, :mod:`pypeit_spit.model.guard`) and, in
+its ``metadata_props``, the model's metadata
 as JSON under :data:`METADATA_KEY`. ONNX Runtime's output does not depend on how frames
 are batched, and agrees with Keras' to ~2e-7 (see the model card). ONNX Runtime's own
 telemetry is turned off (``ORT_DISABLE_TELEMETRY=1``) unless the user has set that
@@ -99,7 +101,10 @@ class OnnxBackend:
         self.path = str(path)
         self.session = _session(path, threads)
         self._inputs = {i.name: i for i in self.session.get_inputs()}
-        self._output = self.session.get_outputs()[0].name
+        outputs = self.session.get_outputs()
+        self._output = outputs[0].name
+        #: Name of the embedding output (None: the graph has none).
+        self.embedding_output = outputs[1].name if len(outputs) == 2 else None
 
     def signature(self):
         """
@@ -123,18 +128,23 @@ class OnnxBackend:
         image = self._inputs.get('image')
         stats = self._inputs.get('stats')
         outputs = self.session.get_outputs()
-        if len(outputs) != 1:
-            problems.append(f'it has {len(outputs)} outputs, not 1')
+        if len(outputs) not in (1, 2):
+            problems.append(f'it has {len(outputs)} outputs, not 1 (or 2 with the embedding)')
+        elif len(outputs) == 2 and len(outputs[1].shape or ()) != 2:
+            problems.append(f'its second output has shape {outputs[1].shape}, not '
+                            '[batch, d] (the embedding)')
         shape = image.shape if image is not None else []
         return {'image_shape': tuple(shape[1:3]) if len(shape) == 4 and shape[3] == 1
                 else tuple(shape[1:]),
                 'n_stats': int(stats.shape[1]) if stats is not None else 0,
                 'n_classes': int(outputs[0].shape[-1]) if outputs else 0,
+                'embedding_dim': int(outputs[1].shape[-1]) if len(outputs) == 2
+                and isinstance((outputs[1].shape or [None])[-1], int) else 0,
                 'problems': problems}
 
-    def predict(self, images, stats=None):
+    def predict(self, images, stats=None, embedding=False):
         """
-        Softmax output for network inputs.
+        Softmax output for network inputs (and the embedding).
 
         The images go through ONNX Runtime one at a time: its output is bitwise the
         same as for several in one call, its memory less than half (+13 instead of
@@ -144,20 +154,30 @@ class OnnxBackend:
         ----------
         images : `numpy.ndarray` of float32, shape (m, rows, cols, 1)
         stats : `numpy.ndarray` of float32, shape (m, n_stats), optional
+        embedding : bool, optional
+            Also return the embedding (the graph must have it).
 
         Returns
         -------
-        `numpy.ndarray` of float64, shape (m, n_classes)
+        probs : `numpy.ndarray` of float64, shape (m, n_classes)
+        embedding : `numpy.ndarray` of float64, shape (m, d)
+            Only when ``embedding`` is True.
         """
+        if embedding and self.embedding_output is None:
+            raise ModelError(f'{self.path}: the graph has no embedding output')
+        names = [self._output] + ([self.embedding_output] if embedding else [])
         images = np.ascontiguousarray(images, dtype=np.float32)
         if stats is not None:
             stats = np.ascontiguousarray(stats, dtype=np.float32)
-        out = []
+        outs = [[] for _ in names]
         for k in range(images.shape[0]):
             feed = {'image': images[k:k + 1]}
             if stats is not None:
                 feed['stats'] = stats[k:k + 1]
-            out.append(self.session.run([self._output], feed)[0])
-        if not out:
-            return np.zeros((0, int(self.session.get_outputs()[0].shape[-1])))
-        return np.concatenate(out).astype(np.float64)
+            for store, value in zip(outs, self.session.run(names, feed)):
+                store.append(value)
+        graph_outputs = self.session.get_outputs()
+        result = [np.concatenate(o).astype(np.float64) if o else
+                  np.zeros((0, int(graph_outputs[i].shape[-1])))
+                  for i, o in enumerate(outs)]
+        return tuple(result) if embedding else result[0]

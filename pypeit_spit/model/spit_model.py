@@ -4,7 +4,7 @@ A network together with the metadata that says how to feed it and how to read it
 The metadata (a JSON object stored with every model file) holds:
 
 ``architecture``
-    ``'compact'`` or ``'spit2018'``.
+    ``'compact'``, ``'spit2018'`` or ``'longslit'``.
 ``classes``, ``input_shape``, ``preprocess_version``, ``stats``
     The input contract (:mod:`pypeit_spit.preprocess.contract`); a model whose
     contract differs from this package's is refused.
@@ -20,6 +20,11 @@ The metadata (a JSON object stored with every model file) holds:
     instrument's ``threshold`` in the configuration, ``--spit-threshold``)
     *replaces* it; 0 takes every vote winner.
 
+``guard`` (optional)
+    The out-of-distribution guard (:mod:`pypeit_spit.model.guard`): class means and
+    whitening of the network's embedding, and the cut on the guard score. A model
+    with a guard has a second output, the embedding.
+
 and optionally ``calibration`` and ``training`` records.
 """
 import numpy as np
@@ -33,7 +38,7 @@ __all__ = ['ARCHITECTURE_NAMES', 'METADATA_NAME', 'SpitModel', 'new_metadata', '
            'check_signature', 'apply_temperature']
 
 #: Architectures this version knows (their builders: :mod:`~.keras_net`).
-ARCHITECTURE_NAMES = ('compact', 'spit2018')
+ARCHITECTURE_NAMES = ('compact', 'spit2018', 'longslit')
 
 #: Name of the metadata entry in a model file.
 METADATA_NAME = 'spit_metadata.json'
@@ -110,6 +115,9 @@ def check_metadata(metadata, path='model'):
     for name, v in cuts.items():
         if not _is_number(v) or not 0.0 <= v <= 1.0:
             problems.append(f'{name} {v!r} is not a number in [0, 1]')
+    if metadata.get('guard') is not None:
+        from pypeit_spit.model.guard import check_guard
+        problems.extend(check_guard(metadata['guard'], len(CLASSES)))
     if problems:
         raise ModelError(f'{path}: incompatible model: ' + '; '.join(problems))
 
@@ -141,6 +149,10 @@ def check_signature(signature, metadata, path='model'):
     if signature['n_classes'] != len(metadata['classes']):
         problems.append(f"it outputs {signature['n_classes']} classes, the metadata names "
                         f"{len(metadata['classes'])}")
+    guard = metadata.get('guard')
+    if guard is not None and signature.get('embedding_dim', 0) != len(guard['whiten']):
+        problems.append(f"its embedding has dimension {signature.get('embedding_dim', 0)}, "
+                        f"the guard {len(guard['whiten'])}")
     name = signature.get('name')
     if name in ARCHITECTURE_NAMES and name != metadata['architecture']:
         problems.append(f"it is a {name} network, the metadata says {metadata['architecture']}")
@@ -217,6 +229,11 @@ class SpitModel:
         n = getattr(self.backend, 'n_weights', None)
         return int(n) if n is not None else self.metadata.get('n_weights')
 
+    @property
+    def guard(self):
+        """The out-of-distribution guard (a dict, :mod:`~.guard`) or None."""
+        return self.metadata.get('guard')
+
     def cuts(self, threshold=None):
         """
         The Unknown cut of each class.
@@ -237,26 +254,33 @@ class SpitModel:
         per_class = self.metadata.get('thresholds') or {}
         return np.array([float(per_class.get(c, base)) for c in self.classes])
 
-    def predict(self, images, stats=None):
+    def predict(self, images, stats=None, embedding=False):
         """
-        Softmax output (temperature 1) of uint8 images.
+        Softmax output (temperature 1) of uint8 images (and their embedding).
 
         Parameters
         ----------
         images : `numpy.ndarray` of uint8, shape (m, rows, cols)
         stats : `numpy.ndarray`, shape (m, n_stats), optional
             Required when the network takes statistics; ignored otherwise.
+        embedding : bool, optional
+            Also return the embedding (a model with a guard).
 
         Returns
         -------
-        `numpy.ndarray` of float64, shape (m, n_classes)
+        probs : `numpy.ndarray` of float64, shape (m, n_classes)
+        embedding : `numpy.ndarray` of float64, shape (m, d)
+            Only when ``embedding`` is True.
         """
         images = np.asarray(images)
         if images.shape[0] == 0:
-            return np.zeros((0, len(self.classes)))
+            empty = np.zeros((0, len(self.classes)))
+            return (empty, np.zeros((0, len(self.guard['whiten']) if self.guard else 0))) \
+                if embedding else empty
         x = to_network(images)
-        if not self.uses_stats:
-            return self.backend.predict(x, None)
-        if stats is None:
+        if self.uses_stats and stats is None:
             raise ModelError('this network needs the raw-pixel statistics')
-        return self.backend.predict(x, np.asarray(stats, dtype=np.float32))
+        s = np.asarray(stats, dtype=np.float32) if self.uses_stats else None
+        if embedding:
+            return self.backend.predict(x, s, embedding=True)
+        return self.backend.predict(x, s)

@@ -38,17 +38,20 @@ DEFAULT_MODEL = 'kast_compact'
 MODEL_SUFFIXES = ('.onnx', '.keras')
 
 
-def build_model(architecture='compact', use_stats=None):
+def build_model(architecture='compact', use_stats=None, precision='float32'):
     """
     Build an untrained network with its metadata (needs Keras).
 
     Parameters
     ----------
     architecture : str, optional
-        ``'compact'`` or ``'spit2018'``.
+        ``'compact'``, ``'longslit'`` or ``'spit2018'``.
     use_stats : bool or None, optional
-        Feed the raw-pixel statistics to the network (compact only). None takes the
+        Feed the raw-pixel statistics to the network (not spit2018). None takes the
         architecture's default.
+    precision : str, optional
+        Arithmetic of the network (:data:`~pypeit_spit.model.keras_net.PRECISIONS`):
+        ``'mixed_bfloat16'`` for training ``longslit`` only; saved models are float32.
 
     Returns
     -------
@@ -62,7 +65,7 @@ def build_model(architecture='compact', use_stats=None):
     use_stats = default_stats if use_stats is None else bool(use_stats)
     if architecture == 'spit2018' and use_stats:
         raise ModelError('spit2018 takes the image only (use_stats=False)')
-    return SpitModel(KerasBackend(build_network(architecture, use_stats)),
+    return SpitModel(KerasBackend(build_network(architecture, use_stats, precision)),
                      new_metadata(architecture, use_stats))
 
 

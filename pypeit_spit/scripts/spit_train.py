@@ -4,6 +4,9 @@
 from pypeit_spit.scripts.base import EXIT_OK, SpitScript
 from pypeit_spit.scripts.common import add_label_arguments
 
+#: The arguments a run was started with, in its folder (for --resume).
+RUN_ARGUMENTS = 'train_args.json'
+
 
 class SpitTrain(SpitScript):
     """Train a pypeit-spit network on labelled raw frames."""
@@ -23,18 +26,29 @@ class SpitTrain(SpitScript):
                         'file + class [+ night, spectrograph]), split it by night, balance and '
                         'flip it, train a network, keep the best epoch, calibrate it on the '
                         'validation nights and save it with its metadata.', width=width)
-        parser.add_argument('labels', nargs='+',
+        parser.add_argument('labels', nargs='*',
                             help='Labels table(s): columns file (relative to the table or '
                                  'absolute), class (or PypeIt frametype), optional night and '
                                  'spectrograph (or instrument); or one dataset folder built '
                                  'by pypeit_spit_dataset.')
-        parser.add_argument('--outdir', required=True,
-                            help='Output folder (model, log, curves, checkpoint, cache).')
-        parser.add_argument('--arch', default=d.architecture, choices=['compact', 'spit2018'],
-                            help='Network architecture.')
+        parser.add_argument('--outdir', default=None,
+                            help='Output folder (model, train.log, curves, checkpoint, cache).')
+        parser.add_argument('--arch', default=d.architecture,
+                            choices=['compact', 'longslit', 'spit2018'],
+                            help='Network architecture (longslit: the fast one for training '
+                                 'on CPUs).')
+        parser.add_argument('--precision', default=None,
+                            choices=['float32', 'mixed_bfloat16'],
+                            help='Arithmetic of training (default: mixed_bfloat16 for longslit, '
+                                 'float32 otherwise); saved models are float32.')
+        parser.add_argument('--threads', type=int, default=None,
+                            help="TensorFlow's threads within an operation (default: one per "
+                                 'CPU).')
         parser.add_argument('--no-stats', action='store_true',
-                            help='Image-only compact network (no raw-pixel statistics).')
-        parser.add_argument('--epochs', type=int, default=d.epochs, help='Number of epochs.')
+                            help='Image-only network (no raw-pixel statistics).')
+        parser.add_argument('--epochs', type=int, default=None,
+                            help=f'Number of epochs (default {d.epochs}; with --resume: the '
+                                 "run's, or more to train on).")
         parser.add_argument('--batch-size', type=int, default=d.batch_size, help='Images per batch.')
         parser.add_argument('--learning-rate', type=float, default=d.learning_rate,
                             help="Adam's learning rate.")
@@ -67,21 +81,90 @@ class SpitTrain(SpitScript):
                             help='Error rate among accepted validation frames that sets the '
                                  'Unknown threshold.')
         parser.add_argument('--patience', type=int, default=d.patience,
-                            help='Stop after this many epochs without improvement.')
+                            help='Stop after this many epochs without improvement (with '
+                                 "--resume: the run's unless given).")
+        parser.add_argument('--lr-patience', type=int, default=d.lr_patience,
+                            help='Halve the learning rate after every this many epochs '
+                                 'without improvement (default: constant).')
         parser.add_argument('--init', default=None, metavar='MODEL.keras',
                             help='Start from the weights of this .keras model of the same '
                                  'architecture (fine-tuning) instead of random weights.')
         parser.add_argument('--name', default=None,
                             help='Model file name without .keras (default spit_ARCH).')
-        parser.add_argument('--resume', action='store_true',
-                            help='Continue the run in OUTDIR from its last epoch checkpoint.')
+        parser.add_argument('--resume', default=None, metavar='RUN_DIR',
+                            help='Continue the run in RUN_DIR exactly from its last epoch '
+                                 'checkpoint, with the labels and options it was started with '
+                                 '(give no labels; --epochs and --patience may be changed).')
         parser.add_argument('--overwrite', action='store_true',
                             help='Start afresh even if OUTDIR holds a checkpoint.')
         parser.add_argument('--progress', default='bar', choices=['bar', 'epoch', 'none'],
-                            help='Keras progress bar, one line per epoch, or the log only.')
+                            help='A progress bar (on a terminal only), one line per epoch, or '
+                                 'the log only; OUTDIR/train.log gets the progress in any case.')
         parser.add_argument('--no-deterministic', action='store_true',
                             help='Do not ask TensorFlow for deterministic kernels.')
         return parser
+
+    @classmethod
+    def run_arguments(cls, args):
+        """
+        The arguments of this run. With ``--resume RUN_DIR``: those the run was started
+        with (read from :data:`RUN_ARGUMENTS` in it), but this call's ``--epochs``,
+        ``--patience`` (when given) and ``--progress``. Else ``args``, checked and
+        written into the run folder (paths made absolute) for a later ``--resume``.
+
+        Parameters
+        ----------
+        args : `argparse.Namespace`
+
+        Returns
+        -------
+        `argparse.Namespace`
+
+        Raises
+        ------
+        `~pypeit_spit.errors.UsageError`
+            Labels or another ``--outdir`` with ``--resume``, a folder that is no run;
+            no labels or no ``--outdir`` without; a checkpoint in ``--outdir`` without
+            ``--resume`` or ``--overwrite``.
+        """
+        import argparse
+        import json
+        from pathlib import Path
+
+        from pypeit_spit.errors import UsageError
+        if args.resume:
+            run = Path(args.resume)
+            if args.labels:
+                raise UsageError('--resume takes the labels of the run it continues: give no '
+                                 'labels table')
+            if args.outdir and Path(args.outdir).resolve() != run.resolve():
+                raise UsageError(f'--resume {run} writes into {run}: give no other --outdir')
+            if not (run / RUN_ARGUMENTS).is_file():
+                raise UsageError(f'{run}: not a pypeit_spit_train run folder (no '
+                                 f'{RUN_ARGUMENTS})')
+            old = argparse.Namespace(**json.loads((run / RUN_ARGUMENTS).read_text()))
+            old.outdir, old.resume, old.overwrite = str(run), str(run), False
+            old.progress = args.progress
+            if args.epochs is not None:
+                old.epochs = args.epochs
+            if args.patience is not None:
+                old.patience = args.patience
+            return old
+        if not args.labels or not args.outdir:
+            raise UsageError('give the labels table(s) and --outdir (or --resume RUN_DIR)')
+        outdir = Path(args.outdir)
+        if not args.overwrite and (outdir / 'checkpoint' / 'checkpoint.npz').exists():
+            raise UsageError(f'{outdir}: holds a training checkpoint; --resume {outdir} to '
+                             'continue it, --overwrite to start again, or another --outdir')
+        outdir.mkdir(parents=True, exist_ok=True)
+        saved = dict(vars(args))
+        saved.pop('func', None)
+        saved['labels'] = [str(Path(p).resolve()) for p in args.labels]
+        for key in ('cache', 'init'):
+            if saved.get(key):
+                saved[key] = str(Path(saved[key]).resolve())
+        (outdir / RUN_ARGUMENTS).write_text(json.dumps(saved, indent=1, sort_keys=True))
+        return args
 
     @classmethod
     def main(cls, args):
@@ -95,6 +178,7 @@ class SpitTrain(SpitScript):
                                                   limit_per_class, read_labels)
         from pypeit_spit.training.train import TrainConfig, command_line, train
 
+        args = cls.run_arguments(args)
         outdir = Path(args.outdir)
         if len(args.labels) == 1 and Path(args.labels[0]).is_dir():
             # a dataset folder built by pypeit_spit_dataset: its shards, memory-mapped
@@ -119,12 +203,16 @@ class SpitTrain(SpitScript):
                     f.write(f'{path}: {reason}\n')
         config = TrainConfig(architecture=args.arch,
                              use_stats=False if args.no_stats else None,
-                             epochs=args.epochs, batch_size=args.batch_size,
+                             epochs=TrainConfig().epochs if args.epochs is None
+                             else args.epochs, batch_size=args.batch_size,
                              learning_rate=args.learning_rate, seed=args.seed,
                              fractions=tuple(args.fractions), target_error=args.target_error,
-                             patience=args.patience, deterministic=not args.no_deterministic,
-                             augment=args.augment, name=args.name, init=args.init)
-        result = train(frames, outdir, config, resume=args.resume, overwrite=args.overwrite,
+                             patience=args.patience, lr_patience=args.lr_patience,
+                             deterministic=not args.no_deterministic,
+                             augment=args.augment, name=args.name, init=args.init,
+                             precision=args.precision, threads=args.threads)
+        result = train(frames, outdir, config, resume=bool(args.resume),
+                       overwrite=args.overwrite,
                        command=command_line(), sources=[str(Path(p).resolve())
                                                         for p in args.labels],
                        progress=args.progress)

@@ -5,7 +5,9 @@ The class of a frame is read from its large-scale layout (sim-to-real lessons), 
 real instruments frame the slit differently from the simulated Kast windows: a slit
 that fills only part of the rows, a spectral window cut short. These augmentations
 change the layout of the 210x650 uint8 images on the fly, deterministically for a
-given seed, without re-reading any frame.
+given seed, without re-reading any frame. :func:`augment_batch` does both to a batch as
+array operations; :func:`random_crop` and :func:`random_band` are their one-image
+references.
 """
 import numpy as np
 
@@ -66,26 +68,90 @@ def random_band(image, rng, min_fraction=0.35, max_fraction=0.9, noise=3.0):
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
 
-def augment_batch(images, rng, p_crop=0.5, p_band=0.15):
+def _interpolate_rows(images, coords):
+    """Linear interpolation of every image of a stack (n, rows, cols) at its own row
+    coordinates ``coords`` (n, m): (n, m, cols) float32. Whole rows are gathered, so
+    the cost is that of two copies."""
+    size = images.shape[1]
+    lo = np.clip(np.floor(coords).astype(np.intp), 0, size - 1)
+    hi = np.minimum(lo + 1, size - 1)
+    w = (coords - lo).astype(np.float32)[:, :, None]
+    k = np.arange(images.shape[0])[:, None]
+    a = images[k, lo].astype(np.float32)
+    return a + (images[k, hi] - a) * w
+
+
+def _resize_windows(images, r0, hr, c0, hc, shape):
+    """Windows ``[r0, r0 + hr) x [c0, c0 + hc)`` of every image resized to ``shape``,
+    corners aligned, as :func:`~pypeit_spit.preprocess.resize.resize` does for a window
+    that is enlarged; float32."""
+    t_r = np.linspace(0.0, 1.0, shape[0], dtype=np.float32)
+    t_c = np.linspace(0.0, 1.0, shape[1], dtype=np.float32)
+    rows = r0[:, None] + t_r[None, :] * (hr - 1)[:, None]
+    cols = c0[:, None] + t_c[None, :] * (hc - 1)[:, None]
+    # columns first, as rows of the transposed images (gathers of whole rows are fast)
+    turned = np.ascontiguousarray(np.swapaxes(images, 1, 2))
+    part = np.ascontiguousarray(np.swapaxes(_interpolate_rows(turned, cols), 1, 2))
+    return _interpolate_rows(part, rows)
+
+
+def augment_batch(images, rng, p_crop=0.5, p_band=0.15, min_rows=0.55, min_cols=0.7,
+                  min_fraction=0.35, max_fraction=0.9, noise=3.0):
     """
-    Augment a batch of uint8 images in place of a copy.
+    Augment a batch of uint8 images: :func:`random_crop` with probability ``p_crop``,
+    then :func:`random_band` with probability ``p_band``, per image, as array
+    operations on the whole batch (no Python per image).
 
     Parameters
     ----------
     images : `numpy.ndarray` of uint8, shape (n, rows, cols)
     rng : `numpy.random.Generator`
     p_crop, p_band : float, optional
-        Probability of :func:`random_crop` and of :func:`random_band` per image.
+        Probability of a crop and of a band per image.
+    min_rows, min_cols : float, optional
+        Smallest kept fractions of a crop (:func:`random_crop`).
+    min_fraction, max_fraction, noise : float, optional
+        Range of a band's share of the rows, and the noise of its fill
+        (:func:`random_band`).
 
     Returns
     -------
     `numpy.ndarray` of uint8
         A new array; ``images`` is not modified.
     """
-    out = np.array(images, copy=True)
-    for i in range(len(out)):
-        if rng.random() < p_crop:
-            out[i] = random_crop(out[i], rng)
-        if rng.random() < p_band:
-            out[i] = random_band(out[i], rng)
+    out = np.array(images, dtype=np.uint8, copy=True)
+    n, nr, nc = out.shape
+    if n == 0:
+        return out
+    crop = rng.random(n) < p_crop
+    band = rng.random(n) < p_band
+    hr = np.rint(nr * rng.uniform(min_rows, 1.0, n)).astype(np.intp)
+    hc = np.rint(nc * rng.uniform(min_cols, 1.0, n)).astype(np.intp)
+    r0 = np.floor(rng.random(n) * (nr - hr + 1)).astype(np.intp)
+    c0 = np.floor(rng.random(n) * (nc - hc + 1)).astype(np.intp)
+    if crop.any():
+        i = np.flatnonzero(crop)
+        win = _resize_windows(out[i], r0[i], hr[i], c0[i], hc[i], (nr, nc))
+        out[i] = np.clip(np.rint(win), 0, 255).astype(np.uint8)
+    if band.any():
+        i = np.flatnonzero(band)
+        h = np.rint(nr * rng.uniform(min_fraction, max_fraction, i.size)).astype(np.intp)
+        start = np.floor(rng.random(i.size) * (nr - h + 1)).astype(np.intp)
+        level = rng.random(i.size) * np.median(out[i], axis=(1, 2))
+        fill = np.clip(rng.normal(0.0, noise, (i.size, nr, nc)) + level[:, None, None], 0, 255)
+        # The image squeezed into rows [start, start + h): output row j samples the
+        # image at (j - start) * (rows - 1) / (h - 1) (corners aligned); rows squeezed
+        # 2x or more are first averaged in pairs, as resize does.
+        src = out[i].astype(np.float32)
+        pairs = nr // h >= 2
+        if pairs.any():
+            even = nr // 2 * 2
+            src[pairs, :nr // 2] = 0.5 * (src[pairs, 0:even:2] + src[pairs, 1:even:2])
+        size = np.where(pairs, nr // 2, nr).astype(np.float32)
+        j = np.arange(nr, dtype=np.float32)[None, :] - start[:, None]
+        coords = j * (size - 1)[:, None] / np.maximum(h - 1, 1)[:, None]
+        inside = (j >= 0) & (j < h[:, None])
+        squeezed = _interpolate_rows(src, np.clip(coords, 0, (size - 1)[:, None]))
+        fill = np.where(inside[:, :, None], squeezed, fill)
+        out[i] = np.clip(np.rint(fill), 0, 255).astype(np.uint8)
     return out
