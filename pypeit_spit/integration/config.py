@@ -132,7 +132,7 @@ def _valid_frametypes():
 
 
 def _known_spectrographs():
-    from pypeit_spit.sites import use_offline_sites
+    from pypeit_spit.io.sites import use_offline_sites
     use_offline_sites()
     from pypeit.spectrographs import available_spectrographs
     return set(available_spectrographs)
