@@ -25,6 +25,7 @@ import configobj
 import validate
 
 from pypeit_spit.errors import ConfigError
+from pypeit_spit.defaults import spec_path
 from pypeit_spit.paths import package_folder
 from pypeit_spit.vocab import CLASSES
 
@@ -46,11 +47,6 @@ def user_config_path():
         ``~/.config/pypeit_spit/spit.cfg``.
     """
     return Path.home() / '.config' / 'pypeit_spit' / 'spit.cfg'
-
-
-def spec_path():
-    """Path to the validation spec, ``spit_spec.cfg``."""
-    return package_folder('configs') / 'spit_spec.cfg'
 
 
 def default_path():

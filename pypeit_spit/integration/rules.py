@@ -16,6 +16,7 @@ import numpy as np
 from astropy.time import Time
 from pypeit import log
 
+from pypeit_spit.defaults import DEFAULTS
 from pypeit_spit.io.spectrograph import get_spectrograph
 from pypeit_spit.vocab import ON_SKY
 
@@ -252,7 +253,7 @@ def near_archived_standard(ra, dec, radius):
     return bool(np.min(sep.to_value(units.arcmin)) < radius)
 
 
-def header_evidence(fitstbl, row, radius=10.0):
+def header_evidence(fitstbl, row, radius=DEFAULTS.std_radius):
     """
     Header evidence for science vs standard of one frame.
 
@@ -353,8 +354,8 @@ def _exposure_fits(fitstbl, row, classes, types_for):
     return exptime, fits_
 
 
-def header_facts(fitstbl, row, classes, types_for, std_radius=10.0, exptime_mismatch=0.1,
-                 use_pointing=True):
+def header_facts(fitstbl, row, classes, types_for, std_radius=DEFAULTS.std_radius,
+                 exptime_mismatch=DEFAULTS.exptime_mismatch, use_pointing=True):
     """
     What the sturdy header facts of one frame say about each class.
 

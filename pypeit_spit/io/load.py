@@ -63,6 +63,7 @@ from pathlib import Path
 import numpy as np
 from astropy.io import fits
 
+from pypeit_spit.defaults import DEFAULTS
 from pypeit_spit.errors import FrameError, UsageError
 from pypeit_spit.io.spectrograph import get_spectrograph
 from pypeit_spit.preprocess.stats import median, robust_sigma
@@ -82,7 +83,7 @@ FITS_SUFFIXES = ('.fits', '.fit', '.fts', '.fits.gz', '.fit.gz', '.fts.gz', '.fi
 #: and a frame at the limit costs about 1.1 GB in flight (PypeIt's reader; 0.7 GB
 #: with the generic loader), so that one frame of any size stays under 2 GB with the
 #: network loaded (``benchmarks/bench_memory.py``).
-DEFAULT_MAX_PIXELS = 32_000_000
+DEFAULT_MAX_PIXELS = DEFAULTS.max_pixels
 
 #: Pixel values larger in magnitude than this are not counts (replaced like NaN).
 MAX_ABS_VALUE = 1e30

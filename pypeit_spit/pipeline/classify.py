@@ -9,6 +9,7 @@ from pypeit import log
 from pypeit_spit import stop
 from pypeit_spit.console import progress as console_progress
 from pypeit_spit.console import scrub
+from pypeit_spit.defaults import DEFAULTS
 from pypeit_spit.io.load import size_limit
 from pypeit_spit.io.paths import expand_entries
 from pypeit_spit.io.spectrograph import get_spectrograph
@@ -20,8 +21,9 @@ from pypeit_spit.vocab import UNKNOWN
 
 __all__ = ['READ_BATCH', 'READ_AHEAD', 'classify_files']
 
-#: Frames read and pre-processed together before the network runs on them.
-READ_BATCH = 16
+#: Frames read and pre-processed together before the network runs on them (the spec's
+#: ``batch_size``).
+READ_BATCH = DEFAULTS.batch_size
 
 #: Batches read ahead of the one the network runs on (their 210x650 images wait in
 #: memory: 0.14 MB a frame).
