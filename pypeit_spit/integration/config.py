@@ -25,7 +25,7 @@ import configobj
 import validate
 
 from pypeit_spit.errors import ConfigError
-from pypeit_spit.defaults import spec_path
+from pypeit_spit.defaults import Defaults, spec_path
 from pypeit_spit.paths import package_folder
 from pypeit_spit.vocab import CLASSES
 
@@ -54,10 +54,11 @@ def default_path():
     return package_folder('configs') / 'spit.cfg'
 
 
-@dataclass
-class InstrumentConfig:
+@dataclass(frozen=True)
+class InstrumentConfig(Defaults):
     """
-    The resolved SPIT settings of one spectrograph.
+    The resolved SPIT settings of one spectrograph: the settings of
+    :class:`~pypeit_spit.defaults.Defaults`, resolved, and the spectrograph's types.
 
     Every value comes from the configuration files (defaults: the spec) and the
     command line; see ``configs/spit_spec.cfg`` for what each means.
@@ -90,20 +91,8 @@ class InstrumentConfig:
     sources : list of str
         The configuration levels used, in order (for messages).
     """
-    spectrograph: str
-    enabled: bool
-    model: object
-    threshold: float | None
-    header_evidence: bool
-    std_radius: float
-    batch_size: int
-    max_pixels: int
-    rules_error: float
-    near_zero: float
-    contradict: float
-    override: float
-    exptime_mismatch: float
-    types: dict
+    spectrograph: str = ''
+    types: dict = field(default_factory=dict)
     sources: list = field(default_factory=list)
 
     def types_for(self, spit_class):
