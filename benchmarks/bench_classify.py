@@ -25,7 +25,7 @@ from pathlib import Path
 
 
 def _files(folder, n):
-    from pypeit_spit.classify import expand_paths
+    from pypeit_spit.io.paths import expand_paths
     files = expand_paths([folder])
     if not files:
         sys.exit(f'{folder}: no FITS files')
@@ -52,13 +52,13 @@ def _stage(stage, folder, n, spectrograph, model):
                     if hdu.data is not None and hdu.data.ndim >= 2:
                         _ = hdu.data.astype(float)
     elif stage == 'prepare':
-        from pypeit_spit.preprocess.frame import prepare_frame
-        from pypeit_spit.preprocess.load import get_spectrograph
+        from pypeit_spit.pipeline.prepare import prepare_frame
+        from pypeit_spit.io.spectrograph import get_spectrograph
         spec = get_spectrograph(spectrograph) if spectrograph else None
         for f in files:
             prepare_frame(f, spectrograph=spec)
     else:
-        from pypeit_spit.classify import classify_files
+        from pypeit_spit.pipeline.classify import classify_files
         from pypeit_spit.model.store import get_model
         spit_model = get_model(model)
         # Warm-up (graph tracing) is part of a real run's cost only once per process:

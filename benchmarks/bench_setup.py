@@ -30,7 +30,7 @@ memory come from separate runs: ``--runs`` timed pairs without sampling, then
 ``--memory-runs`` sampled pairs.
 
 ``pypeit_setup`` itself needs astropy's observatory list: on a machine without network
-access load it once first (``python -m pypeit_spit.sites
+access load it once first (``python -m pypeit_spit.io.sites
 ../shared/astropy-data/coordinates/sites.json``); pypeit-spit's commands do not.
 
 Usage::
@@ -165,7 +165,7 @@ def _median(values):
 
 def night_of(folder, n, dest):
     """A night of ``n`` frames: links cycling through the folder's FITS files."""
-    from pypeit_spit.classify import expand_paths
+    from pypeit_spit.io.paths import expand_paths
     files = expand_paths([folder])
     dest.mkdir()
     for i, f in enumerate(islice(cycle(files), n)):
@@ -183,7 +183,7 @@ sys.exit(SpitSetup.run(SpitSetup.parse_args()))
 READ_PIXELS = """
 import sys
 from astropy.io import fits
-from pypeit_spit.classify import expand_paths
+from pypeit_spit.io.paths import expand_paths
 for f in expand_paths([sys.argv[1]]):
     with fits.open(f, memmap=False) as hdul:
         for hdu in hdul:
@@ -194,7 +194,8 @@ for f in expand_paths([sys.argv[1]]):
 WARM = """
 import sys, time
 from astropy.io import fits
-from pypeit_spit.classify import classify_files, expand_paths
+from pypeit_spit.io.paths import expand_paths
+from pypeit_spit.pipeline.classify import classify_files
 from pypeit_spit.model.store import get_model
 files = expand_paths([sys.argv[1]])
 spec = sys.argv[2] if sys.argv[2] != 'none' else None

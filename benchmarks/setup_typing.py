@@ -150,7 +150,7 @@ def main():
     p.add_argument('--outdir', required=True)
     args = p.parse_args()
 
-    from pypeit_spit.sites import use_offline_sites
+    from pypeit_spit.io.sites import use_offline_sites
     use_offline_sites()
     outdir = Path(args.outdir)
     if args.real:

@@ -1,13 +1,13 @@
 """
 Test configuration: where the shared real frames are. Nothing here touches the network
-or astropy's cache: PypeIt's observatories come from pypeit_spit.sites when astropy has
+or astropy's cache: PypeIt's observatories come from pypeit_spit.io.sites when astropy has
 no list (as on a fresh offline machine).
 """
 from pathlib import Path
 
 import pytest
 
-from pypeit_spit.sites import use_offline_sites
+from pypeit_spit.io.sites import use_offline_sites
 
 #: ../shared next to the checkout (CI clones the project with shared/ beside it).
 SHARED = Path(__file__).resolve().parents[1].parent / 'shared'

@@ -1,12 +1,13 @@
 """
-Helpers shared by the tests: running the installed console scripts.
+Helpers shared by the tests: running the installed console scripts; SPIT's verdicts as
+the table ``pypeit_spit_classify -f`` writes.
 """
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-__all__ = ['run_command', 'script_path', 'children']
+__all__ = ['run_command', 'script_path', 'children', 'classify_table']
 
 
 def script_path(name):
@@ -46,3 +47,14 @@ def children(pid):
             except (OSError, ValueError):
                 pass
     return kids
+
+
+def classify_table(paths, **kwargs):
+    """
+    :func:`pypeit_spit.pipeline.classify.classify_files`'s verdicts as their table
+    (:func:`pypeit_spit.pipeline.verdict.to_table`, the ``-f`` file's view).
+    """
+    from pypeit_spit.pipeline.classify import classify_files
+    from pypeit_spit.pipeline.verdict import to_table
+    return to_table(classify_files(paths, **kwargs), model=kwargs.get('model'),
+                    threshold=kwargs.get('threshold'))

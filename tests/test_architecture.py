@@ -1,6 +1,8 @@
 """
-Structural rules of the code base, checked on its source: one inference path, one
-module per network runtime, no import cycles, no debugger, no stray vocabulary.
+Structural rules of the code base, checked on its source: arrows only go down (the
+import graph of the package's parts, every import statement counted, those inside
+functions too), pre-processing never reaches PypeIt, one inference path, one module per
+network runtime, no import cycles, no debugger, no stray vocabulary.
 """
 import ast
 import re
@@ -97,11 +99,197 @@ def test_no_import_cycle():
         visit(name)
 
 
+#: The package's parts, from the top down: a part imports only parts of its own layer
+#: or below (arrows only go down), and no two parts import each other. The face
+#: ``pypeit_spit/__init__.py`` (``pypeit_spit``) and the small shared modules form the
+#: ground floor.
+LAYERS = (
+    ('scripts',),
+    ('report',),
+    ('integration', 'training'),
+    ('simulate',),
+    ('pipeline',),
+    ('model', 'io'),
+    ('preprocess',),
+    ('defaults', 'atomic', 'console', 'stop', 'errors', 'vocab', 'paths', 'pypeit_spit'),
+)
+
+
+def _module_name(path):
+    return '.'.join(path.relative_to(PACKAGE.parent).with_suffix('').parts).removesuffix(
+        '.__init__')
+
+
+def _statements(path):
+    """Every import statement of a file (at any depth: inside functions too), as the
+    absolute module names it names (relative imports resolved; ``from package import
+    name`` counts as the module ``package.name`` where that is a module), with its line."""
+    module = _module_name(path)
+    package = module if path.name == '__init__.py' else module.rpartition('.')[0]
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, node.lineno
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                parts = package.split('.')
+                base = '.'.join(parts[:len(parts) - node.level + 1])
+                target = f'{base}.{node.module}' if node.module else base
+            else:
+                target = node.module
+            subs = [f'{target}.{a.name}' for a in node.names]
+            modules = [m for m in subs if _is_module(m)]
+            for m in modules:
+                yield m, node.lineno
+            if len(modules) < len(subs):
+                yield target, node.lineno
+
+
+def _part(module):
+    """The part of the package a module belongs to: its first-level sub-package or
+    module (``pypeit_spit`` for the package's own ``__init__``)."""
+    bits = module.split('.')
+    return bits[1] if len(bits) > 1 else bits[0]
+
+
+def _part_graph():
+    """part -> {imported part: [file:line, ...]} over every import statement."""
+    graph = {}
+    for path in SOURCES:
+        part = _part(_module_name(path))
+        graph.setdefault(part, {})
+        for target, line in _statements(path):
+            if target.split('.')[0] != 'pypeit_spit':
+                continue
+            other = _part(target)
+            if other != part:
+                graph[part].setdefault(other, []).append(f'{_rel(path)}:{line}')
+    return graph
+
+
+def _find_cycle(graph):
+    """A cycle of the graph as a list of nodes (first == last), or None."""
+    state = {}
+
+    def visit(node, trail):
+        state[node] = 'open'
+        for other in sorted(graph.get(node, ())):
+            if state.get(other) == 'open':
+                return trail[trail.index(other):] + [node, other] if other in trail \
+                    else [node, other]
+            if other not in state:
+                found = visit(other, trail + [node])
+                if found:
+                    return found
+        state[node] = 'done'
+        return None
+
+    for node in sorted(graph):
+        if node not in state:
+            found = visit(node, [])
+            if found:
+                return found
+    return None
+
+
+def test_find_cycle_finds_one():
+    """The cycle finder itself: it finds a two-way seam and a longer loop, and passes
+    a graph whose arrows only go down."""
+    assert _find_cycle({'a': {'b': 1}, 'b': {'a': 1}}) in (['a', 'b', 'a'], ['b', 'a', 'b'])
+    loop = _find_cycle({'a': {'b': 1}, 'b': {'c': 1}, 'c': {'a': 1}, 'd': {'a': 1}})
+    assert loop[0] == loop[-1] and set(loop) == {'a', 'b', 'c'}
+    assert _find_cycle({'a': {'b': 1, 'c': 1}, 'b': {'c': 1}, 'c': {}}) is None
+
+
+def test_statements_count_imports_inside_functions(tmp_path):
+    """An import inside a function is an arrow (the classify <-> integration seam was
+    made of such imports), and so is a relative one."""
+    source = PACKAGE / 'pipeline' / 'classify.py'
+    found = {m for m, _ in _statements(source)}
+    assert 'pypeit_spit.pipeline.reader' in found
+    hook = [m for m, _ in _statements(PACKAGE / 'scripts' / 'spit_classify.py')]
+    assert 'pypeit_spit.integration.rules' in hook   # imported inside main()
+
+
+def test_no_cycle_between_parts():
+    graph = _part_graph()
+    cycle = _find_cycle(graph)
+    assert cycle is None, 'parts import each other: ' + ' -> '.join(cycle) + ' (' + \
+        '; '.join(f'{a}->{b} at {", ".join(graph[a][b][:3])}'
+                  for a, b in zip(cycle, cycle[1:])) + ')'
+
+
+def test_arrows_only_go_down():
+    """Every part is placed in :data:`LAYERS`, and imports only its own layer or those
+    below it."""
+    rank = {part: k for k, layer in enumerate(LAYERS) for part in layer}
+    graph = _part_graph()
+    assert set(graph) <= set(rank), f'parts not in LAYERS: {sorted(set(graph) - set(rank))}'
+    up = [f'{a} -> {b} ({", ".join(where[:3])})' for a, others in graph.items()
+          for b, where in others.items() if rank[b] < rank[a]]
+    assert not up, 'arrows running back up: ' + '; '.join(up)
+
+
+def test_preprocess_never_reaches_pypeit():
+    """Pre-processing is numpy only: nothing under preprocess/ imports PypeIt, nor any
+    module of the package that does (followed through every import)."""
+    imports = {_module_name(p): {m for m, _ in _statements(p)} for p in SOURCES}
+
+    def reach(module, seen):
+        for target in imports.get(module, ()):
+            if target.split('.')[0] == 'pypeit':
+                return [module, target]
+            if target in imports and target not in seen:
+                seen.add(target)
+                found = reach(target, seen)
+                if found:
+                    return [module] + found
+        return None
+
+    for module in sorted(m for m in imports if m.startswith('pypeit_spit.preprocess')):
+        path = reach(module, {module})
+        assert path is None, 'pre-processing reaches PypeIt: ' + ' -> '.join(path)
+
+
+def _env_reads(source):
+    """Environment variables a source reads by name: ``os.environ['X']`` (read),
+    ``os.environ.get('X')``, ``os.getenv('X')`` with a constant name."""
+    def is_environ(node):
+        return (isinstance(node, ast.Attribute) and node.attr == 'environ'
+                and isinstance(node.value, ast.Name) and node.value.id == 'os')
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        key = None
+        if isinstance(node, ast.Subscript) and is_environ(node.value) \
+                and isinstance(node.ctx, ast.Load):
+            key = node.slice
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
+            f = node.func
+            if (f.attr == 'get' and is_environ(f.value)) or (
+                    f.attr == 'getenv' and isinstance(f.value, ast.Name) and f.value.id == 'os'):
+                key = node.args[0]
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            found.append(key.value)
+    return found
+
+
+def test_env_reads_finds_data_roots():
+    """The check below finds what it forbids, and lets a saved-and-restored
+    environment (the worker processes' thread counts) be."""
+    assert _env_reads("import os\nroot = os.environ['SPIT_DATA']") == ['SPIT_DATA']
+    assert _env_reads("import os\nroot = os.getenv('SPIT_ROOT', '/data')") == ['SPIT_ROOT']
+    assert _env_reads("import os\nroot = os.environ.get('X')") == ['X']
+    assert _env_reads("import os\nsaved = {k: os.environ.get(k) for k in K}\n"
+                      "os.environ['OMP_NUM_THREADS'] = '1'") == []
+
+
 def test_no_debugger_and_no_env_data_roots():
+    """No debugger, and nothing (a data root above all) read from an environment
+    variable by name."""
     for path in SOURCES:
         text = path.read_text()
         assert not re.search(r'\bimport pdb\b|pdb\.set_trace|breakpoint\(\)', text), path
-        assert 'os.environ[' not in text.replace("os.environ['", 'X'), path
+        assert not _env_reads(text), f'{_rel(path)} reads {_env_reads(text)} from the environment'
 
 
 def test_one_vocabulary():

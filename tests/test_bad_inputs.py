@@ -23,10 +23,11 @@ import pytest
 from astropy.io import fits
 from astropy.table import Table
 
-from helpers import run_command
-from pypeit_spit.classify import classify_files, expand_paths
+from helpers import classify_table, run_command
+from pypeit_spit.io.paths import expand_paths
+from pypeit_spit.pipeline.classify import classify_files
 from pypeit_spit.errors import FrameError, UsageError
-from pypeit_spit.preprocess.load import load_frame, load_generic, size_limit
+from pypeit_spit.io.load import load_frame, load_generic, size_limit
 from pypeit_spit.scripts.spit_classify import SpitClassify
 
 #: Root reads files whatever their permission bits say.
@@ -288,7 +289,7 @@ def test_in_process_same_rows(frame_corpus):
     """classify_files (warnings are errors under pytest) gives the same reasons."""
     root, expected = frame_corpus
     from pypeit_spit.model.store import get_model
-    table = classify_files([root / 'night'], model=get_model(None), max_pixels=300000,
+    table = classify_table([root / 'night'], model=get_model(None), max_pixels=300000,
                            batch_size=7)
     rows = _rows(table)
     for name, reason in expected.items():
@@ -445,7 +446,7 @@ def test_binned_read_applies_bscale_bzero_and_blank(tmp_path):
 
 
 def test_size_limit_setting():
-    from pypeit_spit.preprocess.load import DEFAULT_MAX_PIXELS
+    from pypeit_spit.io.load import DEFAULT_MAX_PIXELS
     assert size_limit(5) == 5 and size_limit() == DEFAULT_MAX_PIXELS
     with pytest.raises(UsageError, match="max_pixels = 'lots': not a number of pixels"):
         size_limit('lots')
@@ -462,7 +463,7 @@ def test_memory_of_a_huge_frame_is_bounded(tmp_path):
         import numpy as np
         from astropy.io import fits
         from pathlib import Path
-        from pypeit_spit.preprocess.load import load_generic
+        from pypeit_spit.io.load import load_generic
 
         def mb(key):
             for line in Path('/proc/self/status').read_text().splitlines():
@@ -552,7 +553,7 @@ def test_output_into_a_folder_fails_before_the_run(tmp_path):
 ])
 def test_output_that_cannot_be_written(tmp_path, monkeypatch, capsys, where, message):
     calls = []
-    monkeypatch.setattr('pypeit_spit.classify.classify_files',
+    monkeypatch.setattr('pypeit_spit.pipeline.classify.classify_files',
                         lambda *a, **k: calls.append(1))
     (tmp_path / 'file').write_text('x')
     out = '/dev/null' if where == 'dev_null' else str(tmp_path / where)
@@ -583,7 +584,8 @@ def test_unwritable_output_folder_simulated(tmp_path, monkeypatch, capsys):
         raise PermissionError(errno.EACCES, 'Permission denied')
     monkeypatch.setattr(tempfile, 'mkstemp', denied)
     calls = []
-    monkeypatch.setattr('pypeit_spit.classify.classify_files', lambda *a, **k: calls.append(1))
+    monkeypatch.setattr('pypeit_spit.pipeline.classify.classify_files',
+                        lambda *a, **k: calls.append(1))
     args = SpitClassify.parse_args([str(tmp_path), '-o', str(tmp_path / 'x.ecsv'), '-v', '0'])
     assert SpitClassify.run(args) == 2 and calls == []
     captured = capsys.readouterr()
@@ -594,7 +596,7 @@ def test_unwritable_output_folder_simulated(tmp_path, monkeypatch, capsys):
 def test_unreadable_file_simulated(tmp_path, monkeypatch):
     """As root, too: a file the user may not read is 'permission denied', with either
     loader, before any reader sees it."""
-    from pypeit_spit.preprocess import load
+    from pypeit_spit.io import load
     path = tmp_path / 'locked.fits'
     fits.writeto(path, _good())
     monkeypatch.setattr(load.os, 'access', lambda p, mode: Path(p) != path)
@@ -633,18 +635,18 @@ def test_atomic_write_keeps_permissions(tmp_path):
 
 def test_unexpected_error_in_one_frame_keeps_the_batch(tmp_path, monkeypatch):
     """A bug in one frame's pre-processing becomes that row's reason, not a lost night."""
-    from pypeit_spit import classify
     from pypeit_spit.model.store import get_model
+    from pypeit_spit.pipeline import reader
     for name in ('a.fits', 'b.fits', 'c.fits'):
         fits.writeto(tmp_path / name, _good())
-    real = classify.prepare_frame
+    real = reader.prepare_frame
 
     def flaky(path, **kwargs):
         if Path(path).name == 'b.fits':
             raise IndexError('index 0 is out of bounds for axis 0 with size 0')
         return real(path, **kwargs)
-    monkeypatch.setattr(classify, 'prepare_frame', flaky)
-    table = classify_files([tmp_path], model=get_model(None))
+    monkeypatch.setattr(reader, 'prepare_frame', flaky)
+    table = classify_table([tmp_path], model=get_model(None))
     assert list(table['error']) == [
         '', 'internal error (IndexError: index 0 is out of bounds for axis 0 with size 0)', '']
     assert table['votes'][0] > 0 and table['votes'][2] > 0

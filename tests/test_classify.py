@@ -5,12 +5,14 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from pypeit_spit.classify import classify_files, expand_paths
+from pypeit_spit.io.paths import expand_paths
+from pypeit_spit.pipeline.classify import classify_files
 from pypeit_spit.errors import UsageError
 from pypeit_spit.model.inference import infer
 from pypeit_spit.model.spit_model import SpitModel
 from pypeit_spit.model.store import build_model, save_model
 from pypeit_spit.vocab import CLASSES
+from helpers import classify_table
 
 
 class FakeModel(SpitModel):
@@ -60,7 +62,7 @@ def test_infer_votes_in_one_call():
 
 
 def _mean_key(path):
-    from pypeit_spit.preprocess.frame import prepare_frame
+    from pypeit_spit.pipeline.prepare import prepare_frame
     return int(round(float(prepare_frame(path).image.mean())))
 
 
@@ -88,7 +90,7 @@ def test_classify_files_keeps_order_and_survives_bad_files(tmp_path):
     model = FakeModel({k1: ['flat'] * 4, k2: ['bias', 'bias', 'bias', 'arc'],
                        0: ['bias'] * 4})
     paths = [good1, bad_text, good2, empty, missing, nan, const, tiny, vector, truncated]
-    t = classify_files(paths, model=model, batch_size=3)
+    t = classify_table(paths, model=model, batch_size=3)
     assert list(t['file']) == [str(p) for p in paths]
     assert list(t['class'][:3]) == ['flat', 'unknown', 'bias']
     assert t['votes'][2] == 3
@@ -123,7 +125,7 @@ def test_real_network_on_real_frames(realframes, tmp_path):
     path = tmp_path / 'm.keras'
     save_model(build_model('compact'), path)
     files = sorted((realframes / 'shane_kast_blue').glob('b1*.fits.gz'))[:5]
-    t = classify_files(files, spectrograph='shane_kast_blue', model=path, batch_size=2)
+    t = classify_table(files, spectrograph='shane_kast_blue', model=path, batch_size=2)
     assert len(t) == 5 and all(t['error'] == '')
     probs = np.array([[row[f'prob_{c}'] for c in CLASSES] for row in t])
     assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-4)

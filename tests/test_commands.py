@@ -61,7 +61,7 @@ def test_png_command(tmp_path, capsys):
 # The installed console scripts, in subprocesses: calling main() in-process is what
 # once hid that failures exited 0.
 
-from helpers import children, run_command  # noqa: E402
+from helpers import children, classify_table, run_command  # noqa: E402
 
 
 def _error_lines(proc):
@@ -186,8 +186,7 @@ def test_classify_command_reading_processes(realframes, tmp_path):
                            workers, '-o', out, '-v', '0', '--no-progress')
         assert proc.returncode == 0, proc.stderr
         tables.append(Table.read(out))
-    from pypeit_spit.classify import classify_files
-    direct = classify_files([folder], spectrograph='shane_kast_blue')
+    direct = classify_table([folder], spectrograph='shane_kast_blue')
     for t in tables:
         assert list(t['class']) == list(direct['class'])
         assert np.array_equal(np.asarray(t['prob']), np.asarray(direct['prob']))

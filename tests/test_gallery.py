@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from pypeit_spit.gallery import FLAGGED, build_gallery, display_names, thumbnail_name
+from pypeit_spit.report.gallery import FLAGGED, build_gallery, display_names, thumbnail_name
 from pypeit_spit.model.spit_model import SpitModel
 from pypeit_spit.scripts.spit_gallery import SpitGallery
 from pypeit_spit.vocab import CLASSES
@@ -200,29 +200,21 @@ def test_big_night_one_pass(tmp_path):
     assert len(page.tiles) == 300
 
 
-def test_single_pass_when_classify_files_hands_out_images(tmp_path, monkeypatch):
-    """Once classify_files takes an on_prepared callback, frames are not read again."""
-    import pypeit_spit.classify as classify
-    from pypeit_spit.preprocess import frame as frame_module
-    real, real_prepare = classify.classify_files, frame_module.prepare_frame
-    second_reads = []
-
-    def with_hook(paths, on_prepared=None, **kwargs):
-        table = real(paths, **kwargs)
-        for i, path in enumerate(paths):
-            if not table['error'][i]:
-                on_prepared(i, real_prepare(path, spectrograph=kwargs.get('spectrograph')))
-        return table
-
-    monkeypatch.setattr(classify, 'classify_files', with_hook)
-    monkeypatch.setattr(frame_module, 'prepare_frame',
-                        lambda *a, **k: second_reads.append(a) or real_prepare(*a, **k))
+def test_single_pass_reads_each_frame_once(tmp_path, monkeypatch):
+    """The gallery's thumbnails come from the one pass of the pipeline: each frame is
+    read and pre-processed exactly once."""
+    from pypeit_spit.pipeline import reader
+    real_prepare = reader.prepare_frame
+    reads = []
+    monkeypatch.setattr(reader, 'prepare_frame',
+                        lambda path, **k: reads.append(os.path.basename(path))
+                        or real_prepare(path, **k))
     night = tmp_path / 'night'
     night.mkdir()
     for i in range(3):
         _synthetic(night / f'f{i}.fits', 'bright', i)
     g = build_gallery([night], tmp_path / 'out', model=StubModel())
-    assert not second_reads
+    assert sorted(reads) == ['f0.fits', 'f1.fits', 'f2.fits']
     assert all(f.thumb and (tmp_path / 'out' / f.thumb).is_file() for f in g.frames)
 
 
@@ -253,7 +245,7 @@ def test_gallery_page(kast_gallery, faulted_night):
     # a thumbnail is exactly what the network sees
     from matplotlib import image as mimage
 
-    from pypeit_spit.preprocess.frame import prepare_frame
+    from pypeit_spit.pipeline.prepare import prepare_frame
     tile = next(t for t in page.tiles if t['name'] == 'b14.fits.gz')
     thumb = np.asarray(mimage.imread(kast_gallery / tile['img']))
     thumb = np.rint((thumb if thumb.ndim == 2 else thumb[..., 0]) * 255).astype(np.uint8)
@@ -421,7 +413,7 @@ def test_page_in_headless_chromium(kast_gallery, tmp_path):
     # the border, the thumbnail's grey levels, not a white box with a broken image
     from matplotlib.colors import to_rgb
 
-    from pypeit_spit.gallery import COLOURS
+    from pypeit_spit.report.gallery import COLOURS
     border = np.rint(np.array(to_rgb(COLOURS[dom.tiles[0]['status']])) * 255).astype(int)
     top, bottom, left, right = _first_box(np.all(np.abs(img.astype(int) - border)
                                                  <= 2, axis=-1))

@@ -4,7 +4,8 @@ import numpy as np
 from pypeit_spit.integration.decision import OUTCOMES, DecisionParams, decide_frame
 from pypeit_spit.vocab import CLASSES, UNKNOWN
 
-PARAMS = DecisionParams(rules_error=0.05, near_zero=0.02, override=0.99)
+#: The contradiction check off (contradict = 1) unless a test turns it on.
+PARAMS = DecisionParams(rules_error=0.05, near_zero=0.02, override=0.99, contradict=1.0)
 ONE = np.ones(len(CLASSES))
 
 

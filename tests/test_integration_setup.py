@@ -33,8 +33,8 @@ class OracleModel(SpitModel):
 
     def __init__(self, truth, spectrograph):
         from pypeit_spit.preprocess.contract import flips
-        from pypeit_spit.preprocess.frame import prepare_frame
-        from pypeit_spit.preprocess.load import get_spectrograph
+        from pypeit_spit.pipeline.prepare import prepare_frame
+        from pypeit_spit.io.spectrograph import get_spectrograph
         super().__init__(None, {'classes': list(CLASSES), 'stats': [], 'threshold': 0.0})
         spec = get_spectrograph(spectrograph)
         self.lookup = {}

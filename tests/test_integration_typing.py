@@ -1,14 +1,16 @@
 """Tests of the typing function and of the scoped patches of PypeIt."""
+import os
+
 import numpy as np
 import pytest
-from astropy.table import Table
-
-from pypeit_spit.integration.config import instrument_config
 from pypeit_spit.errors import ModelError
+from pypeit_spit.integration import frametypes
+from pypeit_spit.integration.config import instrument_config
 from pypeit_spit.integration.frametypes import parse_mode, type_frames
 from pypeit_spit.integration.hook import enabled, is_enabled
 from pypeit_spit.integration.rules import rule_bits
-from pypeit_spit.vocab import CLASSES
+from pypeit_spit.pipeline.verdict import FrameVerdict
+from pypeit_spit.vocab import CLASSES, UNKNOWN
 
 
 
@@ -22,38 +24,48 @@ TRUTH = {**{f'b{i}.fits.gz': 'flat' for i in range(2, 14)},
 
 def fake_classifier(answers=None, prob=0.995, errors=None, cut=0.9):
     """
-    A stand-in for classify_files. Each frame gets probability ``prob`` for a class
-    (its true class, or ``answers[name]``: a class, or a dict class -> probability),
-    the rest spread evenly; the answer passes a (fake) model cut of ``cut`` unless a
-    threshold replaces it.
+    A stand-in for :func:`pypeit_spit.pipeline.classify.classify_files`, giving the
+    same records (:class:`~pypeit_spit.pipeline.verdict.FrameVerdict`). Each frame gets
+    probability ``prob`` for a class (its true class, or ``answers[name]``: a class, or
+    a dict class -> probability), the rest spread evenly; 4 of 4 votes for the largest;
+    the answer passes a (fake) model cut of ``cut`` unless a threshold replaces it.
     """
     answers, errors = answers or {}, errors or {}
 
-    def classify(paths, spectrograph=None, model=None, batch_size=16, threshold=None, **kw):
-        t = Table()
-        names = [str(p).split('/')[-1] for p in paths]
-        rows = []
-        for n in names:
+    def classify(paths, threshold=None, **kw):
+        out = []
+        c = cut if threshold is None else threshold
+        for path in paths:
+            n = str(path).split('/')[-1]
+            if n in errors:
+                out.append(FrameVerdict(str(path), error=errors[n]))
+                continue
             a = answers.get(n, TRUTH.get(n, 'science'))
             if isinstance(a, str):
                 a = {a: prob}
             rest = (1 - sum(a.values())) / (len(CLASSES) - len(a))
-            rows.append(np.array([a.get(c, rest) for c in CLASSES]))
-        probs = np.array(rows)
-        best = probs.argmax(axis=1)
-        c = cut if threshold is None else threshold
-        voted = [CLASSES[b] if n not in errors else 'unknown' for b, n in zip(best, names)]
-        t['file'] = list(paths)
-        t['class'] = [v if v != 'unknown' and probs[i, best[i]] >= c else 'unknown'
-                      for i, v in enumerate(voted)]
-        t['votes'] = [4 if v != 'unknown' else 0 for v in voted]
-        t['prob'] = probs.max(axis=1)
-        for k, cl in enumerate(CLASSES):
-            t[f'prob_{cl}'] = probs[:, k]
-        t['loader'] = 'fake'
-        t['error'] = [errors.get(n, '') for n in names]
-        return t
+            probs = {cl: float(a.get(cl, rest)) for cl in CLASSES}
+            best = max(CLASSES, key=probs.get)
+            out.append(FrameVerdict(str(path), loader='fake', probs=probs, votes=4,
+                                    voted=best, answer=best if probs[best] >= c else UNKNOWN,
+                                    prob=probs[best]))
+        return out
     return classify
+
+
+def typed(meta, config, fake=None, **kwargs):
+    """type_frames with the fake's verdicts on the frames of ``meta``."""
+    paths = [os.path.join(str(d), str(f)) for d, f in zip(meta['directory'], meta['filename'])]
+    verdicts = None if fake is None else fake(paths, threshold=config.threshold)
+    return type_frames(meta, verdicts, config=config, **kwargs)
+
+
+@pytest.fixture
+def spit_answers(monkeypatch):
+    """Make the pipeline answer as a fake classifier does (for the hook's typing)."""
+    def use(fake):
+        monkeypatch.setattr(frametypes, 'classify_files', fake)
+    return use
 
 
 def faulted(meta, arcs_flats_off=(), lamp_on=(), dome_on=()):
@@ -104,8 +116,8 @@ def test_rules_without_side_effects(kast_meta):
 
 def test_clean_night_agrees(kast_meta):
     """Clean headers and a SPIT that is right: every row 'agree', typed as the rules."""
-    res = type_frames(kast_meta, config=instrument_config('shane_kast_blue', model='unused'),
-                      classify=fake_classifier())
+    res = typed(kast_meta, config=instrument_config('shane_kast_blue', model='unused'),
+                      fake=fake_classifier())
     assert set(res.table['source']) == {'agree'}
     rules = kast_meta.type_bitmask.type_names(rule_bits(kast_meta))
     assert list(res.table['frametype']) == list(rules)
@@ -115,8 +127,8 @@ def test_header_evidence_settles_science_and_standard(kast_meta):
     """SPIT's classic confusion, fixed by the pointing and exposure time."""
     answers = {'b24.fits.gz': 'science',       # Feige 66, 30 s: near an archived standard
                'b27.fits.gz': 'standard'}      # 1200 s, far from every standard
-    res = type_frames(kast_meta, config=instrument_config('shane_kast_blue', model='unused'),
-                      classify=fake_classifier(answers))
+    res = typed(kast_meta, config=instrument_config('shane_kast_blue', model='unused'),
+                      fake=fake_classifier(answers))
     std, sci = _row(res, 'b24.fits.gz'), _row(res, 'b27.fits.gz')
     assert (std['frametype'], std['source'], std['spit_class']) == ('standard', 'agree',
                                                                     'science')
@@ -137,8 +149,8 @@ def test_faulted_lamp_cards(kast_meta):
                'b3.fits.gz': {'flat': 0.99995},
                # unsure (below the cut), and not an arc at all
                'b27.fits.gz': {'science': 0.8, 'standard': 0.19, 'arc': 0.001}}
-    res = type_frames(meta, config=instrument_config('shane_kast_blue', model='unused'),
-                      classify=fake_classifier(answers))
+    res = typed(meta, config=instrument_config('shane_kast_blue', model='unused'),
+                      fake=fake_classifier(answers))
     arc, flat, sci = (_row(res, n) for n in ('b1.fits.gz', 'b3.fits.gz', 'b27.fits.gz'))
     assert (arc['frametype'], arc['source']) == ('arc,tilt', 'spit')
     assert (flat['frametype'], flat['source']) == ('pixelflat,illumflat,trace', 'spit')
@@ -172,7 +184,7 @@ def test_lamp_facts(kast_meta):
     answers = {'b5.fits.gz': {'arc': 0.99999},          # SPIT sure, wrong: the flat b5
                'b3.fits.gz': {'flat': 0.99995},         # a flat, an arc lamp card on too
                'b27.fits.gz': {'science': 0.99995}}     # science, a flat lamp card on
-    res = type_frames(meta, config=cfg, classify=fake_classifier(answers))
+    res = typed(meta, config=cfg, fake=fake_classifier(answers))
     flat, both, sci = (_row(res, n) for n in ('b5.fits.gz', 'b3.fits.gz', 'b27.fits.gz'))
     assert (flat['frametype'], flat['source']) == ('pixelflat,illumflat,trace', 'conflict')
     assert 'flat lamp on excludes arc' in flat['reason']
@@ -186,8 +198,8 @@ def test_lamp_facts(kast_meta):
 def test_spit_sure_but_outvoted_is_a_conflict(kast_meta):
     """SPIT sure of flat on a bias (0 s): a flat is excluded by the exposure time, the
     rules' bias is kept, flagged."""
-    res = type_frames(kast_meta, config=instrument_config('shane_kast_blue', model='unused'),
-                      classify=fake_classifier({'b14.fits.gz': {'flat': 0.95, 'bias': 0.02}}))
+    res = typed(kast_meta, config=instrument_config('shane_kast_blue', model='unused'),
+                      fake=fake_classifier({'b14.fits.gz': {'flat': 0.95, 'bias': 0.02}}))
     row = _row(res, 'b14.fits.gz')
     assert (row['frametype'], row['source']) == ('bias', 'conflict')
     assert 'SPIT flat p=0.950 excluded by the header (exptime 0 s excludes' in row['reason']
@@ -196,8 +208,8 @@ def test_spit_sure_but_outvoted_is_a_conflict(kast_meta):
 def test_unsure_spit_not_against_the_rules(kast_meta):
     answers = {'b24.fits.gz': {'flat': 0.5, 'standard': 0.3},      # unsure, gives the rules 0.3
                'b15.fits.gz': {'arc': 0.6, 'bias': 0.005}}         # unsure, against the rules
-    res = type_frames(kast_meta, config=instrument_config('shane_kast_blue', model='unused'),
-                      classify=fake_classifier(answers))
+    res = typed(kast_meta, config=instrument_config('shane_kast_blue', model='unused'),
+                      fake=fake_classifier(answers))
     std, bias = _row(res, 'b24.fits.gz'), _row(res, 'b15.fits.gz')
     assert (std['frametype'], std['source']) == ('standard', 'rules')
     assert (bias['frametype'], bias['source']) == ('bias', 'conflict')
@@ -205,8 +217,8 @@ def test_unsure_spit_not_against_the_rules(kast_meta):
 
 
 def test_unreadable_frame_keeps_the_rules(kast_meta):
-    res = type_frames(kast_meta, config=instrument_config('shane_kast_blue', model='unused'),
-                      classify=fake_classifier(errors={'b5.fits.gz': 'cannot read pixels'}))
+    res = typed(kast_meta, config=instrument_config('shane_kast_blue', model='unused'),
+                      fake=fake_classifier(errors={'b5.fits.gz': 'cannot read pixels'}))
     bad = _row(res, 'b5.fits.gz')
     assert bad['source'] == 'unreadable' and 'cannot read pixels' in bad['reason']
     assert bad['frametype'] == 'pixelflat,illumflat,trace'
@@ -217,17 +229,17 @@ def test_threshold_replaces_the_cut_user_column_and_disabled(kast_meta):
     meta = faulted(kast_meta, arcs_flats_off=('b1.fits.gz',))
     arc = {'b1.fits.gz': {'arc': 0.85, 'standard': 0.0001}}
     # the fake model's own cut is 0.9: SPIT's 0.85 arc is no answer
-    res = type_frames(meta, config=instrument_config('shane_kast_blue', model='unused'),
-                      classify=fake_classifier(arc))
+    res = typed(meta, config=instrument_config('shane_kast_blue', model='unused'),
+                      fake=fake_classifier(arc))
     assert _row(res, 'b1.fits.gz')['spit_class'] == 'unknown'
     # a configured threshold replaces the model's cut (does not stack): 0.8 and 0
     for t in (0.8, 0.0):
         cfg = instrument_config('shane_kast_blue', model='unused', threshold=t)
-        res = type_frames(meta, config=cfg, classify=fake_classifier(arc))
+        res = typed(meta, config=cfg, fake=fake_classifier(arc))
         assert _row(res, 'b1.fits.gz')['spit_class'] == 'arc'
         assert 'SPIT arc p=0.850' in _row(res, 'b1.fits.gz')['reason']
     cfg = instrument_config('shane_kast_blue', model='unused', threshold=0.99)
-    res = type_frames(meta, config=cfg, classify=fake_classifier(arc))
+    res = typed(meta, config=cfg, fake=fake_classifier(arc))
     assert _row(res, 'b1.fits.gz')['spit_class'] == 'unknown'
     modes = ['auto'] * len(names)
     current = ['bias'] * len(names)
@@ -235,8 +247,8 @@ def test_threshold_replaces_the_cut_user_column_and_disabled(kast_meta):
     modes[names.index('b14.fits.gz')] = 'arc,tilt'
     modes[names.index('b3.fits.gz')] = 'rules'
     cfg = instrument_config('shane_kast_blue', model='unused')
-    res = type_frames(kast_meta, config=cfg, spit_column=modes, current=current,
-                      classify=fake_classifier({'b10.fits.gz': 'science'}))
+    res = typed(kast_meta, config=cfg, spit_column=modes, current=current,
+                      fake=fake_classifier({'b10.fits.gz': 'science'}))
     assert _row(res, 'b1.fits.gz')['frametype'] == 'bias'
     assert _row(res, 'b1.fits.gz')['source'] == 'user'
     assert _row(res, 'b14.fits.gz')['frametype'] == 'arc,tilt'
@@ -244,7 +256,7 @@ def test_threshold_replaces_the_cut_user_column_and_disabled(kast_meta):
     assert _row(res, 'b3.fits.gz')['source'] == 'user'        # the user asked for the rules
     assert _row(res, 'b10.fits.gz')['source'] == 'conflict'    # SPIT (fake) sure of science
     off = instrument_config('shane_kast_blue', enabled=False)
-    res = type_frames(kast_meta, config=off, classify=None)
+    res = typed(kast_meta, config=off)
     assert set(res.table['source']) == {'rules'}
 
 
@@ -252,10 +264,10 @@ def test_missing_model_is_an_error(kast_meta, tmp_path):
     """A mistyped model is a configuration error, not a night silently typed by rules."""
     cfg = instrument_config('shane_kast_blue', model=str(tmp_path / 'missing.keras'))
     with pytest.raises(ModelError, match='missing.keras: model file does not exist'):
-        type_frames(kast_meta, config=cfg)
+        frametypes.classify_metadata(kast_meta, cfg)
 
 
-def test_untyped_frames_handled_like_pypeit(kast_meta):
+def test_untyped_frames_handled_like_pypeit(kast_meta, spit_answers):
     from pypeit import PypeItError
     from pypeit.metadata import PypeItMetaData
     meta = PypeItMetaData(kast_meta.spectrograph, kast_meta.par, data=kast_meta.table.copy())
@@ -263,8 +275,8 @@ def test_untyped_frames_handled_like_pypeit(kast_meta):
     i = list(meta['filename']).index('b3.fits.gz')
     meta.table['lampstat05'][i] = 'off'
     meta.table['exptime'][i] = 0.5
-    fake = fake_classifier(errors={'b3.fits.gz': 'cannot read pixels'})
-    with enabled(model='unused', classify=fake):
+    spit_answers(fake_classifier(errors={'b3.fits.gz': 'cannot read pixels'}))
+    with enabled(model='unused'):
         with pytest.raises(PypeItError):
             meta.get_frame_types(flag_unknown=False)
         meta.get_frame_types(flag_unknown=True)
@@ -291,10 +303,11 @@ def test_context_manager_restores(kast_meta):
     assert dict(PypeItMetaData.__dict__) == before
 
 
-def test_patched_get_frame_types(kast_meta):
+def test_patched_get_frame_types(kast_meta, spit_answers):
     from pypeit.metadata import PypeItMetaData
     meta = PypeItMetaData(kast_meta.spectrograph, kast_meta.par, data=kast_meta.table.copy())
-    with enabled(model='unused', classify=fake_classifier()) as rec:
+    spit_answers(fake_classifier())
+    with enabled(model='unused') as rec:
         meta.get_frame_types(flag_unknown=True)
         cols = meta.set_pypeit_cols()
     assert {'spit_type', 'spit_prob', 'spit', 'spit_src'} <= set(cols)
@@ -305,14 +318,14 @@ def test_patched_get_frame_types(kast_meta):
     assert 'spit' not in PypeItMetaData.set_pypeit_cols(meta)
 
 
-def test_hook_is_per_thread_and_reference_counted(kast_meta):
+def test_hook_is_per_thread_and_reference_counted(kast_meta, spit_answers):
     """A thread outside any block gets PypeIt's own typing while another thread's block
     is open; blocks of two threads closing out of order leave PypeIt restored."""
     import threading
 
     from pypeit.metadata import PypeItMetaData
     original = PypeItMetaData.__dict__['get_frame_types']
-    fake = fake_classifier({'b24.fits.gz': {'arc': 0.99999}})   # SPIT: the standard is an arc
+    spit_answers(fake_classifier({'b24.fits.gz': {'arc': 0.99999}}))   # the standard: an arc
     i = list(kast_meta['filename']).index('b24.fits.gz')
     a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
     seen = {}
@@ -325,7 +338,7 @@ def test_hook_is_per_thread_and_reference_counted(kast_meta):
         seen['outsider'] = (meta['frametype'][i], is_enabled(), 'spit_src' in meta.keys())
 
     def thread_a():
-        with enabled(model='unused', classify=fake):
+        with enabled(model='unused'):
             a_in.set()
             b_in.wait(10)
             meta = PypeItMetaData(kast_meta.spectrograph, kast_meta.par,
@@ -336,7 +349,7 @@ def test_hook_is_per_thread_and_reference_counted(kast_meta):
 
     def thread_b():
         a_in.wait(10)
-        with enabled(model='unused', classify=fake):
+        with enabled(model='unused'):
             b_in.set()
             a_out.wait(10)          # A leaves first: out of order
             seen['b_enabled_after_a'] = is_enabled()
@@ -390,9 +403,10 @@ def test_rules_from_the_read_headers_are_pypeits(realframes, tmp_path):
     the files, and a mix of both."""
     from pypeit.metadata import PypeItMetaData
 
-    from pypeit_spit.classify import classify_files
-    from pypeit_spit.integration.rules import rule_types_of_files
-    from pypeit_spit.preprocess.load import get_spectrograph
+    from pypeit_spit.pipeline.classify import classify_files
+    from pypeit_spit.integration.rules import (header_metadata, rule_types_of_files,
+                                               rule_types_of_verdicts)
+    from pypeit_spit.io.spectrograph import get_spectrograph
     spec = get_spectrograph('shane_kast_blue')
     files = sorted(str(f) for f in (realframes / 'shane_kast_blue').glob('*.fits*'))[:9]
     files.append(str(tmp_path / 'missing.fits'))
@@ -400,10 +414,9 @@ def test_rules_from_the_read_headers_are_pypeits(realframes, tmp_path):
     ref = PypeItMetaData(spec, par, files=files[:-1], strict=False)
     expected = [','.join(ref.type_bitmask.flagged_bits(b)) for b in rule_bits(ref)] + [None]
     assert len(set(expected)) >= 3
-    meta = {}
-    table = classify_files(files, spectrograph=spec, header_metadata=True,
-                           on_prepared=lambda i, p: meta.__setitem__(i, p.metadata))
-    assert list(table['error'] != '') == [False] * 9 + [True]
+    verdicts = classify_files(files, spectrograph=spec, extract=header_metadata)
+    assert [bool(v.error) for v in verdicts] == [False] * 9 + [True]
+    meta = {i: v.extra for i, v in enumerate(verdicts) if v.extra is not None}
     assert sorted(meta) == list(range(9))
     for i, row in meta.items():
         assert set(row) == set(spec.meta)
@@ -413,6 +426,7 @@ def test_rules_from_the_read_headers_are_pypeits(realframes, tmp_path):
     got = [meta.get(i) for i in range(len(files))]
     assert rule_types_of_files(spec, files, metadata=got) == expected
     assert rule_types_of_files(spec, files) == expected
+    assert rule_types_of_verdicts(spec, verdicts) == expected
     mixed = [m if i % 2 else None for i, m in enumerate(got)]
     assert rule_types_of_files(spec, files, metadata=mixed) == expected
     # without asking, no metadata is read (nor headers kept)

@@ -19,9 +19,10 @@ import numpy as np
 import pytest
 from astropy.table import Table
 
-from pypeit_spit.classify import classify_files
+from pypeit_spit.pipeline.classify import classify_files
 from pypeit_spit.model.store import DEFAULT_MODEL
 from pypeit_spit.vocab import CLASSES
+from helpers import classify_table
 
 HERE = Path(__file__).resolve().parent
 REFERENCE = HERE / 'data' / f'pinned_{DEFAULT_MODEL}.ecsv'
@@ -48,7 +49,7 @@ def compute(realframes):
     for loader in ('pypeit', 'generic'):
         for spec in sorted({s for _, s in kast_frames(realframes)}):
             files = [f for f, s in kast_frames(realframes) if s == spec]
-            t = classify_files([realframes / f for f in files],
+            t = classify_table([realframes / f for f in files],
                                spectrograph=spec if loader == 'pypeit' else None)
             for f, row in zip(files, t):
                 out.append([f, loader, str(row['class']), int(row['votes']),
@@ -102,10 +103,11 @@ def test_setup_matches_reference(realframes, reference):
     from pypeit.pypeitsetup import PypeItSetup
 
     from pypeit_spit.integration.config import instrument_config
-    from pypeit_spit.integration.frametypes import type_frames
+    from pypeit_spit.integration.frametypes import classify_metadata, type_frames
     ps = PypeItSetup.from_file_root(str(realframes / 'shane_kast_blue'), 'shane_kast_blue')
     ps.build_fitstbl()
-    result = type_frames(ps.fitstbl, config=instrument_config('shane_kast_blue'))
+    cfg = instrument_config('shane_kast_blue')
+    result = type_frames(ps.fitstbl, classify_metadata(ps.fitstbl, cfg), config=cfg)
     ref = reference[reference['loader'] == 'pypeit']
     index = {Path(f).name: i for i, f in enumerate(ref['file'])}
     checked = 0

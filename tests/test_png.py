@@ -1,5 +1,5 @@
 """
-``pypeit_spit_png`` and :mod:`pypeit_spit.png`: the plain image unchanged, atomic
+``pypeit_spit_png`` and :mod:`pypeit_spit.report.png`: the plain image unchanged, atomic
 writes, the annotated image (caption strip with file, class, probability and the
 spectral axis).
 """
@@ -8,8 +8,8 @@ import pytest
 from astropy.io import fits
 from matplotlib import image as mimage
 
-from pypeit_spit.png import CAPTION_HEIGHT, direction_label, write_exact_png, write_png
-from pypeit_spit.preprocess.frame import prepare_frame
+from pypeit_spit.report.png import CAPTION_HEIGHT, direction_label, write_exact_png, write_png
+from pypeit_spit.pipeline.prepare import prepare_frame
 from pypeit_spit.scripts.spit_png import SpitPng
 
 
@@ -100,7 +100,7 @@ def test_png_annotate(tmp_path, capsys):
 def test_png_annotate_caption_text_with_pypeit(realframes, tmp_path, monkeypatch):
     """With -s, the caption says wavelength increases along the arrow; the class and
     probability are those of the one inference path."""
-    import pypeit_spit.png as png
+    import pypeit_spit.report.png as png
     seen = []
     real = png.write_annotated_png
 
@@ -113,9 +113,9 @@ def test_png_annotate_caption_text_with_pypeit(realframes, tmp_path, monkeypatch
     out = tmp_path / 'png'
     assert SpitPng.run(SpitPng.parse_args([str(frame), '-s', 'shane_kast_blue', '-d',
                                            str(out), '--annotate', '-v', '0'])) == 0
-    from pypeit_spit.classify import classify_files
-    row = classify_files([frame], spectrograph='shane_kast_blue')[0]
-    assert seen == [('b1.fits.gz', row['class'], pytest.approx(row['prob']), row['votes'],
+    from pypeit_spit.pipeline.classify import classify_files
+    verdict = classify_files([frame], spectrograph='shane_kast_blue')[0]
+    assert seen == [('b1.fits.gz', verdict.answer, verdict.prob, verdict.votes,
                      direction_label('pypeit:shane_kast_blue')[1])]
     assert 'wavelength increases' in seen[0][-1]
     assert _grey(out / 'b1.png').shape == (210 + CAPTION_HEIGHT, 650)

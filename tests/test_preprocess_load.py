@@ -4,7 +4,7 @@ import pytest
 from astropy.io import fits
 
 from pypeit_spit.errors import FrameError
-from pypeit_spit.preprocess.load import load_frame, load_generic
+from pypeit_spit.io.load import load_frame, load_generic
 from pypeit_spit.preprocess.stats import robust_sigma
 
 # (folder, PypeIt spectrograph) for each instrument of the shared real frames.
@@ -141,7 +141,7 @@ def test_plain_copy_is_the_same_with_or_without_isal(realframes, monkeypatch, tm
     (ISA-L where installed, Python's otherwise); a corrupt stream gives no copy."""
     import gzip
 
-    from pypeit_spit.preprocess import load
+    from pypeit_spit.io import load
     path = realframes / 'shane_kast_blue' / 'b1.fits.gz'
     spec = load.get_spectrograph('shane_kast_blue')
     expected = gzip.decompress(path.read_bytes())
@@ -160,7 +160,7 @@ def test_plain_copy_is_the_same_with_or_without_isal(realframes, monkeypatch, tm
 def test_orientation_view_is_pypeits_orient_image():
     """The canonical image is PypeIt's orient_image of the data, for every transpose
     and flip a detector can ask for (taken as a view: one copy, not two)."""
-    from pypeit_spit.preprocess import load
+    from pypeit_spit.io import load
     spec = load.get_spectrograph('shane_kast_blue')
     image = np.arange(6 * 9, dtype=float).reshape(6, 9)
     for specaxis in (0, 1):

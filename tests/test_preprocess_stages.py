@@ -5,7 +5,8 @@ from astropy.io import fits
 
 from pypeit_spit.errors import FrameError
 from pypeit_spit.preprocess.contract import IMAGE_SHAPE, STAT_NAMES, flips
-from pypeit_spit.preprocess.frame import prepare_frame, preprocess_image
+from pypeit_spit.pipeline.prepare import prepare_frame
+from pypeit_spit.preprocess.frame import preprocess_image
 from pypeit_spit.preprocess.resize import block_mean, resize
 from pypeit_spit.preprocess.scale import to_uint8, zscale_limits
 from pypeit_spit.preprocess.stats import frame_stats, median, robust_sigma

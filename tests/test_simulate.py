@@ -119,7 +119,7 @@ def test_faults_mistyped(tmp_path):
 
 @pytest.mark.parametrize('camera', CAMERAS)
 def test_survives_loaders(camera, tmp_path):
-    from pypeit_spit.preprocess import prepare_frame
+    from pypeit_spit.pipeline.prepare import prepare_frame
     from pypeit_spit.simulate.night import write_frame
     rng = np.random.default_rng(3)
     for cls in CLASSES:

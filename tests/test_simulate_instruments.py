@@ -91,7 +91,7 @@ def test_faults_mislead_rules(name, tmp_path):
 
 @pytest.mark.parametrize('name', ['p200_dbsp_red', 'gemini_gmos_north_ham', 'generic'])
 def test_frames_survive_loaders(name, tmp_path):
-    from pypeit_spit.preprocess import prepare_frame
+    from pypeit_spit.pipeline.prepare import prepare_frame
     from pypeit_spit.simulate import draw_night_context
     ctx = draw_night_context(name, 2, geometry=GEOMETRY.get(name))
     for cls in CLASSES:

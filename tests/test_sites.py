@@ -1,4 +1,4 @@
-"""Observatory locations without network access (``pypeit_spit.sites``)."""
+"""Observatory locations without network access (``pypeit_spit.io.sites``)."""
 import importlib.util
 import json
 import os
@@ -16,8 +16,8 @@ from astropy.coordinates import EarthLocation, UnknownSiteException
 from astropy.coordinates.sites import SiteRegistry
 from astropy.utils import data as astropy_data
 
-from pypeit_spit import sites
-from pypeit_spit.sites import (SITES, OfflineSiteRegistry, main, offline_registry,
+from pypeit_spit.io import sites
+from pypeit_spit.io.sites import (SITES, OfflineSiteRegistry, main, offline_registry,
                                sites_in_cache, sites_urls, use_offline_sites)
 
 #: astropy-data's observatory list, beside the checkout.
@@ -181,7 +181,7 @@ def test_use_offline_sites_keeps_loaded_registry(monkeypatch, no_download):
 
 def test_pypeit_starts_in_fresh_home(tmp_path):
     home, env = fresh_env(tmp_path)
-    code = ('from pypeit_spit.sites import use_offline_sites; '
+    code = ('from pypeit_spit.io.sites import use_offline_sites; '
             'print(use_offline_sites(), use_offline_sites()); '
             'import pypeit.spectrographs; '
             'from pypeit.spectrographs.util import load_spectrograph; '
@@ -198,12 +198,12 @@ def test_cli_loads_cache_in_fresh_home(tmp_path):
     home, env = fresh_env(tmp_path)
     listfile = tmp_path / 'sites.json'
     listfile.write_text(json.dumps(sites._sites_json(SITES)))
-    result = run_python(['-W', 'error', '-m', 'pypeit_spit.sites', str(listfile)], env,
+    result = run_python(['-W', 'error', '-m', 'pypeit_spit.io.sites', str(listfile)], env,
                         tmp_path)
     assert result.returncode == 0, result.stderr
     assert str(listfile) in result.stdout
     check = ('from astropy.utils.data import is_url_in_cache; '
-             'from pypeit_spit.sites import sites_urls, use_offline_sites; '
+             'from pypeit_spit.io.sites import sites_urls, use_offline_sites; '
              'assert all(is_url_in_cache(u) for u in sites_urls()); '
              'assert not use_offline_sites(); '
              'from astropy.coordinates import EarthLocation; '
@@ -217,7 +217,7 @@ def test_cli_loads_cache_in_fresh_home(tmp_path):
 def test_cli_missing_file(tmp_path):
     _, env = fresh_env(tmp_path)
     missing = tmp_path / 'nothere.json'
-    result = run_python(['-m', 'pypeit_spit.sites', str(missing)], env, tmp_path)
+    result = run_python(['-m', 'pypeit_spit.io.sites', str(missing)], env, tmp_path)
     assert result.returncode == 2
     assert result.stderr.count('\n') == 1 and 'nothere.json' in result.stderr
     assert 'Traceback' not in result.stderr

@@ -25,6 +25,7 @@ import configobj
 import validate
 
 from pypeit_spit.errors import ConfigError
+from pypeit_spit.defaults import Defaults, spec_path
 from pypeit_spit.paths import package_folder
 from pypeit_spit.vocab import CLASSES
 
@@ -48,20 +49,16 @@ def user_config_path():
     return Path.home() / '.config' / 'pypeit_spit' / 'spit.cfg'
 
 
-def spec_path():
-    """Path to the validation spec, ``spit_spec.cfg``."""
-    return package_folder('configs') / 'spit_spec.cfg'
-
-
 def default_path():
     """Path to the packaged defaults, ``spit.cfg``."""
     return package_folder('configs') / 'spit.cfg'
 
 
-@dataclass
-class InstrumentConfig:
+@dataclass(frozen=True)
+class InstrumentConfig(Defaults):
     """
-    The resolved SPIT settings of one spectrograph.
+    The resolved SPIT settings of one spectrograph: the settings of
+    :class:`~pypeit_spit.defaults.Defaults`, resolved, and the spectrograph's types.
 
     Every value comes from the configuration files (defaults: the spec) and the
     command line; see ``configs/spit_spec.cfg`` for what each means.
@@ -94,20 +91,8 @@ class InstrumentConfig:
     sources : list of str
         The configuration levels used, in order (for messages).
     """
-    spectrograph: str
-    enabled: bool
-    model: object
-    threshold: float | None
-    header_evidence: bool
-    std_radius: float
-    batch_size: int
-    max_pixels: int
-    rules_error: float
-    near_zero: float
-    contradict: float
-    override: float
-    exptime_mismatch: float
-    types: dict
+    spectrograph: str = ''
+    types: dict = field(default_factory=dict)
     sources: list = field(default_factory=list)
 
     def types_for(self, spit_class):
@@ -132,7 +117,7 @@ def _valid_frametypes():
 
 
 def _known_spectrographs():
-    from pypeit_spit.sites import use_offline_sites
+    from pypeit_spit.io.sites import use_offline_sites
     use_offline_sites()
     from pypeit.spectrographs import available_spectrographs
     return set(available_spectrographs)

@@ -62,6 +62,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pypeit_spit.defaults import DEFAULTS
 from pypeit_spit.vocab import UNKNOWN, format_prob
 
 __all__ = ['OUTCOMES', 'DecisionParams', 'Decision', 'decide_frame']
@@ -85,12 +86,13 @@ class DecisionParams:
         Posterior SPIT's answer needs to overrule the rules without a conflict.
     contradict : float, optional
         Probability of another class with which an unsure SPIT still contradicts
-        the rules (1: never).
+        the rules (1: never; default: the spec's, 0.6, the figure that chose it is
+        in the model card, section 5).
     """
     rules_error: float
     near_zero: float
     override: float
-    contradict: float = 1.0
+    contradict: float = DEFAULTS.contradict
 
 
 @dataclass

@@ -37,6 +37,7 @@ from pypeit import log
 from pypeit_spit.integration.config import InstrumentConfig, instrument_config
 from pypeit_spit.integration.decision import DecisionParams, decide_frame
 from pypeit_spit.integration.rules import hard_facts, header_facts, lamp_facts, rule_bits
+from pypeit_spit.pipeline.classify import classify_files
 from pypeit_spit.vocab import CLASSES, FRAMETYPE_TO_CLASS, ON_SKY, UNKNOWN, count_outcomes
 
 __all__ = ['SPIT_COLUMNS', 'MODES', 'COLUMNS_HELP', 'TypingResult', 'classify_metadata',
@@ -147,25 +148,27 @@ def _frame_paths(fitstbl):
             for d, f in zip(fitstbl['directory'], fitstbl['filename'])]
 
 
-def classify_metadata(fitstbl, config, classify=None):
+def classify_metadata(fitstbl, config, spit_column=None, prefetch=None):
     """
-    Run SPIT on every frame of a metadata table.
+    SPIT's verdicts on every frame of a metadata table, when the typing needs them.
 
     Parameters
     ----------
     fitstbl : `pypeit.metadata.PypeItMetaData`
     config : `pypeit_spit.integration.config.InstrumentConfig`
-        Its ``model``, ``threshold`` and ``batch_size`` are used.
-    classify : callable or None, optional
-        Replacement for :func:`pypeit_spit.classify.classify_files` (same call
-        and result): in tests, or with a
-        :class:`~pypeit_spit.classify.Prefetch` bound to it.
+        Its ``enabled``, ``model``, ``threshold``, ``batch_size`` and ``max_pixels``
+        are used.
+    spit_column : sequence of str or None, optional
+        Per-row ``spit`` values (see :func:`type_frames`); SPIT runs only when some
+        row is ``auto`` (None: every row).
+    prefetch : `pypeit_spit.pipeline.reader.Prefetch` or None, optional
+        Frames being read ahead (``pypeit_spit_setup``); taken from it.
 
     Returns
     -------
-    `astropy.table.Table`
-        :func:`~pypeit_spit.classify.classify_files`'s table, one row per frame in
-        ``fitstbl`` order.
+    list of `~pypeit_spit.pipeline.verdict.FrameVerdict` or None
+        One per frame in ``fitstbl`` order; None when SPIT is disabled for the
+        spectrograph or no row asks for it.
 
     Raises
     ------
@@ -173,18 +176,19 @@ def classify_metadata(fitstbl, config, classify=None):
         The configured model cannot be found or used (a configuration error: the
         night is not silently typed by the rules instead).
     """
-    if classify is None:
-        from pypeit_spit.classify import classify_files as classify
+    modes = None if spit_column is None else [parse_mode(v) for v in spit_column]
+    if not config.enabled or (modes is not None and 'auto' not in modes):
+        return None
     paths = _frame_paths(fitstbl)
-    table = classify(paths, spectrograph=fitstbl.spectrograph, model=config.model,
-                     batch_size=config.batch_size, threshold=config.threshold,
-                     max_pixels=config.max_pixels)
-    if len(table) != len(paths):
-        raise RuntimeError(f'SPIT returned {len(table)} rows for {len(paths)} frames')
-    return table
+    verdicts = classify_files(paths, spectrograph=fitstbl.spectrograph, model=config.model,
+                              batch_size=config.batch_size, threshold=config.threshold,
+                              max_pixels=config.max_pixels, prefetch=prefetch)
+    if len(verdicts) != len(paths):
+        raise RuntimeError(f'SPIT returned {len(verdicts)} verdicts for {len(paths)} frames')
+    return verdicts
 
 
-def type_frames(fitstbl, config=None, spit_column=None, current=None, classify=None,
+def type_frames(fitstbl, verdicts=None, config=None, spit_column=None, current=None,
                 user_file=None):
     """
     Type every frame of a PypeIt metadata table: SPIT, header rules, user column.
@@ -206,6 +210,10 @@ def type_frames(fitstbl, config=None, spit_column=None, current=None, classify=N
     fitstbl : `pypeit.metadata.PypeItMetaData`
         PypeIt's metadata (its ``spectrograph`` and ``par`` are used); not
         modified.
+    verdicts : sequence of `~pypeit_spit.pipeline.verdict.FrameVerdict` or None, optional
+        SPIT's verdict on each frame, in ``fitstbl`` order
+        (:func:`classify_metadata`); None: SPIT not run (the header rules type every
+        ``auto`` row). Not used where SPIT is disabled.
     config : `pypeit_spit.integration.config.InstrumentConfig` or None, optional
         None resolves the spectrograph's settings with
         :func:`pypeit_spit.integration.config.instrument_config`.
@@ -214,8 +222,6 @@ def type_frames(fitstbl, config=None, spit_column=None, current=None, classify=N
         None is ``auto`` everywhere.
     current : sequence of str or None, optional
         Per-row current ``frametype`` (needed by ``keep``).
-    classify : callable or None, optional
-        Replacement for :func:`pypeit_spit.classify.classify_files`.
     user_file : str or None, optional
         User configuration file (only when ``config`` is None).
 
@@ -241,7 +247,9 @@ def type_frames(fitstbl, config=None, spit_column=None, current=None, classify=N
     rules = rule_bits(fitstbl)
     lamps = lamp_facts(fitstbl)
     need_spit = cfg.enabled and any(m == 'auto' for m in modes)
-    spit_tab = classify_metadata(fitstbl, cfg, classify=classify) if need_spit else None
+    spit = list(verdicts) if need_spit and verdicts is not None else None
+    if spit is not None and len(spit) != n:
+        raise ValueError(f'{len(spit)} verdicts for {n} frames')
     params = DecisionParams(rules_error=cfg.rules_error, near_zero=cfg.near_zero,
                             override=cfg.override, contradict=cfg.contradict)
 
@@ -263,13 +271,14 @@ def type_frames(fitstbl, config=None, spit_column=None, current=None, classify=N
         flag = ''
         mode = modes[i]
         allowed, excluded = hard_facts(fitstbl, i, CLASSES, cfg.types_for, lamps=lamps)
-        if spit_tab is not None:
-            spit_class = str(spit_tab['class'][i])
-            p = np.array([float(spit_tab[f'prob_{c}'][i]) for c in CLASSES])
+        if spit is not None:
+            verdict = spit[i]
+            spit_class = verdict.answer
+            p = np.array([float(verdict.probs[c]) if verdict.ran else 0.0 for c in CLASSES])
             raw = (spit_class, p)
-            prob = float(spit_tab['prob'][i])
-            err = str(spit_tab['error'][i] or '')
-            flag = str(spit_tab['flag'][i] or '') if 'flag' in spit_tab.colnames else ''
+            prob = float(verdict.prob)
+            err = verdict.error
+            flag = verdict.flag
             if spit_class != UNKNOWN and cfg.types_for(spit_class):
                 spit_bits = _names_to_bits(bm, cfg.types_for(spit_class), dtype)
             if not err and not flag and mode == 'auto':
@@ -289,8 +298,8 @@ def type_frames(fitstbl, config=None, spit_column=None, current=None, classify=N
                         if on_sky != spit_class:
                             evidence = f'header evidence changed SPIT {spit_class} to ' \
                                        f'{on_sky}: {evidence}'
-                votes = int(spit_tab['votes'][i])
-                voted = str(spit_tab['voted'][i]) if 'voted' in spit_tab.colnames else None
+                votes = verdict.votes
+                voted = verdict.voted
                 if on_sky is not None and voted in ON_SKY:
                     voted = on_sky
                 decision = decide_frame(p, answer, votes, rules_classes, plaus, params,
@@ -314,7 +323,7 @@ def type_frames(fitstbl, config=None, spit_column=None, current=None, classify=N
         elif mode == 'rules':
             bits[i] = rules_i
             source, reason = 'user', 'spit=rules: the header rules'
-        elif spit_tab is None:
+        elif spit is None:
             bits[i] = rules_i
             source = 'rules'
             reason = f'SPIT disabled for {cfg.spectrograph}' if not cfg.enabled \
@@ -325,7 +334,7 @@ def type_frames(fitstbl, config=None, spit_column=None, current=None, classify=N
             source, reason = 'flagged', flag
         elif decision is None:
             bits[i] = kept_rules
-            source, reason = 'unreadable', f'SPIT cannot read the frame ({spit_tab["error"][i]})'
+            source, reason = 'unreadable', f'SPIT cannot read the frame ({spit[i].error})'
         else:
             source, reason = decision.source, decision.reason
             if not decision.cls:

@@ -19,17 +19,17 @@ was written for, and refuses (:class:`~pypeit_spit.errors.HookError`) otherwise.
 """
 import contextlib
 import contextvars
-import functools
 import inspect
 import threading
 
 from pypeit import log
 
+from pypeit_spit import stop
 from pypeit_spit.errors import HookError
 from pypeit_spit.integration.config import instrument_config
 from pypeit_spit.integration.frametypes import (SPIT_COLUMNS, add_spit_columns,
-                                                apply_unknown_policy, type_frames,
-                                                typing_summary)
+                                                apply_unknown_policy, classify_metadata,
+                                                type_frames, typing_summary)
 
 __all__ = ['enabled', 'is_enabled', 'EXPECTED_SIGNATURES']
 
@@ -66,7 +66,6 @@ def _check_signatures(cls):
 
 
 def _get_frame_types(self, flag_unknown=False, user=None, merge=True):
-    from pypeit_spit import stop
     stop.check()   # a signal PypeIt caught while it read the headers ends the typing
     original = _PATCH['originals']['get_frame_types']
     active = _ACTIVE.get()
@@ -86,11 +85,8 @@ def _get_frame_types(self, flag_unknown=False, user=None, merge=True):
     cut = 'the model\'s calibrated cut' if cfg.threshold is None else f'{cfg.threshold:g}'
     log.info(f'Typing files with SPIT (model {cfg.model}, Unknown cut {cut}) and the header '
              'rules')
-    classify = settings['classify']
-    if classify is None and settings['prefetch'] is not None:
-        from pypeit_spit.classify import classify_files
-        classify = functools.partial(classify_files, prefetch=settings['prefetch'])
-    result = type_frames(self, config=cfg, classify=classify)
+    verdicts = classify_metadata(self, cfg, prefetch=settings['prefetch'])
+    result = type_frames(self, verdicts, config=cfg)
     stop.check()
     record['results'].append(result)
     self.spit_typing = result
@@ -133,8 +129,7 @@ def _uninstall():
 
 
 @contextlib.contextmanager
-def enabled(user_file=None, enable=None, threshold=None, model=None, classify=None,
-            prefetch=None):
+def enabled(user_file=None, enable=None, threshold=None, model=None, prefetch=None):
     """
     Type frames with SPIT inside PypeIt for the duration of a ``with`` block.
 
@@ -151,9 +146,7 @@ def enabled(user_file=None, enable=None, threshold=None, model=None, classify=No
         Unknown cut replacing the model's (and the instrument's).
     model : str, `pathlib.Path`, SpitModel or None, optional
         Override the instrument's model.
-    classify : callable or None, optional
-        Replacement for :func:`pypeit_spit.classify.classify_files` (tests).
-    prefetch : `pypeit_spit.classify.Prefetch` or None, optional
+    prefetch : `pypeit_spit.pipeline.reader.Prefetch` or None, optional
         Frames being read ahead (``pypeit_spit_setup`` starts reading the night's
         pixels while PypeIt reads the headers); typing takes them from it.
 
@@ -178,7 +171,7 @@ def enabled(user_file=None, enable=None, threshold=None, model=None, classify=No
     ...     ps.run(setup_only=True)
     """
     settings = {'user_file': user_file, 'enable': enable, 'threshold': threshold,
-                'model': model, 'classify': classify, 'prefetch': prefetch}
+                'model': model, 'prefetch': prefetch}
     record = {'results': []}
     _install()
     token = _ACTIVE.set(_ACTIVE.get() + ((settings, record),))

@@ -5,7 +5,7 @@ PypeIt opens every file its search finds, and every file a ``.pypeit`` row names
 ``pypeit.io.fits_open`` (astropy). On a named pipe that blocks for ever; on a header
 that declares a negative size astropy seeks backwards and reads the same headers again
 until memory runs out; a 5,000-HDU file is read for minutes. :func:`guarded_reading`
-puts the checks of :mod:`pypeit_spit.preprocess.load` in front of it, and of PypeIt's
+puts the checks of :mod:`pypeit_spit.io.load` in front of it, and of PypeIt's
 search for raw files (``pypeit.io.files_from_extension``), for as long as a command
 runs: such a file is skipped with one line naming it and the reason, and PypeIt goes
 on without it.
@@ -29,13 +29,13 @@ def _check_before_open(filename):
     Returns
     -------
     str or None
-        The compression (as :func:`pypeit_spit.preprocess.load._compression` says).
+        The compression (as :func:`pypeit_spit.io.load._compression` says).
 
     Raises
     ------
     FrameError
     """
-    from pypeit_spit.preprocess.load import (_check_primary_declared, _compression,
+    from pypeit_spit.io.load import (_check_primary_declared, _compression,
                                              check_plain_layout, check_regular)
     check_regular(filename)
     try:
@@ -50,7 +50,7 @@ def _check_before_open(filename):
 
 
 def _checked_open(original, filename, **kwargs):
-    from pypeit_spit.preprocess.load import checked_hdus
+    from pypeit_spit.io.load import checked_hdus
     if not isinstance(filename, (str, Path)):
         return original(filename, **kwargs)
     try:

@@ -30,7 +30,7 @@ from pypeit import log
 
 from pypeit_spit.errors import PypeItFileError
 from pypeit_spit.integration.config import instrument_config
-from pypeit_spit.integration.frametypes import parse_mode, type_frames
+from pypeit_spit.integration.frametypes import classify_metadata, parse_mode, type_frames
 from pypeit_spit.vocab import NEEDS_A_LOOK, UNKNOWN, format_prob
 
 __all__ = ['read_pypeit_file', 'file_metadata', 'retype_file', 'check_file',
@@ -461,7 +461,7 @@ def _modes(pf, path):
     return modes
 
 
-def _typing(pf, path, enable, threshold, model, user_file, classify, use_column):
+def _typing(pf, path, enable, threshold, model, user_file, use_column):
     """
     Type the rows of a ``.pypeit`` file whose raw file exists.
 
@@ -482,14 +482,14 @@ def _typing(pf, path, enable, threshold, model, user_file, classify, use_column)
     if fitstbl is None:
         return None, order, None, cfg
     current = [str(pf.data['frametype'][r]) for r in order]
-    result = type_frames(fitstbl, config=cfg,
-                         spit_column=[modes[r] for r in order] if use_column else None,
-                         current=current, classify=classify)
+    column = [modes[r] for r in order] if use_column else None
+    verdicts = classify_metadata(fitstbl, cfg, spit_column=column)
+    result = type_frames(fitstbl, verdicts, config=cfg, spit_column=column, current=current)
     return fitstbl, order, result, cfg
 
 
 def retype_file(path, output=None, enable=None, threshold=None, model=None, user_file=None,
-                dry_run=False, classify=None):
+                dry_run=False):
     """
     Re-type the rows of a ``.pypeit`` file honouring its ``spit`` column.
 
@@ -518,8 +518,6 @@ def retype_file(path, output=None, enable=None, threshold=None, model=None, user
         User configuration file.
     dry_run : bool, optional
         Compute and report, write nothing.
-    classify : callable or None, optional
-        Replacement for :func:`pypeit_spit.classify.classify_files` (tests).
 
     Returns
     -------
@@ -540,7 +538,7 @@ def retype_file(path, output=None, enable=None, threshold=None, model=None, user
         out = check_output(output if output is not None else path, what='PypeIt file',
                            error=PypeItFileError)
     fitstbl, order, result, _ = _typing(pf, path, enable, threshold, model, user_file,
-                                        classify, use_column=True)
+                                        use_column=True)
     n = len(pf.data)
     old = [str(v) for v in pf.data['frametype']]
     new = list(old)
@@ -616,7 +614,7 @@ def _same_types(a, b):
     return names(a) == names(b)
 
 
-def check_file(path, enable=True, threshold=None, model=None, user_file=None, classify=None):
+def check_file(path, enable=True, threshold=None, model=None, user_file=None):
     """
     Check every row of a ``.pypeit`` file before ``run_pypeit``: type it again
     (SPIT, the header rules and header facts, honouring the row's ``spit`` column)
@@ -636,8 +634,6 @@ def check_file(path, enable=True, threshold=None, model=None, user_file=None, cl
         Run SPIT even where the configuration disables it (default True).
     threshold, model, user_file : optional
         See :func:`pypeit_spit.integration.config.instrument_config`.
-    classify : callable or None, optional
-        Replacement for :func:`pypeit_spit.classify.classify_files` (tests).
 
     Returns
     -------
@@ -661,7 +657,7 @@ def check_file(path, enable=True, threshold=None, model=None, user_file=None, cl
     path = Path(path)
     pf = read_pypeit_file(path)
     fitstbl, order, result, cfg = _typing(pf, path, enable, threshold, model, user_file,
-                                          classify, use_column=True)
+                                          use_column=True)
     n = len(pf.data)
     t = result.table if result is not None else None
     commented = [_is_commented(f) for f in pf.data['filename']]

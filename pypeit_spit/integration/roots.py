@@ -7,6 +7,7 @@ several nights reuse reported (PypeIt would read both rows as one file).
 from pathlib import Path
 
 from pypeit_spit.errors import UsageError
+from pypeit_spit.io.paths import night_folders
 
 __all__ = ['resolve_roots', 'repeated_names']
 
@@ -40,7 +41,6 @@ def resolve_roots(roots, spectrograph, extension=None):
     pypeit_spit.errors.UsageError
         A root that names no folder (nor a folder and a prefix of its files).
     """
-    from pypeit_spit.classify import night_folders
     roots = [roots] if isinstance(roots, (str, Path)) else list(roots)
     out, expanded = [], {}
     for root in roots:

@@ -16,9 +16,12 @@ import numpy as np
 from astropy.time import Time
 from pypeit import log
 
+from pypeit_spit.defaults import DEFAULTS
+from pypeit_spit.io.spectrograph import get_spectrograph
 from pypeit_spit.vocab import ON_SKY
 
-__all__ = ['rule_bits', 'header_metadata', 'rule_types_of_files', 'header_evidence',
+__all__ = ['rule_bits', 'header_metadata', 'rule_types_of_files', 'rule_types_of_verdicts',
+           'header_evidence',
            'header_facts', 'hard_facts', 'lamps_on', 'lamp_facts', 'exposure_range',
            'near_archived_standard']
 
@@ -61,7 +64,7 @@ def header_metadata(spectrograph, headarr):
     The loop body of ``PypeItMetaData._build`` (not strict, no user table): every
     metadata key of the spectrograph read with its ``get_meta_value``, ``#`` removed
     from strings. Giving it the headers PypeIt's reader already parsed
-    (:attr:`pypeit_spit.preprocess.load.LoadedFrame.headers`) spares reading the file
+    (:attr:`pypeit_spit.io.load.LoadedFrame.headers`) spares reading the file
     again (a compressed file is decompressed to reach its later HDUs).
 
     Parameters
@@ -117,6 +120,37 @@ def _metadata_table(spectrograph, files, metadata):
                     'frames either could not be opened, are empty, or have corrupt headers:\n'
                     + ''.join(f'    {f}\n' for f in bad))
     return data
+
+
+def rule_types_of_verdicts(spectrograph, verdicts):
+    """
+    PypeIt's header-rule frame types of the frames SPIT gave verdicts on
+    (:func:`rule_types_of_files`), with the header metadata read beside their pixels
+    (:attr:`~pypeit_spit.pipeline.verdict.FrameVerdict.extra`, from
+    :func:`header_metadata`).
+
+    Only the frames SPIT could read are asked for: PypeIt's header reader is noisy
+    on the others.
+
+    Parameters
+    ----------
+    spectrograph : str or `pypeit.spectrographs.spectrograph.Spectrograph`
+    verdicts : sequence of `~pypeit_spit.pipeline.verdict.FrameVerdict`
+
+    Returns
+    -------
+    list of str or None
+        Per verdict, as :func:`rule_types_of_files`; None for a frame SPIT could not
+        read.
+    """
+    readable = [j for j, v in enumerate(verdicts) if not v.error]
+    found = rule_types_of_files(get_spectrograph(spectrograph),
+                                [verdicts[j].path for j in readable],
+                                metadata=[verdicts[j].extra for j in readable])
+    rules = [None] * len(verdicts)
+    for j, r in zip(readable, found):
+        rules[j] = r
+    return rules
 
 
 def rule_types_of_files(spectrograph, files, metadata=None):
@@ -219,7 +253,7 @@ def near_archived_standard(ra, dec, radius):
     return bool(np.min(sep.to_value(units.arcmin)) < radius)
 
 
-def header_evidence(fitstbl, row, radius=10.0):
+def header_evidence(fitstbl, row, radius=DEFAULTS.std_radius):
     """
     Header evidence for science vs standard of one frame.
 
@@ -320,8 +354,8 @@ def _exposure_fits(fitstbl, row, classes, types_for):
     return exptime, fits_
 
 
-def header_facts(fitstbl, row, classes, types_for, std_radius=10.0, exptime_mismatch=0.1,
-                 use_pointing=True):
+def header_facts(fitstbl, row, classes, types_for, std_radius=DEFAULTS.std_radius,
+                 exptime_mismatch=DEFAULTS.exptime_mismatch, use_pointing=True):
     """
     What the sturdy header facts of one frame say about each class.
 

@@ -1,9 +1,12 @@
 """
-Pre-processing: raw FITS frame -> the 210 x 650 (spatial x spectral) uint8 image the
-network sees, and a few raw-pixel statistics. numpy (and astropy) only.
+Pre-processing: a canonical image (spectral axis horizontal, as
+:mod:`pypeit_spit.io.load` reads it) -> the 210 x 650 (spatial x spectral) uint8 image
+the network sees, and a few raw-pixel statistics. numpy only: nothing here opens a file
+or imports PypeIt (:func:`pypeit_spit.pipeline.prepare.prepare_frame` reads, then calls
+these stages).
 
-Stages, one module each, in the order they run: :mod:`~.load` (pixels, spectral axis
-horizontal), :mod:`~.trim` (blank rows and overscan-like edges), :mod:`~.resize`
+Stages, one module each, in the order they run: :mod:`~.trim` (blank rows and
+overscan-like edges), :mod:`~.resize`
 (210 x 650, linear), :mod:`~.scale` (ZSCALE to uint8), :mod:`~.stats` (what ZSCALE
 throws away). :mod:`~.contract` holds the model's input contract (shape, statistics,
 version, flips, uint8 -> network conversion); :mod:`~.frame` chains the stages.
@@ -13,12 +16,7 @@ stays light.
 """
 import importlib
 
-_LAZY = {'load_frame': 'pypeit_spit.preprocess.load',
-         'LoadedFrame': 'pypeit_spit.preprocess.load',
-         'get_spectrograph': 'pypeit_spit.preprocess.load',
-         'prepare_frame': 'pypeit_spit.preprocess.frame',
-         'preprocess_image': 'pypeit_spit.preprocess.frame',
-         'Prepared': 'pypeit_spit.preprocess.frame',
+_LAZY = {'preprocess_image': 'pypeit_spit.preprocess.frame',
          'IMAGE_SHAPE': 'pypeit_spit.preprocess.contract',
          'STAT_NAMES': 'pypeit_spit.preprocess.contract',
          'PREPROCESS_VERSION': 'pypeit_spit.preprocess.contract',

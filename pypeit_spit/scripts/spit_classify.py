@@ -47,7 +47,7 @@ class SpitClassify(SpitScript):
     @classmethod
     def get_parser(cls, width=None):
         """Command-line parser."""
-        from pypeit_spit.classify import READ_BATCH
+        from pypeit_spit.pipeline.classify import READ_BATCH
         parser = super().get_parser(description='Type raw spectral frames (bias, science, '
                                                 'standard, arc, flat) from their pixels with '
                                                 'the SPIT network.', width=width,
@@ -67,7 +67,7 @@ class SpitClassify(SpitScript):
         add_deprecated(parser, '-o', '--output', dest='output', use='-f/--file')
         parser.add_argument('--batch-size', default=READ_BATCH, type=positive_int,
                             help='Frames read and pre-processed together')
-        from pypeit_spit.preprocess.load import DEFAULT_MAX_PIXELS
+        from pypeit_spit.io.load import DEFAULT_MAX_PIXELS
         parser.add_argument('--max-pixels', default=DEFAULT_MAX_PIXELS, type=positive_int,
                             help='Size limit in pixels: a larger frame is read binned (and '
                                  "never by PypeIt's reader, which reads whole images)")
@@ -81,19 +81,21 @@ class SpitClassify(SpitScript):
     @classmethod
     def check_args(cls, args):
         """A mistyped folder is a usage error (exit 2), not an unreadable frame."""
-        from pypeit_spit.classify import check_inputs
+        from pypeit_spit.io.paths import check_inputs
         check_inputs(args.files)
 
     @classmethod
     def main(cls, args):
         """Run the command; exit status 1 when some file could not be typed."""
-        import numpy as np
         from pypeit import log
 
         from pypeit_spit.atomic import check_output, write_table
-        from pypeit_spit.classify import (classify_files, display_names, format_table,
-                                          input_bases, keep_freed_memory)
-        from pypeit_spit.preprocess.load import size_limit
+        from pypeit_spit.io.load import size_limit
+        from pypeit_spit.io.paths import display_names, input_bases
+        from pypeit_spit.pipeline.classify import classify_files
+        from pypeit_spit.pipeline.reader import keep_freed_memory
+        from pypeit_spit.pipeline.verdict import to_table
+        from pypeit_spit.report.table import format_table
 
         keep_freed_memory()   # this process only types frames
 
@@ -101,18 +103,16 @@ class SpitClassify(SpitScript):
         out = check_output(args.output, what='output table') if args.output else None
         size_limit(args.max_pixels)
         # PypeIt's header metadata of each frame, read beside its pixels (for the rules)
-        metadata = {}
-
-        def keep_metadata(i, prep):
-            metadata[i] = prep.metadata
-
+        extract = None
+        if args.spectrograph is not None:
+            from pypeit_spit.integration.rules import header_metadata as extract
         try:
-            table = classify_files(args.files, spectrograph=args.spectrograph,
-                                   model=args.spit_model, batch_size=args.batch_size,
-                                   threshold=args.spit_threshold, progress=not args.no_progress,
-                                   max_pixels=args.max_pixels, workers=args.workers,
-                                   processes=True, on_prepared=keep_metadata,
-                                   header_metadata=args.spectrograph is not None)
+            verdicts = classify_files(args.files, spectrograph=args.spectrograph,
+                                      model=args.spit_model, batch_size=args.batch_size,
+                                      threshold=args.spit_threshold,
+                                      progress=not args.no_progress,
+                                      max_pixels=args.max_pixels, workers=args.workers,
+                                      processes=True, extract=extract)
         except KeyboardInterrupt:
             if out is not None:
                 log.error(f'{out} not written' + (' (the older file there is left as it was)'
@@ -120,25 +120,19 @@ class SpitClassify(SpitScript):
             raise
         rules = None
         if args.spectrograph is not None:
-            from pypeit_spit.integration.rules import rule_types_of_files
-            from pypeit_spit.preprocess.load import get_spectrograph
-            # only files SPIT could read: PypeIt's header reader is noisy on the others
-            readable = [j for j in range(len(table)) if not table['error'][j]]
-            found = rule_types_of_files(get_spectrograph(args.spectrograph),
-                                        [str(table['file'][j]) for j in readable],
-                                        metadata=[metadata.get(j) for j in readable])
-            rules = [None] * len(table)
-            for j, r in zip(readable, found):
-                rules[j] = r
-            table['rules_type'] = ['' if r is None else r for r in rules]
-        names = display_names([str(f) for f in table['file']], input_bases(args.files))
-        print('\n'.join(format_table(table, names=names, rules=rules)))
+            from pypeit_spit.integration.rules import rule_types_of_verdicts
+            rules = rule_types_of_verdicts(args.spectrograph, verdicts)
+        names = display_names([v.path for v in verdicts], input_bases(args.files))
+        print('\n'.join(format_table(verdicts, names=names, rules=rules)))
         if out is not None:
+            table = to_table(verdicts, model=args.spit_model, threshold=args.spit_threshold)
+            if rules is not None:
+                table['rules_type'] = ['' if r is None else r for r in rules]
             write_table(table, out)
             log.info(f'Wrote {out}')
-        n_bad = int(np.sum(table['error'] != ''))
+        n_bad = sum(1 for v in verdicts if v.error)
         if n_bad:
-            log.warning(f'{n_bad} of {len(table)} files could not be classified (see the error '
-                        'column)')
+            log.warning(f'{n_bad} of {len(verdicts)} files could not be classified (see the '
+                        'error column)')
             return EXIT_PARTIAL
         return EXIT_OK

@@ -45,9 +45,9 @@ class SpitGallery(SpitScript):
     @classmethod
     def check_args(cls, args):
         """A mistyped folder is a usage error (exit 2), not an unreadable frame."""
-        from pypeit_spit.classify import check_inputs
+        from pypeit_spit.io.paths import check_inputs
         from pypeit_spit.errors import UsageError
-        from pypeit_spit.gallery import split_inputs
+        from pypeit_spit.report.gallery import split_inputs
         if args.outdir is None:
             raise UsageError('the output folder is required: -d/--output_path DIR')
         split_inputs(args.inputs)      # a .pypeit file mixed with raw inputs: that first
@@ -58,7 +58,7 @@ class SpitGallery(SpitScript):
         """Build the gallery; exit status 1 when some frame could not be read."""
         from pypeit import log
 
-        from pypeit_spit.gallery import build_gallery
+        from pypeit_spit.report.gallery import build_gallery
 
         gallery = build_gallery(args.inputs, args.outdir, spectrograph=args.spectrograph,
                                 model=args.spit_model, threshold=args.spit_threshold,

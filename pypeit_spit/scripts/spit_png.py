@@ -44,7 +44,7 @@ class SpitPng(SpitScript):
     @classmethod
     def check_args(cls, args):
         """A mistyped folder is a usage error (exit 2), not an unreadable frame."""
-        from pypeit_spit.classify import check_inputs
+        from pypeit_spit.io.paths import check_inputs
         check_inputs(args.files)
 
     @classmethod
@@ -54,12 +54,12 @@ class SpitPng(SpitScript):
 
         from pypeit import log
 
-        from pypeit_spit.classify import expand_paths
+        from pypeit_spit.io.paths import expand_paths
         from pypeit_spit.errors import FrameError
-        from pypeit_spit.png import frame_stem, write_png
+        from pypeit_spit.report.png import frame_stem, write_png
         from pypeit_spit.preprocess.contract import flips
-        from pypeit_spit.preprocess.frame import prepare_frame
-        from pypeit_spit.preprocess.load import get_spectrograph
+        from pypeit_spit.pipeline.prepare import prepare_frame
+        from pypeit_spit.io.spectrograph import get_spectrograph
 
         spectrograph = get_spectrograph(args.spectrograph) if args.spectrograph else None
         outdir = Path(args.outdir)
@@ -86,9 +86,9 @@ class SpitPng(SpitScript):
         """Classify the frames (in batches) and write their captioned images."""
         from pathlib import Path
 
-        from pypeit_spit.classify import expand_paths
-        from pypeit_spit.gallery import classify_frames, display_names
-        from pypeit_spit.png import FLIP_SUFFIXES, frame_stem, write_annotated_png
+        from pypeit_spit.io.paths import expand_paths
+        from pypeit_spit.report.gallery import classify_frames, display_names
+        from pypeit_spit.report.png import FLIP_SUFFIXES, frame_stem, write_annotated_png
         from pypeit_spit.preprocess.contract import flips
         from pypeit_spit.scripts.base import EXIT_OK, EXIT_PARTIAL
 
@@ -100,18 +100,17 @@ class SpitPng(SpitScript):
         for start in range(0, len(files), chunk):
             part = files[start:start + chunk]
             images = {}
-            table = classify_frames(part, spectrograph=spectrograph, model=args.spit_model,
-                                    on_image=lambda i, prep: images.__setitem__(i, prep.image))
-            for i, row in enumerate(table):
-                if row['error']:
+            verdicts = classify_frames(part, spectrograph=spectrograph, model=args.spit_model,
+                                       on_image=lambda i, prep: images.__setitem__(i, prep.image))
+            for i, verdict in enumerate(verdicts):
+                if verdict.error:
                     status = EXIT_PARTIAL      # already logged by classify_frames
                     continue
                 copies = flips(images[i]) if args.flips else [images[i]]
                 for suffix, img in zip(FLIP_SUFFIXES, copies):
                     out = outdir / f'{frame_stem(part[i])}{suffix}.png'
-                    write_annotated_png(img, out, names[start + i], str(row['class']),
-                                        float(row['prob']), int(row['votes']),
-                                        str(row['loader']),
+                    write_annotated_png(img, out, names[start + i], verdict.answer,
+                                        verdict.prob, verdict.votes, verdict.loader,
                                         reversed_=suffix in ('_fliph', '_flipvh'))
                     print(out)
         return status

@@ -62,7 +62,7 @@ def _read_ahead(spec, args, cfg):
     the network on them, so that this is done while PypeIt reads the headers; None
     when the search fails (PypeIt then reports it).
     """
-    from pypeit_spit.classify import Prefetch
+    from pypeit_spit.pipeline.reader import Prefetch
     try:
         files = type(spec).find_raw_files(args.root, extension=args.extension)
     except Exception:  # PypeIt reports a bad root or extension itself
@@ -100,7 +100,7 @@ class SpitSetup(SpitCommand, Setup):
         from pypeit_spit.integration.config import instrument_config
         from pypeit_spit.integration.outputs import check_setup_outputs
         from pypeit_spit.integration.roots import resolve_roots
-        from pypeit_spit.preprocess.load import get_spectrograph
+        from pypeit_spit.io.spectrograph import get_spectrograph
         if args.spectrograph is None:
             return
         spec = get_spectrograph(args.spectrograph)
@@ -126,12 +126,12 @@ class SpitSetup(SpitCommand, Setup):
 
         from pypeit import log
 
-        from pypeit_spit.classify import keep_freed_memory
+        from pypeit_spit.pipeline.reader import keep_freed_memory
         from pypeit_spit.integration.config import instrument_config
         from pypeit_spit.integration.hook import enabled
         from pypeit_spit.integration.outputs import finish_outputs, staged_setup_outputs
         from pypeit_spit.integration.summary import setup_summary
-        from pypeit_spit.preprocess.load import get_spectrograph
+        from pypeit_spit.io.spectrograph import get_spectrograph
         keep_freed_memory()   # frames' arrays are reused, not faulted in again
         opts = spit_options(args)
         ahead = None

@@ -114,7 +114,7 @@ def frame_statistics(path, camera):
     """
     from scipy.ndimage import label, median_filter
     from scipy.signal import find_peaks
-    from pypeit_spit.preprocess import load_frame
+    from pypeit_spit.io.load import load_frame
     fr = load_frame(path, spectrograph=camera)
     img = fr.image
     if fr.bias_level is None:           # generic loader: the lowest decile stands for the bias
@@ -232,7 +232,8 @@ def _zscaled(img):
 
 
 def _panel(ax, path, loader, title, prepared=False):
-    from pypeit_spit.preprocess import load_frame, prepare_frame
+    from pypeit_spit.io.load import load_frame
+    from pypeit_spit.pipeline.prepare import prepare_frame
     if prepared:
         ax.imshow(prepare_frame(path, loader).image, cmap='gray', aspect='auto', origin='lower',
                   vmin=0, vmax=255)

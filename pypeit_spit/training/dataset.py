@@ -130,7 +130,7 @@ class FrameSet:
 # ----------------------------------------------------------------------------- labels
 
 def _valid_spectrographs():
-    from pypeit_spit.sites import use_offline_sites
+    from pypeit_spit.io.sites import use_offline_sites
     use_offline_sites()
     from pypeit.spectrographs import available_spectrographs
     return set(available_spectrographs)
@@ -338,8 +338,8 @@ def _prepare_one(task):
     """Worker: pre-process one file; never raises."""
     index, path, spec = task
     from pypeit_spit.errors import FrameError, UsageError
-    from pypeit_spit.preprocess.frame import prepare_frame
-    from pypeit_spit.preprocess.load import get_spectrograph
+    from pypeit_spit.pipeline.prepare import prepare_frame
+    from pypeit_spit.io.spectrograph import get_spectrograph
     try:
         if spec and spec not in _SPECTROGRAPHS:
             _SPECTROGRAPHS[spec] = get_spectrograph(spec)

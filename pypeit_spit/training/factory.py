@@ -14,7 +14,7 @@ Layout of a dataset folder::
 One shard per *unit*, a ``(spectrograph, seed, night)`` triple, named
 ``<spectrograph>_s<seed>_n<night>``. A unit is simulated frame by frame into a scratch
 folder (:func:`pypeit_spit.simulate.night.iter_night`), each frame pre-processed by
-:func:`pypeit_spit.preprocess.frame.prepare_frame` (the path users run) with the
+:func:`pypeit_spit.pipeline.prepare.prepare_frame` (the path users run) with the
 spectrograph's PypeIt reader and, for a deterministic share of the frames, also with
 the generic loader, and deleted at once. The shard is written in a temporary folder
 and moved into place with one ``os.replace``; a killed build loses only the units in
@@ -213,7 +213,7 @@ _READERS = {}
 
 def _reader(name):
     if name not in _READERS:
-        from pypeit_spit.preprocess.load import get_spectrograph
+        from pypeit_spit.io.spectrograph import get_spectrograph
         _READERS[name] = get_spectrograph(name)
     return _READERS[name]
 
@@ -265,9 +265,9 @@ def build_unit(unit, folder):
 def _build_unit(unit, folder):
     """:func:`build_unit` in the threads it runs with."""
     from pypeit_spit.errors import FrameError
-    from pypeit_spit.preprocess.frame import prepare_frame
+    from pypeit_spit.pipeline.prepare import prepare_frame
     from pypeit_spit.simulate.night import iter_night
-    from pypeit_spit.sites import use_offline_sites
+    from pypeit_spit.io.sites import use_offline_sites
 
     use_offline_sites()       # PypeIt's readers and the simulator need the observatories
     folder = Path(folder)

@@ -63,10 +63,12 @@ from pathlib import Path
 import numpy as np
 from astropy.io import fits
 
+from pypeit_spit.defaults import DEFAULTS
 from pypeit_spit.errors import FrameError, UsageError
+from pypeit_spit.io.spectrograph import get_spectrograph
 from pypeit_spit.preprocess.stats import median, robust_sigma
 
-__all__ = ['LoadedFrame', 'get_spectrograph', 'load_frame', 'load_generic',
+__all__ = ['LoadedFrame', 'load_frame', 'load_generic',
            'load_with_pypeit', 'size_limit', 'DEFAULT_MAX_PIXELS',
            'MAX_ABS_VALUE', 'MAX_BAD_FRACTION', 'FITS_SUFFIXES', 'MAX_HDUS',
            'MAX_EXPANDED_BYTES', 'check_regular', 'checked_hdus', 'check_plain_layout']
@@ -81,7 +83,7 @@ FITS_SUFFIXES = ('.fits', '.fit', '.fts', '.fits.gz', '.fit.gz', '.fts.gz', '.fi
 #: and a frame at the limit costs about 1.1 GB in flight (PypeIt's reader; 0.7 GB
 #: with the generic loader), so that one frame of any size stays under 2 GB with the
 #: network loaded (``benchmarks/bench_memory.py``).
-DEFAULT_MAX_PIXELS = 32_000_000
+DEFAULT_MAX_PIXELS = DEFAULTS.max_pixels
 
 #: Pixel values larger in magnitude than this are not counts (replaced like NaN).
 MAX_ABS_VALUE = 1e30
@@ -873,7 +875,7 @@ def remove_plain_copies():
 
     For a process that is told to end (SIGTERM) in the middle of a frame and so leaves
     its ``with`` blocks unfinished: the reading processes of
-    :func:`pypeit_spit.classify.classify_files` call it before they exit.
+    :func:`pypeit_spit.pipeline.classify.classify_files` call it before they exit.
     """
     for folder in list(_LIVE_COPIES):
         _remove_copy(folder)
@@ -1082,34 +1084,6 @@ def _load_with_pypeit(path, p, compression, spec, det, limit, fallback, probe_fi
     frame.path = str(path)
     frame.loader = f'generic ({why})'
     return frame
-
-
-def get_spectrograph(spectrograph):
-    """
-    A PypeIt spectrograph from its name (an instance is returned as it is).
-
-    Parameters
-    ----------
-    spectrograph : str or `pypeit.spectrographs.spectrograph.Spectrograph`
-
-    Returns
-    -------
-    `pypeit.spectrographs.spectrograph.Spectrograph`
-
-    Raises
-    ------
-    pypeit_spit.errors.UsageError
-        An unknown name.
-    """
-    if not isinstance(spectrograph, str):
-        return spectrograph
-    from pypeit_spit.sites import use_offline_sites
-    use_offline_sites()
-    from pypeit.spectrographs import available_spectrographs
-    from pypeit.spectrographs.util import load_spectrograph
-    if spectrograph not in available_spectrographs:
-        raise UsageError(f'unknown PypeIt spectrograph {spectrograph!r}')
-    return load_spectrograph(spectrograph)
 
 
 def load_frame(path, spectrograph=None, det=1, max_pixels=None, fallback=True):

@@ -15,11 +15,11 @@ download for any other name.
 To give astropy its complete list instead, load a local copy of ``sites.json`` into
 astropy's cache once::
 
-    python -m pypeit_spit.sites ../shared/astropy-data/coordinates/sites.json
+    python -m pypeit_spit.io.sites ../shared/astropy-data/coordinates/sites.json
 
 or, with network access, refresh it from astropy's servers::
 
-    python -m pypeit_spit.sites --download
+    python -m pypeit_spit.io.sites --download
 """
 import argparse
 import json
@@ -377,7 +377,7 @@ def cache_sites(path, replace=False):
 
 def main(argv=None):
     """
-    ``python -m pypeit_spit.sites FILE | --download``.
+    ``python -m pypeit_spit.io.sites FILE | --download``.
 
     Parameters
     ----------
@@ -390,7 +390,7 @@ def main(argv=None):
         0 on success, 1 when the download fails, 2 for a bad argument or file.
     """
     parser = argparse.ArgumentParser(
-        prog='python -m pypeit_spit.sites',
+        prog='python -m pypeit_spit.io.sites',
         description="Load astropy's observatory list (astropy-data "
                     "coordinates/sites.json) into astropy's download cache, so that "
                     "PypeIt starts without network access.")

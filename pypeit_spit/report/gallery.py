@@ -4,7 +4,7 @@ PNG contact sheet, with SPIT's type, PypeIt's header-rule type (and a ``.pypeit`
 file's own ``frametype``), the frames that need a look first.
 
 Observers look at every frame of a night before reducing it. :func:`build_gallery`
-classifies the frames with :func:`pypeit_spit.classify.classify_files` (one pass:
+classifies the frames with :func:`pypeit_spit.pipeline.classify.classify_files` (one pass:
 pre-process in threads, the network in batches through
 :func:`pypeit_spit.model.inference.infer`, the one inference path), writes each
 210x650 image as a thumbnail (:func:`classify_frames`), and, when a spectrograph is
@@ -40,12 +40,18 @@ from urllib.parse import quote
 import numpy as np
 from pypeit import log
 
-from pypeit_spit.classify import _key, display_names, expand_paths
-from pypeit_spit.errors import UsageError
-from pypeit_spit.classify import READ_BATCH
-from pypeit_spit.model.store import get_model
 from pypeit_spit.atomic import write_text
-from pypeit_spit.png import frame_stem, grey_rgb, write_array_png, write_exact_png
+from pypeit_spit.errors import PypeItFileError, UsageError
+from pypeit_spit.integration.config import instrument_config
+from pypeit_spit.integration.frametypes import type_frames
+from pypeit_spit.integration.pypeit_file import _modes, file_metadata, read_pypeit_file
+from pypeit_spit.io.paths import display_names, expand_paths
+from pypeit_spit.io.paths import path_key as _key
+from pypeit_spit.io.spectrograph import get_spectrograph
+from pypeit_spit.model.store import get_model
+from pypeit_spit.pipeline.classify import READ_BATCH, classify_files
+from pypeit_spit.preprocess.contract import IMAGE_SHAPE
+from pypeit_spit.report.png import frame_stem, grey_rgb, write_array_png, write_exact_png
 from pypeit_spit.vocab import (NEEDS_A_LOOK, OUTCOME_MEANINGS, OUTCOMES, UNKNOWN,
                                class_of_frametypes, format_prob)
 
@@ -201,7 +207,7 @@ class Gallery:
 def classify_frames(files, spectrograph=None, model=None, threshold=None,
                     batch_size=READ_BATCH, workers=2, on_image=None, progress=False):
     """
-    :func:`pypeit_spit.classify.classify_files`, with each frame's pre-processed
+    :func:`pypeit_spit.pipeline.classify.classify_files`, with each frame's pre-processed
     image handed to ``on_image``.
 
     The classification is ``classify_files``'s own (pre-processing in threads, the
@@ -219,18 +225,16 @@ def classify_frames(files, spectrograph=None, model=None, threshold=None,
     workers : int, optional
     on_image : callable or None, optional
         ``on_image(i, prepared)`` for every frame read (possibly in a worker
-        thread), with ``prepared`` a :class:`pypeit_spit.preprocess.frame.Prepared`
+        thread), with ``prepared`` a :class:`pypeit_spit.pipeline.prepare.Prepared`
         and ``i`` the frame's position in ``files``.
     progress : bool, optional
         ``classify_files``'s progress bar on stderr.
 
     Returns
     -------
-    `astropy.table.Table`
-        ``classify_files``'s table, one row per file in ``files``.
+    list of `~pypeit_spit.pipeline.verdict.FrameVerdict`
+        ``classify_files``'s verdicts, one per file in ``files``.
     """
-    from pypeit_spit.classify import classify_files
-    from pypeit_spit.preprocess.load import get_spectrograph
     files = [str(f) for f in files]
     if spectrograph is not None:
         spectrograph = get_spectrograph(spectrograph)
@@ -291,20 +295,18 @@ def _set_status(frame):
     frame.status = 'spit'
 
 
-def _fill_spit(frame, row):
-    frame.spit_class = str(row['class'])
-    frame.prob = float(row['prob'])
-    frame.votes = int(row['votes'])
-    frame.loader = str(row['loader'] or '')
-    if row['error']:
-        frame.error = str(row['error'])
-    elif 'flag' in row.colnames and row['flag']:
-        frame.flag = str(row['flag'])
-    elif frame.spit_class == UNKNOWN:
+def _fill_spit(frame, verdict):
+    frame.spit_class = verdict.answer
+    frame.prob = verdict.prob
+    frame.votes = verdict.votes
+    frame.loader = verdict.loader
+    if verdict.error:
+        frame.error = verdict.error
+    elif verdict.flag:
+        frame.flag = verdict.flag
+    elif frame.spit_class == UNKNOWN and verdict.probs:
         # prob is then the most-voted class's: name it
-        cols = [c for c in row.colnames if c.startswith('prob_')]
-        if cols:
-            frame.best = min(cols, key=lambda c: abs(float(row[c]) - frame.prob))[5:]
+        frame.best = min(verdict.probs, key=lambda c: abs(verdict.probs[c] - frame.prob))
 
 
 def _fill_typing(frame, trow):
@@ -323,22 +325,16 @@ def _metadata_for_files(spec, files):
     return PypeItMetaData(spec, spec.default_pypeit_par(), files=list(files), strict=False)
 
 
-def _typing(fitstbl, cfg, table, index, modes=None):
-    """Run type_frames on a metadata table with SPIT's answers already computed
-    (``modes``: each frame's ``spit`` column value, by path key)."""
-    from pypeit_spit.integration.frametypes import type_frames
-
-    def lookup(paths, **_):
-        # type_frames asks for the frames in fitstbl order: hand it the rows of the
-        # one pass already made (same model, cut and spectrograph).
-        return table[[index[_key(p)] for p in paths]]
-
+def _typing(fitstbl, cfg, verdicts, modes=None):
+    """Run type_frames on a metadata table with SPIT's verdicts of the one pass already
+    made (``verdicts``: by path key; ``modes``: each frame's ``spit`` column value, by
+    path key)."""
     paths = _table_paths(fitstbl)
     column = None if modes is None else [modes.get(_key(p), 'auto') for p in paths]
     current = None if modes is None else [modes.get(('frametype', _key(p)), '')
                                           for p in paths]
-    result = type_frames(fitstbl, config=cfg, classify=lookup, spit_column=column,
-                         current=current)
+    result = type_frames(fitstbl, [verdicts[_key(p)] for p in paths], config=cfg,
+                         spit_column=column, current=current)
     return {_key(p): result.table[j] for j, p in enumerate(_table_paths(fitstbl))}
 
 
@@ -459,13 +455,11 @@ def build_gallery(inputs, outdir, spectrograph=None, model=None, threshold=None,
         frames, source = _from_raw(items)
         spec = None
         if spectrograph is not None:
-            from pypeit_spit.preprocess.load import get_spectrograph
             spec = get_spectrograph(spectrograph)
     if not frames:
         raise UsageError(f'{", ".join(str(i) for i in items)}: no FITS files to show')
     cfg = None
     if spec is not None:
-        from pypeit_spit.integration.config import instrument_config
         cfg = instrument_config(spec, user_file=user_file, enabled=True,
                                 threshold=threshold, model=model)
         model, threshold = cfg.model, cfg.threshold
@@ -479,14 +473,14 @@ def build_gallery(inputs, outdir, spectrograph=None, model=None, threshold=None,
     readable = [j for j, f in enumerate(frames) if f.path is not None and not f.error]
     shrink = _sheet_shrink(len(frames))
     thumbs = _Thumbs(outdir, [frames[j] for j in readable], shrink)
-    table = classify_frames([frames[j].path for j in readable], spectrograph=spec,
-                            model=model, threshold=threshold, batch_size=batch_size,
-                            workers=workers, on_image=thumbs, progress=progress)
+    verdicts = classify_frames([frames[j].path for j in readable], spectrograph=spec,
+                               model=model, threshold=threshold, batch_size=batch_size,
+                               workers=workers, on_image=thumbs, progress=progress)
     small = {frames[readable[i]].order: img for i, img in thumbs.small.items()}
-    index = {}
+    by_key = {}
     for i, j in enumerate(readable):
-        _fill_spit(frames[j], table[i])
-        index[_key(frames[j].path)] = i
+        _fill_spit(frames[j], verdicts[i])
+        by_key[_key(frames[j].path)] = verdicts[i]
 
     modes = None
     if pfile is not None:
@@ -506,7 +500,7 @@ def build_gallery(inputs, outdir, spectrograph=None, model=None, threshold=None,
                 fitstbl = None
         if fitstbl is not None:
             # frames PypeIt tabulated but SPIT could not read still need a row
-            typed = _typing(fitstbl, cfg, table, index, modes=modes)
+            typed = _typing(fitstbl, cfg, by_key, modes=modes)
             for f in frames:
                 if f.path is not None and _key(f.path) in typed:
                     _fill_typing(f, typed[_key(f.path)])
@@ -558,8 +552,6 @@ def _from_pypeit_file(pfile, spectrograph):
     """Frames of a .pypeit file's data block, with its metadata."""
     import copy
 
-    from pypeit_spit.errors import PypeItFileError
-    from pypeit_spit.integration.pypeit_file import _modes, file_metadata, read_pypeit_file
     pf = read_pypeit_file(pfile)
     modes = _modes(pf, pfile)
     names = [_bare(n) for n in pf.data['filename']]
@@ -805,7 +797,6 @@ def write_contact_sheet(gallery, small, shrink=2):
     shrink : int, optional
         Reduction of the images in ``small`` (for the size of unreadable tiles).
     """
-    from pypeit_spit.preprocess.contract import IMAGE_SHAPE
     frames = gallery.frames
     n = len(frames)
     tile_h, tile_w = IMAGE_SHAPE[0] // shrink, IMAGE_SHAPE[1] // shrink

@@ -125,7 +125,7 @@ def direction_label(loader, reversed_=False):
     ----------
     loader : str
         ``'pypeit:<spectrograph>'`` or ``'generic'``, maybe followed by a note (the
-        ``loader`` column of :func:`pypeit_spit.classify.classify_files`).
+        ``loader`` column of :func:`pypeit_spit.pipeline.classify.classify_files`).
     reversed_ : bool, optional
         The image is flipped left-right (the horizontal flips).
 
