@@ -189,7 +189,7 @@ def compare(args):
     images, stats, labels, tr, va, fs = load_data(args)
     print(f'{os.cpu_count()} CPUs, batch {args.batch_size}, chunks of {args.chunk} batches, '
           f'{tr.size} training frames, {va.size} validation frames'
-          + (f', augmented' if args.augment else '')
+          + (', augmented' if args.augment else '')
           + (f' (threads not set: {problem})' if problem else '')
           + (f' (determinism not set: {det})' if det else ''))
     today = Recipe('today', 'compact', 'float32', images, stats, labels, args.batch_size,

@@ -19,7 +19,6 @@ import numpy as np
 import pytest
 from astropy.table import Table
 
-from pypeit_spit.pipeline.classify import classify_files
 from pypeit_spit.model.store import DEFAULT_MODEL
 from pypeit_spit.vocab import CLASSES
 from helpers import classify_table

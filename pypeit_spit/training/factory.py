@@ -389,7 +389,7 @@ def _eta(seconds):
 def _single_threaded():
     """Worker initializer: one BLAS/OpenMP thread per worker process (the workers
     share the cores; threadpoolctl limits the libraries already loaded)."""
-    import scipy.linalg  # noqa: F401  (loads scipy's BLAS, so that it is limited too)
+    import scipy.linalg  # noqa: F401 (loads scipy's BLAS, so that it is limited too)
     from threadpoolctl import threadpool_limits
     global _LIMITS
     _LIMITS = threadpool_limits(1)
