@@ -234,3 +234,20 @@ def test_train_takes_a_dataset(reference, tmp_path):
     result = train(fs, tmp_path / 'run', TrainConfig(epochs=1, batch_size=10, seed=1),
                    progress='none', command='test', sources=[str(folder)])
     assert Path(result['model']).is_file()
+
+
+def test_train_exclude_names_what_is_not_there(reference, tmp_path):
+    """--exclude (spectrographs held out to measure the guard) is refused in one line when
+    it names a spectrograph the dataset does not have, or is given with a labels table."""
+    from pypeit_spit.errors import UsageError
+    from pypeit_spit.scripts.spit_train import SpitTrain
+    folder, _ = reference
+    args = SpitTrain.parse_args([str(folder), '--outdir', str(tmp_path / 'a'), '--epochs', '1',
+                                 '--exclude', 'keck_hires'])
+    with pytest.raises(UsageError, match='keck_hires not in the dataset'):
+        SpitTrain.main(args)
+    (tmp_path / 'l.csv').write_text('file,class\nx.fits,bias\n')
+    args = SpitTrain.parse_args([str(tmp_path / 'l.csv'), '--outdir', str(tmp_path / 'b'),
+                                 '--exclude', SPECS[0]])
+    with pytest.raises(UsageError, match='needs one dataset folder'):
+        SpitTrain.main(args)

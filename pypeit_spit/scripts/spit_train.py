@@ -86,6 +86,10 @@ class SpitTrain(SpitScript):
         parser.add_argument('--lr-patience', type=int, default=d.lr_patience,
                             help='Halve the learning rate after every this many epochs '
                                  'without improvement (default: constant).')
+        parser.add_argument('--exclude', nargs='+', default=None, metavar='SPECTROGRAPH',
+                            help='With a dataset folder: leave these simulated spectrographs '
+                                 'out of training and validation (to measure the '
+                                 'out-of-distribution guard on them).')
         parser.add_argument('--init', default=None, metavar='MODEL.keras',
                             help='Start from the weights of this .keras model of the same '
                                  'architecture (fine-tuning) instead of random weights.')
@@ -171,19 +175,31 @@ class SpitTrain(SpitScript):
         """Run."""
         from pathlib import Path
 
+        import numpy as np
         from astropy.table import vstack
         from pypeit import log
 
+        from pypeit_spit.errors import UsageError
         from pypeit_spit.training.dataset import (add_generic_copies, build_dataset,
                                                   limit_per_class, read_labels)
         from pypeit_spit.training.train import TrainConfig, command_line, train
 
         args = cls.run_arguments(args)
         outdir = Path(args.outdir)
+        if getattr(args, 'exclude', None) and not (len(args.labels) == 1
+                                                   and Path(args.labels[0]).is_dir()):
+            raise UsageError('--exclude needs one dataset folder (pypeit_spit_dataset)')
         if len(args.labels) == 1 and Path(args.labels[0]).is_dir():
             # a dataset folder built by pypeit_spit_dataset: its shards, memory-mapped
             from pypeit_spit.training.factory import open_dataset
             frames = open_dataset(args.labels[0])
+            if getattr(args, 'exclude', None):
+                unknown = set(args.exclude) - set(np.asarray(frames.instruments, dtype=str))
+                if unknown:
+                    raise UsageError(f'--exclude: {", ".join(sorted(unknown))} not in the '
+                                     f'dataset {args.labels[0]}')
+                frames = frames.subset(~np.isin(np.asarray(frames.instruments, dtype=str),
+                                                args.exclude))
             log.info(f'{len(frames)} samples from the dataset {args.labels[0]}')
         else:
             tables = [read_labels(p, spectrograph=args.spectrograph,
