@@ -30,7 +30,6 @@ machine; Dask within 10% of the local pool; driver memory flat from 1,000 to 10,
 """
 import argparse
 import json
-import os
 import shutil
 import signal
 import sqlite3

@@ -329,3 +329,13 @@ def test_catalog_scales_to_10000_files(tmp_path):
                         model_version=version) for e in night.files])
     assert pending_nights(nights, cat.known(), TypingOptions()) == []
     cat.close()
+
+
+def test_progress_lines_off_a_terminal(tmp_path):
+    (tmp_path / 'n').mkdir()
+    for k in range(3):
+        _tiny(tmp_path / 'n' / f's{k}.fits', k)
+    out = run_command('pypeit_spit_archive', tmp_path / 'n', '--catalog', tmp_path / 'c.sqlite',
+                      '--log-every', 2)
+    assert out.returncode == 0, out.stderr
+    assert '3/3 frames' in out.stderr and 'frames/s' in out.stderr

@@ -275,9 +275,11 @@ def _type_group(night, name, members, options):
                                                    f'p={verdict.prob:.3f})')
         else:
             common.update(source='spit', decided=','.join(cfg.types_for(verdict.answer)),
-                          reason='SPIT' if spec is None else f'SPIT; {t}')
+                          reason='SPIT')
         if spec is None and not verdict.error:
             common['reason'] += '; no PypeIt spectrograph: no header rules'
+        elif isinstance(t, str):
+            common['reason'] += f'; {t}'
         out.append(_row(night, entry, **common))
     return out
 

@@ -302,6 +302,9 @@ def type_archive(roots, catalog, workers=1, scheduler=None, options=None, redo=F
         if report.skipped:
             log.info(f'{catalog}: {report.skipped} frames already typed, '
                      f'{len(nights) - len(todo)} nights left as they are')
+        if scheduler is None and todo and not options.spectrograph:
+            from pypeit_spit.archive.identify import spectrograph_index
+            spectrograph_index()   # once, before the workers are forked (3 s each)
         runner = DaskWorkers(scheduler) if scheduler is not None else LocalWorkers(workers)
         bar = _Progress(sum(n.n_frames for n in todo), log_every, progress)
         try:
