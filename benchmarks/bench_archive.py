@@ -80,14 +80,8 @@ def _run(args, kill_after_rows=None, catalog=None):
 
 
 def _count(catalog):
-    try:
-        con = sqlite3.connect(f'file:{catalog}?mode=ro', uri=True, timeout=1)
-        try:
-            return con.execute('SELECT COUNT(*) FROM frames').fetchone()[0]
-        finally:
-            con.close()
-    except sqlite3.Error:
-        return 0
+    from pypeit_spit.archive.catalog import count_rows
+    return count_rows(catalog)
 
 
 def _rows(catalog):

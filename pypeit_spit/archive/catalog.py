@@ -25,7 +25,7 @@ from astropy.table import Table
 from pypeit_spit.archive.night import COLUMNS
 from pypeit_spit.errors import UsageError
 
-__all__ = ['SCHEMA_VERSION', 'Catalog', 'read_catalog', 'summary', 'conflicts']
+__all__ = ['SCHEMA_VERSION', 'Catalog', 'read_catalog', 'summary', 'conflicts', 'count_rows']
 
 #: Version of the catalog's layout (stored in the file; another is refused).
 SCHEMA_VERSION = 1
@@ -131,6 +131,29 @@ def _reader(path):
         raise UsageError(f'{path}: cannot open the catalog ({exc})') from None
     _check_schema(con, path)
     return con
+
+
+def count_rows(path):
+    """
+    The number of rows a catalog holds now (0 when there is none yet), read while a
+    run may be writing it.
+
+    Parameters
+    ----------
+    path : str or `pathlib.Path`
+
+    Returns
+    -------
+    int
+    """
+    try:
+        con = sqlite3.connect(f'file:{os.path.abspath(path)}?mode=ro', uri=True, timeout=1)
+        try:
+            return con.execute('SELECT COUNT(*) FROM frames').fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return 0
 
 
 def _table(cursor, names):
