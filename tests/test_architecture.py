@@ -105,6 +105,7 @@ def test_no_import_cycle():
 #: ground floor.
 LAYERS = (
     ('scripts',),
+    ('archive',),
     ('report',),
     ('integration', 'training'),
     ('simulate',),
