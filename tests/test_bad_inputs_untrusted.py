@@ -1,0 +1,199 @@
+"""
+Hostile input, round two (issue 24), continued: model and configuration files as
+untrusted input, garbage frames typed with certainty, a night of only biases, odd
+file names in the captions, and ``-j`` beyond the cores.
+
+Each kind of bad input is a test asserting its outcome: one line naming the file and
+the reason, the exit status, and the rest of the work done. The bad files are made by
+the tests (nothing large is committed).
+"""
+import json
+import os
+import shutil
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from astropy.io import fits
+
+from helpers import run_command
+from pypeit_spit.errors import ConfigError, ModelError
+
+
+def error_lines(text):
+    return [line for line in text.splitlines() if 'ERROR' in line]
+
+
+# ------------------------------------------------------------------ configuration files
+
+@pytest.mark.parametrize('text,key,reason', [
+    ('[default]\nrules_error = nan\n', 'rules_error', 'not a finite number'),
+    ('[default]\nexptime_mismatch = nan\n', 'exptime_mismatch', 'not a finite number'),
+    ('[default]\noverride = nan\n', 'override', 'not a finite number'),
+    ('[default]\nthreshold = NaN\n', 'threshold', 'not a finite number'),
+    ('[shane_kast_blue]\nstd_radius = inf\n', 'std_radius', 'too big'),
+    ('[default]\nstd_radius = nan\n', 'std_radius', 'not a finite number'),
+    ('[default]\nbatch_size = 100000000\n', 'batch_size', 'too big'),
+    ('[default]\nmax_pixels = 100000000000\n', 'max_pixels', 'too big'),
+    # configobj's interpolation is off: a loop or a missing key is plain text, which
+    # the spec then refuses as the number it is not
+    ('[default]\na = %(b)s\nb = %(a)s\nrules_error = %(a)s\n', 'rules_error', 'wrong type'),
+    ('[default]\nrules_error = %(missing)s\n', 'rules_error', 'wrong type'),
+    ('[default]\nrules_error = ${missing}\n', 'rules_error', 'wrong type'),
+])
+def test_config_values_untrusted(tmp_path, text, key, reason):
+    from pypeit_spit.integration.config import read_config_file
+    path = tmp_path / 'bad.cfg'
+    path.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        read_config_file(path)
+    message = str(err.value)
+    assert '\n' not in message and str(path) in message and key in message
+    assert reason in message, message
+
+
+def test_config_interpolation_is_text(tmp_path):
+    """A model path with "%(...)s" or "$" in it is read as written."""
+    from pypeit_spit.integration.config import read_config_file
+    path = tmp_path / 'odd.cfg'
+    path.write_text('[default]\nmodel = /models/%(loop)s/$HOME/m.onnx\n')
+    assert read_config_file(path)['default']['model'] == '/models/%(loop)s/$HOME/m.onnx'
+
+
+def test_config_file_size_capped(tmp_path):
+    """A huge file is refused after reading at most the cap (a sparse 1 GB file here)."""
+    from pypeit_spit.integration.config import MAX_CONFIG_BYTES, read_config_file
+    path = tmp_path / 'huge.cfg'
+    with open(path, 'wb') as f:
+        f.write(b'[default]\n# ')
+        f.truncate(2**30)
+    with pytest.raises(ConfigError, match=f'{path}: larger than {MAX_CONFIG_BYTES // 1024} KiB'):
+        read_config_file(path)
+
+
+@pytest.fixture
+def one_frame(realframes, tmp_path):
+    folder = tmp_path / 'raw'
+    folder.mkdir()
+    shutil.copy(realframes / 'shane_kast_blue' / 'b14.fits.gz', folder / 'b14.fits.gz')
+    return folder
+
+
+@pytest.mark.parametrize('where', ['option', 'home'])
+def test_setup_config_interpolation_loop_one_line(one_frame, tmp_path, where):
+    """An interpolation loop (given, or in ~/.config) and a nan: one line naming the file
+    and the keys, exit 2, no output folder made."""
+    text = '[default]\nrules_error = nan\n[shane_kast_blue]\nmodel = %(model)s\n' \
+           'std_radius = %(std_radius)s\n'
+    env, extra = {}, []
+    if where == 'home':
+        home = tmp_path / 'home'
+        path = home / '.config' / 'pypeit_spit' / 'spit.cfg'
+        path.parent.mkdir(parents=True)
+        env['HOME'] = str(home)
+    else:
+        path = tmp_path / 'loop.cfg'
+        extra = ['--spit-config', path]
+    path.write_text(text)
+    out = tmp_path / 'out'
+    proc = run_command('pypeit_spit_setup', '-r', one_frame, '-s', 'shane_kast_blue', '-c',
+                       'all', '-d', out, *extra, env=env, timeout=120)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode == 2, text[-3000:]
+    assert 'Traceback' not in text
+    errors = error_lines(text)
+    assert len(errors) == 1, text[-3000:]
+    assert str(path) in errors[0] and 'rules_error' in errors[0] and 'std_radius' in errors[0]
+    assert not out.exists()
+
+
+# ------------------------------------------------------------------ garbage typed with certainty
+
+def _garbage_frames(folder, realframes):
+    """Garbage pixels under a real Kast bias's header (valid headers: the rules type
+    them bias): uniform noise, random bits (16-bit and float), a constant, NaN."""
+    folder.mkdir(exist_ok=True)
+    with fits.open(realframes / 'shane_kast_blue' / 'b14.fits.gz') as hdul:
+        header, shape = hdul[0].header.copy(), hdul[0].data.shape
+    for key in ('BZERO', 'BSCALE'):
+        header.remove(key, ignore_missing=True)
+    rng = np.random.default_rng(24)
+    data = {'noise_uniform.fits': rng.integers(0, 65536, shape).astype(np.uint16),
+            'noise_gauss.fits': np.clip(rng.normal(30000, 10000, shape), 0,
+                                        65535).astype(np.uint16),
+            'bits_int16.fits': np.frombuffer(rng.bytes(shape[0] * shape[1] * 2),
+                                             '>i2').reshape(shape),
+            'bits_float32.fits': np.frombuffer(rng.bytes(shape[0] * shape[1] * 4),
+                                               '>f4').reshape(shape),
+            'constant.fits': np.full(shape, 1000, np.uint16),
+            'nan.fits': np.full(shape, np.nan, np.float32)}
+    for name, pixels in data.items():
+        fits.PrimaryHDU(pixels, header=header).writeto(folder / name)
+    return sorted(data)
+
+
+def test_quality_flag_noise_no_detector_gives():
+    """White noise far above any detector's is flagged; a real bias's (a few ADU) and a
+    bright flat's shot noise (sqrt(50000) ADU) are not."""
+    from pypeit_spit.preprocess.quality import NOISE_LIMIT, quality_flag
+    rng = np.random.default_rng(7)
+    assert quality_flag(rng.normal(1000.0, 5.0, (200, 300))) == ''
+    flat = rng.poisson(np.linspace(20000, 50000, 300)[None, :] * np.ones((200, 1)))
+    assert quality_flag(flat.astype(float)) == ''
+    uniform = rng.uniform(0, 65535, (200, 300))
+    assert 'pixel-to-pixel noise' in quality_flag(uniform)
+    assert 'pixel-to-pixel noise' in quality_flag(rng.normal(1000.0, 2 * NOISE_LIMIT,
+                                                             (200, 300)))
+    bits = np.frombuffer(rng.bytes(200 * 300 * 4), np.float32).reshape(200, 300)
+    bits = np.where(np.isfinite(bits), bits, 0.0)
+    assert 'pixel-to-pixel noise' in quality_flag(bits)
+
+
+def test_classify_garbage_flagged_not_typed(realframes, tmp_path):
+    """Noise and random bits are no longer a bias (or standard) at p = 1: each flagged
+    with its reason, with and without the spectrograph; the real bias still a bias."""
+    folder = tmp_path / 'garbage'
+    names = _garbage_frames(folder, realframes)
+    shutil.copy(realframes / 'shane_kast_blue' / 'b14.fits.gz', folder / 'b14.fits.gz')
+    for extra in ([], ['-s', 'shane_kast_blue']):
+        proc = run_command('pypeit_spit_classify', folder, *extra, '--no-progress',
+                           timeout=300)
+        assert 'Traceback' not in proc.stderr, proc.stderr[-3000:]
+        assert proc.returncode == 1, proc.stderr[-3000:]   # nan.fits: no usable pixel
+        rows = {line.split()[0]: line for line in proc.stdout.splitlines() if line.strip()}
+        for name in names:
+            assert rows[name].split()[1] == 'unknown', rows[name]
+            assert 'no calibration' in rows[name] or 'no usable pixel' in rows[name]
+        assert 'no calibration' not in rows['b14.fits.gz']
+        if extra:   # (the generic loader's bias is below the model's cut: unknown)
+            assert rows['b14.fits.gz'].split()[1] == 'bias'
+
+
+def test_setup_garbage_flagged_never_typed(realframes, tmp_path):
+    """In setup the garbage frames (valid headers: the rules say bias) are written
+    untyped and flagged, never bias; the night's real frames typed."""
+    folder = tmp_path / 'raw'
+    names = _garbage_frames(folder, realframes)
+    for name in ('b1.fits.gz', 'b14.fits.gz', 'b27.fits.gz'):
+        shutil.copy(realframes / 'shane_kast_blue' / name, folder / name)
+    out = tmp_path / 'out'
+    proc = run_command('pypeit_spit_setup', '-r', folder, '-s', 'shane_kast_blue', '-c',
+                       'all', '-d', out, '--log_file', 'None', timeout=300)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode == 0 and 'Traceback' not in text, text[-3000:]
+    rows = {}
+    for pfile in out.rglob('*.pypeit'):
+        lines = pfile.read_text().split('data read')[1].split('data end')[0].splitlines()
+        header = [c.strip() for c in lines[2].split('|')]
+        for line in lines[3:]:
+            cells = [c.strip() for c in line.split('|')]
+            rows[cells[0].lstrip('# ').strip()] = dict(zip(header, cells))
+    for name in names:
+        if name == 'nan.fits':   # no pixel to read: unreadable to SPIT, rules' type kept
+            assert rows[name]['spit_src'] == 'unreadable', rows[name]
+            continue
+        assert rows[name]['frametype'] in ('None', ''), rows[name]
+        assert rows[name]['spit_src'] == 'flagged', rows[name]
+    assert rows['b14.fits.gz']['frametype'] == 'bias'
+    assert rows['b1.fits.gz']['frametype'] == 'arc,tilt'
