@@ -197,3 +197,150 @@ def test_setup_garbage_flagged_never_typed(realframes, tmp_path):
         assert rows[name]['spit_src'] == 'flagged', rows[name]
     assert rows['b14.fits.gz']['frametype'] == 'bias'
     assert rows['b1.fits.gz']['frametype'] == 'arc,tilt'
+
+
+# ------------------------------------------------------------------ model files
+
+def _bundled_metadata():
+    from pypeit_spit.model.runtime import METADATA_KEY
+    from pypeit_spit.model.store import resolve_model
+    onnx = pytest.importorskip('onnx')
+    model = onnx.load(str(resolve_model()))
+    return next(p.value for p in model.metadata_props if p.key == METADATA_KEY)
+
+
+def _graph_model(path, nodes, inputs, outputs, metadata=None, initializers=(),
+                 opsets=(('', 17),)):
+    """A small ONNX model file with the bundled model's metadata (or ``metadata``)."""
+    onnx = pytest.importorskip('onnx')
+    from onnx import TensorProto, helper
+    from pypeit_spit.model.runtime import METADATA_KEY
+    graph = helper.make_graph(
+        nodes, 'g', [helper.make_tensor_value_info(n, TensorProto.FLOAT, s)
+                     for n, s in inputs],
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, s) for n, s in outputs],
+        initializer=list(initializers))
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid(d, v)
+                                                    for d, v in opsets])
+    model.ir_version = 8
+    helper.set_model_props(model, {METADATA_KEY: metadata if metadata is not None
+                                   else _bundled_metadata()})
+    onnx.save(model, str(path))
+    return path
+
+
+def _plain(path, image_shape=('batch', 210, 650, 1), stats_shape=('batch', 5),
+           out_shape=('batch', 5), metadata=None):
+    """image, stats -> a softmax of 5 numbers: operators allowed, shapes as given."""
+    from onnx import helper
+    nodes = [helper.make_node('GlobalAveragePool', ['image'], ['pooled']),
+             helper.make_node('Flatten', ['pooled'], ['flat']),
+             helper.make_node('Concat', ['flat', 'stats', 'stats'], ['c'], axis=1),
+             helper.make_node('Slice', ['c', 'starts', 'ends', 'axes'], ['s']),
+             helper.make_node('Softmax', ['s'], ['probs'], axis=1)]
+    from onnx import numpy_helper
+    consts = [numpy_helper.from_array(np.array([v], np.int64), n)
+              for n, v in (('starts', 0), ('ends', 5), ('axes', 1))]
+    return _graph_model(path, nodes, [('image', image_shape), ('stats', stats_shape)],
+                        [('probs', out_shape)], metadata=metadata, initializers=consts)
+
+
+def _endless_loop(path):
+    from onnx import TensorProto, helper
+    body = helper.make_graph(
+        [helper.make_node('Identity', ['cond_in'], ['cond_out']),
+         helper.make_node('Identity', ['x_in'], ['x_out'])], 'body',
+        [helper.make_tensor_value_info('i', TensorProto.INT64, []),
+         helper.make_tensor_value_info('cond_in', TensorProto.BOOL, []),
+         helper.make_tensor_value_info('x_in', TensorProto.FLOAT, None)],
+        [helper.make_tensor_value_info('cond_out', TensorProto.BOOL, []),
+         helper.make_tensor_value_info('x_out', TensorProto.FLOAT, None)])
+    nodes = [helper.make_node('Constant', [], ['cond'],
+                              value=helper.make_tensor('c', TensorProto.BOOL, [], [True])),
+             helper.make_node('Loop', ['', 'cond', 'stats'], ['probs'], body=body)]
+    return _graph_model(path, nodes, [('image', ('batch', 210, 650, 1)),
+                                      ('stats', ('batch', 5))], [('probs', ('batch', 5))])
+
+
+def _custom_op(path):
+    from onnx import helper
+    nodes = [helper.make_node('Softmax', ['stats'], ['probs'], axis=1),
+             helper.make_node('Evil', ['image'], ['unused'], domain='com.example')]
+    return _graph_model(path, nodes, [('image', ('batch', 210, 650, 1)),
+                                      ('stats', ('batch', 5))], [('probs', ('batch', 5))],
+                        opsets=(('', 17), ('com.example', 1)))
+
+
+def _nested(depth):
+    return '[' * depth + ']' * depth
+
+
+@pytest.mark.parametrize('make,reason', [
+    (_endless_loop, 'operators not allowed in a model: Loop'),
+    (_custom_op, 'com.example.Evil'),
+    (lambda p: _plain(p, image_shape=('batch', 'rows', 650, 1)),
+     "input image has shape ['batch', 'rows', 650, 1]: not fixed but for the batch"),
+    (lambda p: _plain(p, image_shape=None), 'input image has shape'),
+    (lambda p: _plain(p, image_shape=('batch', 210, 650)), 'not of rank 4'),
+    (lambda p: _plain(p, stats_shape=(1, 5)), 'input stats has a fixed batch size 1'),
+    (lambda p: _plain(p, out_shape=('batch',)), 'output probabilities has shape []'),
+    (lambda p: _plain(p, metadata='{"a": ' + _nested(100000) + '}'), 'nested 100001 deep'),
+    (lambda p: _plain(p, metadata=' ' * (5 * 2**20)), 'metadata is larger than 4 MiB'),
+])
+def test_model_file_untrusted_refused(tmp_path, make, reason):
+    """Crafted graphs: one ModelError naming the file and the reason (no TypeError,
+    IndexError, RecursionError, no hang)."""
+    from pypeit_spit.model.store import load_model
+    path = make(tmp_path / 'crafted.onnx')
+    with pytest.raises(ModelError) as err:
+        load_model(path)
+    message = str(err.value)
+    assert message.startswith(f'{path}: ') and '\n' not in message
+    assert reason in message, message
+
+
+def test_model_plain_graph_accepted(tmp_path):
+    """The crafted graphs' honest twin loads (the refusals above are for their defect)."""
+    from pypeit_spit.model.store import load_model
+    model = load_model(_plain(tmp_path / 'plain.onnx'))
+    assert model.predict(np.zeros((2, 210, 650), np.uint8),
+                         np.zeros((2, 5), np.float32)).shape == (2, 5)
+
+
+def test_keras_metadata_bomb_refused_from_declared_size(tmp_path):
+    """A .keras whose metadata member expands to 64 MiB (64 kB on disk) is refused
+    from its declared size, before Keras is imported and before decompression."""
+    from pypeit_spit.model.spit_model import METADATA_NAME
+    from pypeit_spit.model.store import load_model, read_metadata
+    path = tmp_path / 'bomb.keras'
+    with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(METADATA_NAME, b' ' * (64 * 2**20))
+    assert path.stat().st_size < 2**20
+    for read in (load_model, read_metadata):
+        with pytest.raises(ModelError, match=f'{path}: its {METADATA_NAME} declares 64 MiB'):
+            read(path)
+    deep = tmp_path / 'deep.keras'
+    with zipfile.ZipFile(deep, 'w') as zf:
+        zf.writestr(METADATA_NAME, _nested(50000))
+    with pytest.raises(ModelError, match='nested 50000 deep'):
+        read_metadata(deep)
+
+
+def test_classify_crafted_model_one_line(realframes, tmp_path):
+    """As installed commands: a graph with an endless Loop given to classify and to
+    setup: one line naming the file and the reason, exit 2, at once (no hang)."""
+    model = _endless_loop(tmp_path / 'loop.onnx')
+    frame = tmp_path / 'raw'
+    frame.mkdir()
+    shutil.copy(realframes / 'shane_kast_blue' / 'b14.fits.gz', frame)
+    for command, args in (('pypeit_spit_classify', [frame, '--no-progress']),
+                          ('pypeit_spit_setup', ['-r', frame, '-s', 'shane_kast_blue', '-c',
+                                                 'all', '-d', tmp_path / 'out', '--log_file',
+                                                 'None'])):
+        proc = run_command(command, *args, '--spit-model', model, timeout=120)
+        text = proc.stdout + proc.stderr
+        assert proc.returncode == 2, text[-3000:]
+        assert 'Traceback' not in text
+        errors = error_lines(text)
+        assert len(errors) == 1 and f'{model}: refused as a model' in errors[0], text[-2000:]
+        assert 'Loop' in errors[0]
