@@ -344,3 +344,90 @@ def test_classify_crafted_model_one_line(realframes, tmp_path):
         errors = error_lines(text)
         assert len(errors) == 1 and f'{model}: refused as a model' in errors[0], text[-2000:]
         assert 'Loop' in errors[0]
+
+
+# ------------------------------------------------------------------ a night of only biases
+
+def _pypeit_rows(out):
+    rows = {}
+    for pfile in Path(out).rglob('*.pypeit'):
+        lines = pfile.read_text().split('data read')[1].split('data end')[0].splitlines()
+        header = [c.strip() for c in lines[2].split('|')]
+        for line in lines[3:]:
+            cells = [c.strip() for c in line.split('|')]
+            rows[cells[0].lstrip('# ').strip()] = dict(zip(header, cells))
+    return rows
+
+
+@pytest.mark.parametrize('spectrograph,names', [
+    ('keck_lris_blue', ['b150910_2036.fits.gz']),          # the reported night
+    ('shane_kast_blue', ['b14.fits.gz', 'b15.fits.gz']),   # the rules say bias too
+])
+def test_setup_night_of_only_biases(realframes, tmp_path, spectrograph, names):
+    """SPIT types every frame bias (configuration-independent): setup still succeeds,
+    as pypeit_setup does with its rules' untyped frames, with the frames typed bias
+    (PypeIt alone: "No frames to use to define configurations!")."""
+    raw = tmp_path / 'raw'
+    raw.mkdir()
+    for name in names:
+        shutil.copy(realframes / spectrograph / name, raw / name)
+    out = tmp_path / 'out'
+    proc = run_command('pypeit_spit_setup', '-r', raw, '-s', spectrograph, '-c', 'all',
+                       '-d', out, '--spit', '--log_file', 'None', timeout=300)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode == 0 and 'Traceback' not in text, text[-3000:]
+    rows = _pypeit_rows(out)
+    assert sorted(rows) == sorted(names)
+    assert all(rows[n]['frametype'] == 'bias' and rows[n]['spit_type'] == 'bias'
+               for n in names), rows
+
+
+# ------------------------------------------------------------------ captions and -j
+
+ODD_NAMES = ['a$x^{$.fits', 'b\udcff\udcfe.fits', 'tab\tand<b>&amp;.fits', 'a_{b}^c$$.fits']
+
+
+def test_png_captions_odd_names(tmp_path):
+    """Names with mathtext, bytes that are not UTF-8, control characters and HTML:
+    the caption is drawn (was ValueError / TypeError in matplotlib's text layout)."""
+    from pypeit_spit.report.png import caption_text, write_annotated_png
+    image = np.zeros((210, 650), np.uint8)
+    for k, name in enumerate(ODD_NAMES):
+        write_annotated_png(image, tmp_path / f'{k}.png', name, 'bias', 0.9, 4, 'generic')
+        assert (tmp_path / f'{k}.png').stat().st_size > 0
+    assert caption_text('b\udcff.fits') == 'b\\xff.fits'
+    assert caption_text('tab\tx') == 'tab\\tx'
+
+
+def test_gallery_odd_names_escaped(realframes, tmp_path):
+    """As an installed command: a night whose file names hold HTML, '$' and bytes that
+    are not UTF-8: the page and the contact sheet are written, every name escaped
+    (no tag from a file name), exit 0."""
+    night = tmp_path / 'night'
+    night.mkdir()
+    src = realframes / 'shane_kast_blue' / 'b14.fits.gz'
+    for name in ('<img src=x onerror=alert(1)>.fits.gz', 'a$x^{$.fits.gz'):
+        shutil.copy(src, night / name)
+    shutil.copy(src, os.fsencode(night) + b'/b\xff\xfe.fits.gz')
+    out = tmp_path / 'gallery'
+    proc = run_command('pypeit_spit_gallery', night, '-d', out, timeout=300)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode == 0 and 'Traceback' not in text, text[-3000:]
+    page = (out / 'index.html').read_bytes().decode('utf-8')
+    assert '<img src=x' not in page and '&lt;img src=x onerror=alert(1)&gt;' in page
+    assert 'a$x^{$.fits.gz' in page
+    assert (out / 'contact_sheet.png').stat().st_size > 0
+
+
+def test_classify_workers_capped_at_the_cores(realframes, tmp_path):
+    """-j 200: one note, the frames typed with as many reading processes as cores."""
+    from pypeit_spit.scripts.common import available_cores
+    folder = tmp_path / 'in'
+    folder.mkdir()
+    shutil.copy(realframes / 'shane_kast_blue' / 'b14.fits.gz', folder)
+    proc = run_command('pypeit_spit_classify', folder, '-j', '200', '--no-progress',
+                       timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    notes = [line for line in (proc.stdout + proc.stderr).splitlines() if '-j 200' in line]
+    assert len(notes) == 1 and f'capped at the {available_cores()} cores' in notes[0]
+    assert 'b14.fits.gz' in proc.stdout
