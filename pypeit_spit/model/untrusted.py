@@ -192,6 +192,7 @@ def check_zip_members(path):
     Parameters
     ----------
     path : str or `pathlib.Path`
+        A ``.keras`` model file.
 
     Raises
     ------
@@ -315,6 +316,7 @@ def check_onnx_graph(path):
     Parameters
     ----------
     path : str or `pathlib.Path`
+        An ``.onnx`` model file, read from the disk (mapped, never copied).
 
     Raises
     ------

@@ -153,10 +153,12 @@ def caption_text(text):
     Parameters
     ----------
     text : str
+        A file's name, or a caption line that holds one.
 
     Returns
     -------
     str
+        Printable, valid UTF-8.
     """
     text = str(text).encode('utf-8', 'surrogateescape').decode('utf-8', 'backslashreplace')
     return ''.join(c if c.isprintable() else c.encode('unicode_escape').decode('ascii')
