@@ -26,6 +26,11 @@ def package_folder(name):
     """
     if name not in ('models', 'configs'):
         raise ValueError(f'unknown bundled folder {name!r}')
+    # A source checkout (its setup.cfg beside the package) uses its own folders, also
+    # when an editable install of another checkout maps the sub-packages elsewhere.
+    root = Path(__file__).resolve().parent.parent
+    if (root / 'setup.cfg').is_file() and (root / name / '__init__.py').is_file():
+        return root / name
     try:
         return Path(str(resources.files(f'pypeit_spit.{name}')))
     except ModuleNotFoundError:

@@ -18,6 +18,7 @@ key. The settings are *not* put in PypeIt's own parameter block: PypeIt refuses
 unknown keys there.
 """
 import copy
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,10 @@ __all__ = ['InstrumentConfig', 'user_config_path', 'read_config_file', 'load_con
 #: Keys of one spectrograph's settings (besides the ``types`` subsection).
 KEYS = ('enabled', 'model', 'threshold', 'header_evidence', 'std_radius', 'batch_size',
         'max_pixels', 'rules_error', 'near_zero', 'contradict', 'override', 'exptime_mismatch')
+
+
+#: Largest configuration file read (bytes): a real one is a few hundred bytes.
+MAX_CONFIG_BYTES = 1 << 20
 
 
 def user_config_path():
@@ -128,6 +133,18 @@ def _where(sections):
     return '[' + ']['.join(sections) + ']' if sections else 'top level'
 
 
+def _not_finite(cfg):
+    """The validated numbers that are not finite (``nan`` passes the spec's min and max:
+    ``rules_error = nan`` would type every frame a bias), one problem each."""
+    problems = []
+    for name in cfg.sections:
+        for key in KEYS:
+            value = cfg[name].get(key)
+            if isinstance(value, float) and not math.isfinite(value):
+                problems.append(f'[{name}] {key}: {value} is not a finite number')
+    return problems
+
+
 def read_config_file(path, defaults=False):
     """
     Read and validate one configuration file.
@@ -159,7 +176,13 @@ def read_config_file(path, defaults=False):
         raise ConfigError(f'{path}: pypeit-spit configuration file does not exist')
     try:
         # Read the text first: configobj's own decoding errors do not name the file.
-        lines = path.read_bytes().decode('utf-8-sig').splitlines()
+        # At most MAX_CONFIG_BYTES (+1 to tell), whatever size the file claims.
+        with open(path, 'rb') as f:
+            data = f.read(MAX_CONFIG_BYTES + 1)
+        if len(data) > MAX_CONFIG_BYTES:
+            raise ConfigError(f'{path}: larger than {MAX_CONFIG_BYTES // 1024} KiB: not a '
+                              'pypeit-spit configuration file')
+        lines = data.decode('utf-8-sig').splitlines()
     except UnicodeDecodeError as exc:
         line = exc.object[:exc.start].count(b'\n') + 1
         raise ConfigError(f'{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} on '
@@ -167,8 +190,10 @@ def read_config_file(path, defaults=False):
     except OSError as exc:
         raise ConfigError(f'{path}: cannot read it ({exc.strerror or exc})') from None
     try:
-        cfg = configobj.ConfigObj(lines, configspec=str(spec_path()), encoding='utf-8')
-    except (configobj.ConfigObjError, OSError) as exc:
+        # No interpolation: "%(key)s" and "$key" are text, never a loop or a missing key.
+        cfg = configobj.ConfigObj(lines, configspec=str(spec_path()), encoding='utf-8',
+                                  interpolation=False)
+    except (configobj.ConfigObjError, OSError, RecursionError) as exc:
         raise ConfigError(f'{path}: cannot parse configuration: '
                           f'{" ".join(str(exc).split())}') from exc
     result = cfg.validate(validate.Validator(), preserve_errors=True)
@@ -182,6 +207,7 @@ def read_config_file(path, defaults=False):
             else:
                 reason = ' '.join(str(err).split()) or type(err).__name__
             problems.append(f'{where} {what}: {reason}')
+    problems.extend(_not_finite(cfg))
     for sections, key in configobj.get_extra_values(cfg):
         where = _where(sections)
         problems.append(f'{where} {key}: unknown key')

@@ -22,6 +22,7 @@ import contextvars
 import inspect
 import threading
 
+import numpy as np
 from pypeit import log
 
 from pypeit_spit import stop
@@ -93,7 +94,34 @@ def _get_frame_types(self, flag_unknown=False, user=None, merge=True):
     add_spit_columns(self, result)
     apply_unknown_policy(self, result.bits, flag_unknown)
     log.info(f'Typing completed: {typing_summary([result])}')
-    return self.set_frame_types(result.bits, merge=merge)
+    typed = self.set_frame_types(result.bits, merge=merge)
+    _configurations_from_calibrations(self)
+    return typed
+
+
+def _configurations_from_calibrations(fitstbl):
+    """
+    A night whose every frame SPIT types configuration-independent (a night of only
+    biases): PypeIt would find no frame to define a configuration from ("No frames to
+    use to define configurations!"), where ``pypeit_setup``, whose header rules leave
+    some of them untyped, succeeds. The configurations are then defined, by PypeIt's
+    own ``unique_configurations``, from those frames themselves.
+    """
+    if len(fitstbl) == 0 or 'setup' in fitstbl.keys() \
+            or fitstbl.spectrograph.config_independent_frames() is None:
+        return
+    ignored = fitstbl.ignore_frames()[1]
+    if len(ignored) < len(fitstbl):
+        return
+    kinds = ', '.join(fitstbl.spectrograph.config_independent_frames())
+    log.warning(f'Every frame is of a type PypeIt leaves out of the configurations '
+                f'({kinds}): the configurations are defined from these frames')
+    # PypeIt's own method, with nothing left out (on this table only)
+    fitstbl.ignore_frames = lambda: ({}, np.array([], dtype=int))
+    try:
+        fitstbl.unique_configurations(force=True)
+    finally:
+        del fitstbl.ignore_frames
 
 
 def _set_pypeit_cols(self, write_bkg_pairs=False, write_manual=False, write_shift=False):

@@ -13,7 +13,6 @@ are batched, and agrees with Keras' to ~2e-7 (see the model card). ONNX Runtime'
 telemetry is turned off (``ORT_DISABLE_TELEMETRY=1``) unless the user has set that
 variable.
 """
-import json
 import os
 
 import numpy as np
@@ -76,10 +75,8 @@ def read_onnx_metadata(session, path):
     if METADATA_KEY not in props:
         raise ModelError(f'{path}: not a pypeit-spit model (no {METADATA_KEY} in its ONNX '
                          'metadata)')
-    try:
-        return json.loads(props[METADATA_KEY])
-    except json.JSONDecodeError as exc:
-        raise ModelError(f'{path}: its model metadata is not JSON ({exc})') from exc
+    from pypeit_spit.model.untrusted import parse_metadata
+    return parse_metadata(props[METADATA_KEY], path)   # size- and depth-capped
 
 
 class OnnxBackend:
@@ -120,26 +117,35 @@ class OnnxBackend:
         names = set(self._inputs)
         if not names <= {'image', 'stats'} or 'image' not in names:
             problems.append(f'its inputs are {sorted(names)}, not image (and stats)')
-        for name, node in self._inputs.items():
-            if node.type != 'tensor(float)':
-                problems.append(f'input {name} is {node.type}, not tensor(float)')
-            if node.shape and isinstance(node.shape[0], int):
-                problems.append(f'input {name} has a fixed batch size {node.shape[0]}')
-        image = self._inputs.get('image')
-        stats = self._inputs.get('stats')
         outputs = self.session.get_outputs()
         if len(outputs) not in (1, 2):
             problems.append(f'it has {len(outputs)} outputs, not 1 (or 2 with the embedding)')
-        elif len(outputs) == 2 and len(outputs[1].shape or ()) != 2:
-            problems.append(f'its second output has shape {outputs[1].shape}, not '
-                            '[batch, d] (the embedding)')
-        shape = image.shape if image is not None else []
-        return {'image_shape': tuple(shape[1:3]) if len(shape) == 4 and shape[3] == 1
-                else tuple(shape[1:]),
-                'n_stats': int(stats.shape[1]) if stats is not None else 0,
-                'n_classes': int(outputs[0].shape[-1]) if outputs else 0,
-                'embedding_dim': int(outputs[1].shape[-1]) if len(outputs) == 2
-                and isinstance((outputs[1].shape or [None])[-1], int) else 0,
+        # Declared shapes: a free batch dimension, every other one fixed (a crafted
+        # graph's unknown rank, symbolic or missing dimensions are reasons, not errors).
+        ranks = {'image': 4, 'stats': 2}
+        shapes = {}
+        for kind, nodes in (('input', self._inputs.values()), ('output', outputs[:2])):
+            for k, node in enumerate(nodes):
+                name = node.name if kind == 'input' else ('probabilities', 'embedding')[k]
+                if node.type != 'tensor(float)':
+                    problems.append(f'{kind} {name} is {node.type}, not tensor(float)')
+                shape = node.shape if isinstance(node.shape, (list, tuple)) else None
+                rank = ranks.get(name, 2)
+                if shape is None or len(shape) != rank:
+                    problems.append(f'{kind} {name} has shape {node.shape}, not of rank {rank}')
+                    continue
+                if isinstance(shape[0], int):
+                    problems.append(f'{kind} {name} has a fixed batch size {shape[0]}')
+                if not all(isinstance(d, int) and d > 0 for d in shape[1:]):
+                    problems.append(f'{kind} {name} has shape {list(shape)}: not fixed but '
+                                    'for the batch')
+                    continue
+                shapes[name] = tuple(shape[1:])
+        image = shapes.get('image', ())
+        return {'image_shape': image[:2] if len(image) == 3 and image[2] == 1 else image,
+                'n_stats': shapes.get('stats', (0,))[0],
+                'n_classes': shapes.get('probabilities', (0,))[0],
+                'embedding_dim': shapes.get('embedding', (0,))[0],
                 'problems': problems}
 
     def predict(self, images, stats=None, embedding=False):

@@ -157,14 +157,15 @@ def read_metadata(path):
     object
         The parsed JSON.
     """
+    from pypeit_spit.model.untrusted import parse_metadata, read_zip_member
     try:
-        with zipfile.ZipFile(path) as zf:
-            return json.loads(zf.read(METADATA_NAME))
+        data = read_zip_member(path, METADATA_NAME)   # capped, declared and read
     except KeyError as exc:
         raise ModelError(f'{path}: not a pypeit-spit model (no {METADATA_NAME})') from exc
-    except (zipfile.BadZipFile, OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
         raise ModelError(f'{path}: cannot read model file ({type(exc).__name__}: {exc})') \
             from exc
+    return parse_metadata(data, path)
 
 
 def load_model(path):
@@ -187,11 +188,13 @@ def load_model(path):
         Missing or unreadable file, incompatible metadata, or a network that does not
         match its metadata.
     """
+    from pypeit_spit.model.untrusted import (check_model_size, check_onnx_graph,
+                                            check_zip_members)
     path = Path(path)
-    if not path.is_file():
-        raise ModelError(f'{path}: model file does not exist')
+    check_model_size(path)
     if path.suffix == '.onnx':
         from pypeit_spit.model.runtime import OnnxBackend, read_onnx_metadata
+        check_onnx_graph(path)   # its operators, before ONNX Runtime loads it
         # One thread: the network runs beside the frames' reading (and PypeIt's work),
         # which keep the other cores busy; a second thread there only waits for a core.
         backend = OnnxBackend(path, threads=1)
@@ -200,6 +203,7 @@ def load_model(path):
         check_signature(backend.signature(), metadata, path)
         return SpitModel(backend, metadata, path=str(path))
     from pypeit_spit.model.keras_net import KerasBackend, load_keras
+    check_zip_members(path)
     metadata = read_metadata(path)
     check_metadata(metadata, path)
     try:

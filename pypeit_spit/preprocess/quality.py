@@ -1,17 +1,26 @@
 """
 Frames that are no calibration (nor anything else) at all: dead, constant, all-zero or
-saturated read-outs. Such a frame must never be typed (a constant frame looks like a
+saturated read-outs, and noise no detector gives (uniform noise, random bits). Such a frame must never be typed (a constant frame looks like a
 perfect bias to the network); it is flagged with the reason instead, and kept out of
 PypeIt's calibration groups.
 """
 import numpy as np
 
-from pypeit_spit.preprocess.stats import saturated_fraction
+from pypeit_spit.preprocess.stats import pixel_noise, saturated_fraction
 
-__all__ = ['SATURATED_FRACTION', 'quality_flag']
+__all__ = ['SATURATED_FRACTION', 'NOISE_LIMIT', 'quality_flag']
 
 #: Fraction of saturated pixels above which a frame is flagged as saturated.
 SATURATED_FRACTION = 0.9
+
+#: Pixel-to-pixel noise (ADU) above which a frame is flagged as noise. A detector's
+#: noise is its read noise (a few ADU) plus the shot noise of its signal,
+#: ``sqrt(counts / gain)`` ADU: about 350 ADU for a 16-bit converter at 60000 ADU and
+#: a gain of 0.5 e-/ADU, and 1000 ADU would need a gain of 0.06 e-/ADU at saturation.
+#: Uniform noise over 16 bits (about 24000 ADU), random bits (up to 1e38) and the like
+#: are far above it; the network, which sees them through ZSCALE, would call them a
+#: bias with certainty.
+NOISE_LIMIT = 1000.0
 
 
 def quality_flag(image, bias_level=None):
@@ -50,4 +59,10 @@ def quality_flag(image, bias_level=None):
     saturated = saturated_fraction(sample, bias_level or 0.0)
     if saturated >= SATURATED_FRACTION:
         return f'no calibration: {100 * saturated:.0f}% of pixels saturated'
+    with np.errstate(over='ignore', invalid='ignore'):
+        noise = pixel_noise(img)   # neighbouring rows, about 100 000 pairs
+    if not noise <= NOISE_LIMIT:   # nan (overflowing differences) included
+        shown = f'{noise:.3g} ADU' if np.isfinite(noise) else 'beyond any number'
+        return (f'no calibration: pixel-to-pixel noise {shown} (over {NOISE_LIMIT:g} ADU: '
+                'no detector gives it; random noise or bits)')
     return ''

@@ -8,7 +8,8 @@ thing that separates a bias from a flat. These few numbers, computed from the pi
 import numpy as np
 from astropy.stats import mad_std
 
-__all__ = ['frame_stats', 'robust_sigma', 'median', 'saturated_fraction', 'SATURATION']
+__all__ = ['frame_stats', 'robust_sigma', 'median', 'saturated_fraction', 'pixel_noise',
+           'SATURATION']
 
 #: Widest range of values (in steps of 1) whose median is found by counting
 #: (:func:`median`); wider ones are partitioned by ``numpy.median``.
@@ -104,8 +105,20 @@ def saturated_fraction(image, level=0.0):
     return np.count_nonzero(image + level >= SATURATION) / image.size
 
 
-def _pixel_noise(image):
-    """Robust pixel-to-pixel noise from differences of neighbouring rows."""
+def pixel_noise(image):
+    """
+    Robust pixel-to-pixel noise from differences of neighbouring rows.
+
+    Parameters
+    ----------
+    image : `numpy.ndarray`
+        A 2-D image (finite values).
+
+    Returns
+    -------
+    float
+        The robust sigma of one pixel, ``nan`` for an image without two rows.
+    """
     # True neighbours, on a subsample of about 100 000 pixel pairs.
     step = max(1, int(np.sqrt(image.size / 100_000)))
     diff = image[1::step, ::step] - image[:-1:step, ::step][:image[1::step].shape[0]]
@@ -148,7 +161,7 @@ def frame_stats(image, bias_level=None, read_noise=None):
             Fraction of pixels more than 20 read-noise units above the zero level.
     """
     img = np.asarray(image, dtype=np.float32)
-    pix_noise = _pixel_noise(img)
+    pix_noise = pixel_noise(img)
     if not np.isfinite(pix_noise) or pix_noise <= 0:
         pix_noise = 1.0
     noise = read_noise if (read_noise is not None and np.isfinite(read_noise)

@@ -51,7 +51,8 @@ from pypeit_spit.io.spectrograph import get_spectrograph
 from pypeit_spit.model.store import get_model
 from pypeit_spit.pipeline.classify import READ_BATCH, classify_files
 from pypeit_spit.preprocess.contract import IMAGE_SHAPE
-from pypeit_spit.report.png import frame_stem, grey_rgb, write_array_png, write_exact_png
+from pypeit_spit.report.png import (caption_text, frame_stem, grey_rgb, write_array_png,
+                                    write_exact_png)
 from pypeit_spit.vocab import (NEEDS_A_LOOK, OUTCOME_MEANINGS, OUTCOMES, UNKNOWN,
                                class_of_frametypes, format_prob)
 
@@ -630,8 +631,14 @@ def _status_css():
     return '\n'.join(lines) + '\n'
 
 
+def _escape(text):
+    """Text for the page: valid UTF-8 (a name's bytes that are not as ``\\xNN``), no
+    control character, HTML-escaped."""
+    return html.escape(caption_text(text))
+
+
 def _tile_html(f, rules, pfile):
-    e = html.escape
+    e = _escape
     hover = '; '.join(t for t in (f.reason, f.evidence) if t)
     lines = [f'<figure class="tile {f.status}" id="frame-{f.order}" '
              f'data-status="{f.status}" data-name="{e(f.name)}"'
@@ -671,7 +678,7 @@ def write_html(gallery):
     ----------
     gallery : Gallery
     """
-    e = html.escape
+    e = _escape
     rules = gallery.spectrograph is not None
     pfile = any(f.file_type is not None for f in gallery.frames)
     flagged = [f for f in gallery.frames if f.flagged]
@@ -761,11 +768,11 @@ def _draw_texts(canvas, texts, title):
     dpi = 100
     fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
     fig.patch.set_alpha(0.0)
-    fig.text(_PAD / width, 1 - (_HEAD / 2) / height, title, fontsize=11, va='center',
-             ha='left', fontweight='bold')
+    fig.text(_PAD / width, 1 - (_HEAD / 2) / height, caption_text(title), fontsize=11,
+             va='center', ha='left', fontweight='bold', parse_math=False)
     for x, y, text, colour, weight in texts:
-        fig.text(x / width, 1 - y / height, text, fontsize=7.5, va='center', ha='left',
-                 color=colour, fontweight=weight)
+        fig.text(x / width, 1 - y / height, caption_text(text), fontsize=7.5, va='center',
+                 ha='left', color=colour, fontweight=weight, parse_math=False)
     agg = FigureCanvasAgg(fig)
     agg.draw()
     ink = np.asarray(agg.buffer_rgba())

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ['write_png', 'write_exact_png', 'write_array_png', 'frame_stem', 'grey_rgb',
-           'direction_label', 'write_annotated_png', 'FLIP_SUFFIXES']
+__all__ = ['caption_text', 'write_png', 'write_exact_png', 'write_array_png', 'frame_stem',
+           'grey_rgb', 'direction_label', 'write_annotated_png', 'FLIP_SUFFIXES']
 
 #: Endings stripped from a frame's file name to name its PNG.
 _SUFFIXES = ('.gz', '.fz', '.bz2', '.fits', '.fit', '.fts')
@@ -144,6 +144,27 @@ def direction_label(loader, reversed_=False):
     return arrow, 'which way wavelength increases is not known (generic loader)'
 
 
+def caption_text(text):
+    """
+    Text as a caption draws it: bytes of a file name that are not UTF-8 (surrogate
+    escapes) as ``\\xNN``, control and other unprintable characters escaped; drawn
+    literally (``parse_math=False``: a ``$`` in a name is no mathtext).
+
+    Parameters
+    ----------
+    text : str
+        A file's name, or a caption line that holds one.
+
+    Returns
+    -------
+    str
+        Printable, valid UTF-8.
+    """
+    text = str(text).encode('utf-8', 'surrogateescape').decode('utf-8', 'backslashreplace')
+    return ''.join(c if c.isprintable() else c.encode('unicode_escape').decode('ascii')
+                   for c in text)
+
+
 def _caption_figure(image, lines, arrow_dir, arrow_text):
     from matplotlib.figure import Figure
     from matplotlib.patches import FancyArrowPatch
@@ -155,10 +176,12 @@ def _caption_figure(image, lines, arrow_dir, arrow_text):
     fig.figimage(grey_rgb(image), xo=0, yo=CAPTION_HEIGHT, origin='upper')
     y1 = (CAPTION_HEIGHT - 14) / height
     y2 = (CAPTION_HEIGHT - 34) / height
+    lines = [caption_text(line) for line in lines]
     fig.text(6 / cols, y1, lines[0], fontsize=9, va='center', ha='left',
-             fontweight='bold')
+             fontweight='bold', parse_math=False)
     if len(lines) > 1:
-        fig.text(6 / cols, y2, lines[1], fontsize=9, va='center', ha='left')
+        fig.text(6 / cols, y2, lines[1], fontsize=9, va='center', ha='left',
+                 parse_math=False)
     # The direction: a drawn arrow (not a glyph) and its label, right-aligned.
     x0, x1 = (cols - 60) / cols, (cols - 8) / cols
     if arrow_dir == '←':
@@ -167,7 +190,8 @@ def _caption_figure(image, lines, arrow_dir, arrow_text):
                                    arrowstyle='-|>', mutation_scale=14, color='black',
                                    linewidth=1.6))
     fig.text((cols - 66) / cols, y1, 'spectral axis', fontsize=9, va='center', ha='right')
-    fig.text((cols - 8) / cols, y2, arrow_text, fontsize=7.5, va='center', ha='right',
+    fig.text((cols - 8) / cols, y2, caption_text(arrow_text), fontsize=7.5, va='center',
+             ha='right', parse_math=False,
              color='#333333')
     return fig, dpi
 

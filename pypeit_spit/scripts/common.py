@@ -16,9 +16,41 @@ Old spellings (``--model``, ``--threshold``; classify's and gallery's ``-o``) st
 work, with a warning naming the new one.
 """
 import argparse
+import os
 
-__all__ = ['add_label_arguments', 'add_model_arguments', 'add_deprecated', 'probability',
-           'positive_int', 'deprecation_notes', 'add_geometry_argument', 'parse_geometry']
+__all__ = ['available_cores', 'cap_workers', 'add_label_arguments', 'add_model_arguments',
+           'add_deprecated', 'probability', 'positive_int', 'deprecation_notes', 'add_geometry_argument', 'parse_geometry']
+
+
+def available_cores():
+    """Cores this process may run on (its affinity where the system tells it)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def cap_workers(workers, option='-j'):
+    """
+    ``workers`` capped at the cores (``-j 200`` forked 200 reading processes, 2.2 GB,
+    for no gain), with a one-line note when capped.
+
+    Parameters
+    ----------
+    workers : int
+    option : str, optional
+        The option's name, for the note.
+
+    Returns
+    -------
+    int
+    """
+    cores = available_cores()
+    if workers > cores:
+        from pypeit import log
+        log.warning(f'{option} {workers}: capped at the {cores} cores this machine gives')
+        return cores
+    return workers
 
 
 def positive_int(text):

@@ -96,12 +96,14 @@ class SpitClassify(SpitScript):
         from pypeit_spit.pipeline.reader import keep_freed_memory
         from pypeit_spit.pipeline.verdict import to_table
         from pypeit_spit.report.table import format_table
+        from pypeit_spit.scripts.common import cap_workers
 
         keep_freed_memory()   # this process only types frames
 
         # Refuse an output that cannot be written, and a bad size limit, before the run.
         out = check_output(args.output, what='output table') if args.output else None
         size_limit(args.max_pixels)
+        workers = cap_workers(args.workers)
         # PypeIt's header metadata of each frame, read beside its pixels (for the rules)
         extract = None
         if args.spectrograph is not None:
@@ -111,7 +113,7 @@ class SpitClassify(SpitScript):
                                       model=args.spit_model, batch_size=args.batch_size,
                                       threshold=args.spit_threshold,
                                       progress=not args.no_progress,
-                                      max_pixels=args.max_pixels, workers=args.workers,
+                                      max_pixels=args.max_pixels, workers=workers,
                                       processes=True, extract=extract)
         except KeyboardInterrupt:
             if out is not None:
