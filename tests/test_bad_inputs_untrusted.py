@@ -7,7 +7,6 @@ Each kind of bad input is a test asserting its outcome: one line naming the file
 the reason, the exit status, and the rest of the work done. The bad files are made by
 the tests (nothing large is committed).
 """
-import json
 import os
 import shutil
 import zipfile
