@@ -26,7 +26,7 @@ from helpers import children, run_command, script_path
 from pypeit_spit import stop
 from pypeit_spit.scripts.spit_setup import SpitSetup
 
-#: Five real Kast frames: arc, bias, flat, standard, science.
+#: Five simulated Kast frames (tests/data/frames): arc, bias, flat, standard, science.
 NIGHT = ['b1.fits.gz', 'b14.fits.gz', 'b3.fits.gz', 'b24.fits.gz', 'b27.fits.gz']
 
 #: Peak memory (resident) any single bad input may cost a command.
@@ -34,12 +34,12 @@ MEMORY_BOUND = 1.5 * 2**30
 
 
 @pytest.fixture
-def night(realframes, tmp_path):
-    """A copy of five real Kast frames."""
+def night(kastframes, tmp_path):
+    """A copy of five simulated Kast frames."""
     folder = tmp_path / 'night'
     folder.mkdir()
     for name in NIGHT:
-        shutil.copy(realframes / 'shane_kast_blue' / name, folder / name)
+        shutil.copy(kastframes / name, folder / name)
     return folder
 
 
@@ -298,11 +298,11 @@ def _child_peak_bytes():
 
 
 @pytest.mark.parametrize('spectrograph', [None, 'shane_kast_blue'])
-def test_classify_hostile_files_refused_fast(realframes, tmp_path, spectrograph):
+def test_classify_hostile_files_refused_fast(kastframes, tmp_path, spectrograph):
     """Every hostile file a row with its reason (before astropy reads it: no hang, no
     memory), the good frame typed, exit 1."""
     expected = make_hostile_files(tmp_path / 'in')
-    shutil.copy(realframes / 'shane_kast_blue' / 'b1.fits.gz', tmp_path / 'in' / 'b1.fits.gz')
+    shutil.copy(kastframes / 'b1.fits.gz', tmp_path / 'in' / 'b1.fits.gz')
     extra = ['-s', spectrograph] if spectrograph else []
     start = time.time()
     proc = run_command('pypeit_spit_classify', tmp_path / 'in', *extra, '--no-progress',
