@@ -6,7 +6,7 @@ A corpus of bad or odd inputs is built by fixtures; each kind asserts its exact 
 (a row with its reason, the exit status, files left untouched). The commands run as the
 installed console scripts where the exit status or the output is what is tested, with
 many inputs grouped into one run (each run costs seconds of PypeIt imports).
-See also ``tests/test_bad_inputs_pypeit.py`` (``.pypeit`` files and configurations).
+See also ``tests/test_scripts_bad_inputs_pypeit.py`` (``.pypeit`` files and configurations).
 """
 import bz2
 import errno
