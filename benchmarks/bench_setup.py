@@ -176,6 +176,8 @@ def night_of(folder, n, dest):
 
 NORMAL_EXIT = """
 import sys
+from pypeit_spit.io.sites import use_offline_sites
+use_offline_sites()   # the explicit call a command makes where it starts (scripts.launch)
 from pypeit_spit.scripts.spit_setup import SpitSetup
 sys.exit(SpitSetup.run(SpitSetup.parse_args()))
 """

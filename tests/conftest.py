@@ -1,5 +1,8 @@
 """
-Test configuration: where the shared real frames are. Nothing here touches the network
+Test configuration: where the frames are. The core tests read the small simulated frames
+committed under ``tests/data/frames`` (written by ``tests/data/make_frames.py`` with our
+simulator; never a real frame); only the real-frame accuracy tests need ../shared/realframes
+and skip when it is absent. Nothing here touches the network
 or astropy's cache: PypeIt's observatories come from pypeit_spit.io.sites when astropy has
 no list (as on a fresh offline machine).
 """
@@ -8,6 +11,9 @@ from pathlib import Path
 import pytest
 
 from pypeit_spit.io.sites import use_offline_sites
+
+#: Simulated frames committed with the tests (tests/data/make_frames.py).
+SIMFRAMES = Path(__file__).resolve().parent / 'data' / 'frames'
 
 #: ../shared next to the checkout (CI clones the project with shared/ beside it).
 SHARED = Path(__file__).resolve().parents[1].parent / 'shared'
@@ -22,6 +28,19 @@ def realframes():
     if not REALFRAMES.is_dir():
         pytest.skip('../shared/realframes is not available')
     return REALFRAMES
+
+
+@pytest.fixture(scope='session')
+def kastframes():
+    """A simulated Kast blue night with the file names and classes of the real one (b1 arc,
+    b3-b6 flats, b14-b16 biases, b24 standard, b27-b29 science); never skips."""
+    return SIMFRAMES / 'shane_kast_blue'
+
+
+@pytest.fixture(scope='session')
+def loaderframes():
+    """One simulated frame per loader and instrument (tests/data/make_frames.py)."""
+    return SIMFRAMES / 'loaders'
 
 
 @pytest.fixture(autouse=True)

@@ -315,3 +315,64 @@ def test_every_subpackage_is_packaged():
     assert found <= listed, f'not in setup.cfg: {sorted(found - listed)}'
     for name in sorted(found):
         importlib.import_module(name)
+
+
+#: Run in a fresh interpreter: import every module of the package and report what the
+#: imports changed (os.environ, astropy's site registry, calls of use_offline_sites).
+_IMPORT_ALL = '''
+import importlib, json, os, pkgutil, sys
+from astropy.coordinates import EarthLocation
+from pypeit_spit.io import sites
+calls = []
+real = sites.use_offline_sites
+sites.use_offline_sites = lambda: calls.append(1) or real()
+registry = EarthLocation._site_registry = sites.offline_registry()  # PypeIt imports offline
+import pypeit.scripts  # PypeIt's own import-time settings (scikit-learn's KMP_*) are not ours
+env = dict(os.environ)
+import pypeit_spit
+names = sorted(m.name for m in pkgutil.walk_packages(pypeit_spit.__path__, 'pypeit_spit.'))
+for name in names:
+    importlib.import_module(name)
+print(json.dumps({'modules': len(names), 'calls': len(calls),
+                  'registry': EarthLocation._site_registry is registry,
+                  'changed': sorted(k for k in set(env) | set(os.environ)
+                                    if env.get(k) != os.environ.get(k)),
+                  'runtimes': sorted(m for m in ('keras', 'tensorflow', 'onnxruntime')
+                                     if m in sys.modules)}))
+'''
+
+
+def test_nothing_happens_at_import(tmp_path):
+    """Importing every module of the package (the console scripts' modules included)
+    leaves os.environ and astropy's site registry as they were, calls no
+    use_offline_sites, and loads no network runtime (issue 21.4: the registry is set by
+    an explicit call where a command starts)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, PYTHONPATH=str(PACKAGE.parent))
+    proc = subprocess.run([sys.executable, '-c', _IMPORT_ALL], capture_output=True,
+                          text=True, cwd=tmp_path, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert got['modules'] > 50
+    assert got == {'modules': got['modules'], 'calls': 0, 'registry': True, 'changed': [],
+                   'runtimes': []}
+
+
+def test_nothing_happens_at_import_sees_a_change(tmp_path):
+    """The check above fails on a module that touches the environment or the registry."""
+    import json
+    import os
+    import subprocess
+    import sys
+    code = _IMPORT_ALL.replace(
+        'for name in names:',
+        "os.environ['SPIT_X'] = '1'; sites.use_offline_sites()\n"
+        "EarthLocation._site_registry = sites.offline_registry()\nfor name in []:")
+    proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                          cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(PACKAGE.parent)),
+                          timeout=300)
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert got['calls'] == 1 and not got['registry'] and got['changed'] == ['SPIT_X']

@@ -15,7 +15,8 @@ from pypeit_spit.vocab import CLASSES, UNKNOWN
 
 
 
-#: The true classes of the real Kast blue night (labels.csv of ../shared/realframes).
+#: The true classes of the Kast blue night (labels.csv of ../shared/realframes; the
+#: simulated night of tests/data/frames has the same names and classes).
 TRUTH = {**{f'b{i}.fits.gz': 'flat' for i in range(2, 14)},
          **{f'b{i}.fits.gz': 'bias' for i in range(14, 24)},
          'b1.fits.gz': 'arc', 'b24.fits.gz': 'standard',
@@ -84,9 +85,9 @@ def faulted(meta, arcs_flats_off=(), lamp_on=(), dome_on=()):
 
 
 @pytest.fixture(scope='module')
-def kast_meta(realframes):
+def kast_meta(kastframes):
     from pypeit.pypeitsetup import PypeItSetup
-    ps = PypeItSetup.from_file_root(str(realframes / 'shane_kast_blue'), 'shane_kast_blue')
+    ps = PypeItSetup.from_file_root(str(kastframes), 'shane_kast_blue')
     ps.build_fitstbl()
     return ps.fitstbl
 
@@ -248,13 +249,13 @@ def test_threshold_replaces_the_cut_user_column_and_disabled(kast_meta):
     modes[names.index('b3.fits.gz')] = 'rules'
     cfg = instrument_config('shane_kast_blue', model='unused')
     res = typed(kast_meta, config=cfg, spit_column=modes, current=current,
-                      fake=fake_classifier({'b10.fits.gz': 'science'}))
+                      fake=fake_classifier({'b4.fits.gz': 'science'}))
     assert _row(res, 'b1.fits.gz')['frametype'] == 'bias'
     assert _row(res, 'b1.fits.gz')['source'] == 'user'
     assert _row(res, 'b14.fits.gz')['frametype'] == 'arc,tilt'
     assert _row(res, 'b3.fits.gz')['frametype'] == 'pixelflat,illumflat,trace'
     assert _row(res, 'b3.fits.gz')['source'] == 'user'        # the user asked for the rules
-    assert _row(res, 'b10.fits.gz')['source'] == 'conflict'    # SPIT (fake) sure of science
+    assert _row(res, 'b4.fits.gz')['source'] == 'conflict'     # SPIT (fake) sure of science
     off = instrument_config('shane_kast_blue', enabled=False)
     res = typed(kast_meta, config=off)
     assert set(res.table['source']) == {'rules'}
@@ -273,7 +274,8 @@ def test_untyped_frames_handled_like_pypeit(kast_meta, spit_answers):
     meta = PypeItMetaData(kast_meta.spectrograph, kast_meta.par, data=kast_meta.table.copy())
     # a lamps-off 0.5 s frame: the rules give nothing, and SPIT cannot read it
     i = list(meta['filename']).index('b3.fits.gz')
-    meta.table['lampstat05'][i] = 'off'
+    for k in range(1, 17):
+        meta.table[f'lampstat{k:02d}'][i] = 'off'
     meta.table['exptime'][i] = 0.5
     spit_answers(fake_classifier(errors={'b3.fits.gz': 'cannot read pixels'}))
     with enabled(model='unused'):
@@ -397,7 +399,7 @@ def test_standard_lookup_matches_pypeit():
     assert ours == theirs and sum(ours) >= 3
 
 
-def test_rules_from_the_read_headers_are_pypeits(realframes, tmp_path):
+def test_rules_from_the_read_headers_are_pypeits(kastframes, tmp_path):
     """The header rules from the metadata read beside the pixels (classify -s) are
     PypeIt's own (PypeItMetaData of the files), value by value; so are those read from
     the files, and a mix of both."""
@@ -408,7 +410,7 @@ def test_rules_from_the_read_headers_are_pypeits(realframes, tmp_path):
                                                rule_types_of_verdicts)
     from pypeit_spit.io.spectrograph import get_spectrograph
     spec = get_spectrograph('shane_kast_blue')
-    files = sorted(str(f) for f in (realframes / 'shane_kast_blue').glob('*.fits*'))[:9]
+    files = sorted(str(f) for f in kastframes.glob('*.fits*'))[:9]
     files.append(str(tmp_path / 'missing.fits'))
     par = spec.default_pypeit_par()
     ref = PypeItMetaData(spec, par, files=files[:-1], strict=False)

@@ -40,28 +40,15 @@ from pypeit_spit.integration.rules import hard_facts, header_facts, lamp_facts, 
 from pypeit_spit.pipeline.classify import classify_files
 from pypeit_spit.vocab import CLASSES, FRAMETYPE_TO_CLASS, ON_SKY, UNKNOWN, count_outcomes
 
-__all__ = ['SPIT_COLUMNS', 'MODES', 'COLUMNS_HELP', 'TypingResult', 'classify_metadata',
+__all__ = ['SPIT_COLUMNS', 'MODES', 'TypingResult', 'classify_metadata',
            'type_frames', 'apply_unknown_policy', 'add_spit_columns', 'parse_mode',
-           'explain_columns', 'conflict_lines', 'typing_summary']
+           'conflict_lines', 'typing_summary']
 
 #: Columns added to PypeIt's metadata (and written to .pypeit/.sorted files).
 SPIT_COLUMNS = ('spit_type', 'spit_prob', 'spit', 'spit_src')
 
 #: Keywords of the ``spit`` column besides an explicit list of types.
 MODES = ('auto', 'rules', 'keep')
-
-#: Comment lines written above the data block of a ``.pypeit`` file by
-#: ``pypeit_spit_setup`` (PypeIt ignores comments).
-COLUMNS_HELP = (
-    '# pypeit-spit columns: spit_type = SPIT\'s class as PypeIt types (unknown: no answer);',
-    '#   spit_prob = SPIT\'s probability of it; spit_src = how the type was reached: agree',
-    '#   (SPIT and the header rules), spit (SPIT over the rules), rules (SPIT unsure),',
-    '#   conflict (they contradict each other: look at the frame), user (the spit column),',
-    '#   unknown (untyped), unreadable (SPIT cannot read it), flagged (no calibration).',
-    '# spit = your control of a row: auto, rules (header rules only), keep (freeze its',
-    '#   frametype) or PypeIt frame types to force (e.g. arc,tilt); then run',
-    '#   pypeit_spit_retype on this file. pypeit_spit_check lists what is left to settle.',
-)
 
 
 @dataclass
@@ -418,28 +405,6 @@ def add_spit_columns(fitstbl, result):
     fitstbl.table['spit_prob'].format = '.3f'
     fitstbl.table['spit'] = np.full(len(t), 'auto', dtype='U32')
     fitstbl.table['spit_src'] = np.array(t['source'], dtype=str)
-
-
-def explain_columns(text):
-    """
-    Put :data:`COLUMNS_HELP` above the data block of a ``.pypeit`` file's text (once).
-
-    Parameters
-    ----------
-    text : str
-
-    Returns
-    -------
-    str
-    """
-    if COLUMNS_HELP[0] in text:
-        return text
-    lines = text.splitlines()
-    for i, line in enumerate(lines):
-        if line.split('#')[0].split()[:2] == ['data', 'read']:
-            lines[i:i] = list(COLUMNS_HELP)
-            return '\n'.join(lines) + '\n'
-    return text
 
 
 def conflict_lines(result, paths=None):

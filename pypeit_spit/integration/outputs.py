@@ -81,7 +81,7 @@ def finish_outputs(staged, record, output_path):
     output_path : str
         Named in messages.
     """
-    from pypeit_spit.integration.frametypes import explain_columns
+    from pypeit_spit.integration.pypeit_file import explain_columns
     if record['results']:
         for dest in list(staged.files):
             if dest.suffix == '.pypeit':

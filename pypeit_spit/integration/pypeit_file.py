@@ -34,7 +34,43 @@ from pypeit_spit.integration.frametypes import classify_metadata, parse_mode, ty
 from pypeit_spit.vocab import NEEDS_A_LOOK, UNKNOWN, format_prob
 
 __all__ = ['read_pypeit_file', 'file_metadata', 'retype_file', 'check_file',
-           'grouping_warnings', 'RetypeReport', 'write_pypeit_file']
+           'grouping_warnings', 'RetypeReport', 'write_pypeit_file', 'COLUMNS_HELP',
+           'explain_columns']
+
+#: Comment lines written above the data block of a ``.pypeit`` file by
+#: ``pypeit_spit_setup`` (PypeIt ignores comments).
+COLUMNS_HELP = (
+    '# pypeit-spit columns: spit_type = SPIT\'s class as PypeIt types (unknown: no answer);',
+    '#   spit_prob = SPIT\'s probability of it; spit_src = how the type was reached: agree',
+    '#   (SPIT and the header rules), spit (SPIT over the rules), rules (SPIT unsure),',
+    '#   conflict (they contradict each other: look at the frame), user (the spit column),',
+    '#   unknown (untyped), unreadable (SPIT cannot read it), flagged (no calibration).',
+    '# spit = your control of a row: auto, rules (header rules only), keep (freeze its',
+    '#   frametype) or PypeIt frame types to force (e.g. arc,tilt); then run',
+    '#   pypeit_spit_retype on this file. pypeit_spit_check lists what is left to settle.',
+)
+
+
+def explain_columns(text):
+    """
+    Put :data:`COLUMNS_HELP` above the data block of a ``.pypeit`` file's text (once).
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    str
+    """
+    if COLUMNS_HELP[0] in text:
+        return text
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if line.split('#')[0].split()[:2] == ['data', 'read']:
+            lines[i:i] = list(COLUMNS_HELP)
+            return '\n'.join(lines) + '\n'
+    return text
 
 
 def _read_text(path):

@@ -21,7 +21,8 @@ from astropy.io import fits
 
 from helpers import run_command
 
-#: Real Kast blue frames of one night (labels.csv of ../shared/realframes).
+#: Kast blue frames of one night (labels.csv of ../shared/realframes; the simulated
+#: night of tests/data/frames has the same names and classes).
 NIGHT = ('b1', 'b3', 'b4', 'b5', 'b6', 'b14', 'b15', 'b16', 'b24', 'b27', 'b28', 'b29')
 
 #: Printed only by a terminal or a leaking temporary copy.
@@ -35,10 +36,10 @@ def home(tmp_path):
     return {'HOME': str(path)}
 
 
-def _night(realframes, dest, names=NIGHT):
+def _night(source, dest, names=NIGHT):
     dest.mkdir(parents=True)
     for stem in names:
-        shutil.copy(realframes / 'shane_kast_blue' / f'{stem}.fits.gz', dest)
+        shutil.copy(source / f'{stem}.fits.gz', dest)
     return dest
 
 
@@ -73,7 +74,7 @@ def test_faulted_lamp_card_night_check_blocks_until_settled(realframes, tmp_path
     arc). The arc lamp excludes a standard, so whatever SPIT says the frame is a
     conflict typed as the rules type it; check exits 1 until the spit column settles
     it (and retype writes it), then 0."""
-    night = _night(realframes, tmp_path / 'night')
+    night = _night(realframes / 'shane_kast_blue', tmp_path / 'night')
     std = night / 'b24.fits.gz'
     with fits.open(std) as hdul:
         hdul[0].header['LAMPSTAB'] = 'on'
@@ -149,12 +150,12 @@ def test_usage_errors_one_line_exit_2(tmp_path, home, command, args, name):
     assert not (tmp_path / 'o').exists()
 
 
-def test_folder_of_nights_and_repeated_names(realframes, tmp_path, home):
+def test_folder_of_nights_and_repeated_names(kastframes, tmp_path, home):
     """-r on a folder of night folders searches the nights; a file name two nights
     reuse (Kast numbers its frames per night) is warned about; -v 1 says more."""
     parent = tmp_path / 'kast'
-    _night(realframes, parent / 'n1', ('b1', 'b3', 'b14', 'b27'))
-    _night(realframes, parent / 'n2', ('b14', 'b5', 'b28'))
+    _night(kastframes, parent / 'n1', ('b1', 'b3', 'b14', 'b27'))
+    _night(kastframes, parent / 'n2', ('b14', 'b5', 'b28'))
     out = tmp_path / 'reduced'
     proc = run_command('pypeit_spit_setup', '-r', parent, '-s', 'shane_kast_blue', '-c', 'all',
                        '-d', out, '-v', '1', env=home)

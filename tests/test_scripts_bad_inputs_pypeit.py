@@ -55,12 +55,12 @@ def _table(rows):
 
 
 @pytest.fixture(scope='module')
-def raw(realframes, tmp_path_factory):
-    """Copies of five real Kast frames (arc, bias, flat, standard, science)."""
+def raw(kastframes, tmp_path_factory):
+    """Copies of five simulated Kast frames (arc, bias, flat, standard, science)."""
     folder = tmp_path_factory.mktemp('raw') / 'night'
     folder.mkdir()
     for name in NIGHT:
-        shutil.copy(realframes / 'shane_kast_blue' / name, folder / name)
+        shutil.copy(kastframes / name, folder / name)
     return folder
 
 

@@ -97,7 +97,7 @@ def test_png_annotate(tmp_path, capsys):
     assert _arrow_centroid(_grey(out / 'a_flipv.png')) > 0.5
 
 
-def test_png_annotate_caption_text_with_pypeit(realframes, tmp_path, monkeypatch):
+def test_png_annotate_caption_text_with_pypeit(kastframes, tmp_path, monkeypatch):
     """With -s, the caption says wavelength increases along the arrow; the class and
     probability are those of the one inference path."""
     import pypeit_spit.report.png as png
@@ -109,7 +109,7 @@ def test_png_annotate_caption_text_with_pypeit(realframes, tmp_path, monkeypatch
         return real(image, path, name, spit_class, prob, votes, loader, reversed_)
 
     monkeypatch.setattr(png, 'write_annotated_png', spy)
-    frame = realframes / 'shane_kast_blue' / 'b1.fits.gz'
+    frame = kastframes / 'b1.fits.gz'
     out = tmp_path / 'png'
     assert SpitPng.run(SpitPng.parse_args([str(frame), '-s', 'shane_kast_blue', '-d',
                                            str(out), '--annotate', '-v', '0'])) == 0

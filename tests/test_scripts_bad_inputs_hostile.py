@@ -6,12 +6,12 @@ names that are not UTF-8, models and configuration files as untrusted input.
 Each kind of bad input is a test asserting its outcome: one line naming the file and
 the reason, the exit status, the other frames typed or rows kept, no process or
 temporary file left behind, no hang (every subprocess has a timeout) and, where memory
-is at stake, the peak memory of the command (``RUSAGE_CHILDREN``).
+is at stake, the peak memory of the command (``RUSAGE_CHILDREN`` of a fresh wrapper
+process that runs only that command, so that no other test's subprocess counts).
 """
 import errno
 import hashlib
 import os
-import resource
 import shutil
 import signal
 import subprocess
@@ -26,7 +26,7 @@ from helpers import children, run_command, script_path
 from pypeit_spit import stop
 from pypeit_spit.scripts.spit_setup import SpitSetup
 
-#: Five real Kast frames: arc, bias, flat, standard, science.
+#: Five simulated Kast frames (tests/data/frames): arc, bias, flat, standard, science.
 NIGHT = ['b1.fits.gz', 'b14.fits.gz', 'b3.fits.gz', 'b24.fits.gz', 'b27.fits.gz']
 
 #: Peak memory (resident) any single bad input may cost a command.
@@ -34,12 +34,12 @@ MEMORY_BOUND = 1.5 * 2**30
 
 
 @pytest.fixture
-def night(realframes, tmp_path):
-    """A copy of five real Kast frames."""
+def night(kastframes, tmp_path):
+    """A copy of five simulated Kast frames."""
     folder = tmp_path / 'night'
     folder.mkdir()
     for name in NIGHT:
-        shutil.copy(realframes / 'shane_kast_blue' / name, folder / name)
+        shutil.copy(kastframes / name, folder / name)
     return folder
 
 
@@ -293,20 +293,39 @@ def make_hostile_files(folder):
             'pipe.fits': 'not a regular file (a named pipe)'}
 
 
-def _child_peak_bytes():
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+#: Runs a command and prints the peak resident memory of it and its processes.
+_MEASURE = ('import resource, subprocess, sys; code = subprocess.call(sys.argv[1:]); '
+            'print(f"PEAK_BYTES={resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024}",'
+            ' file=sys.stderr); sys.exit(code)')
+
+
+def run_measured(name, *args, timeout=600):
+    """
+    :func:`helpers.run_command` through a wrapper process: the completed process and the
+    peak resident memory (bytes) of the command and the processes it waited for. The
+    pytest process's own ``RUSAGE_CHILDREN`` would be the largest of every subprocess any
+    earlier test ran (a training run's too).
+    """
+    import sys
+    proc = subprocess.run([sys.executable, '-c', _MEASURE, script_path(name), *map(str, args)],
+                          capture_output=True, text=True, errors='surrogateescape',
+                          timeout=timeout)
+    lines = proc.stderr.splitlines()
+    assert lines and lines[-1].startswith('PEAK_BYTES='), proc.stderr[-3000:]
+    proc.stderr = '\n'.join(lines[:-1])
+    return proc, int(lines[-1].split('=')[1])
 
 
 @pytest.mark.parametrize('spectrograph', [None, 'shane_kast_blue'])
-def test_classify_hostile_files_refused_fast(realframes, tmp_path, spectrograph):
+def test_classify_hostile_files_refused_fast(kastframes, tmp_path, spectrograph):
     """Every hostile file a row with its reason (before astropy reads it: no hang, no
     memory), the good frame typed, exit 1."""
     expected = make_hostile_files(tmp_path / 'in')
-    shutil.copy(realframes / 'shane_kast_blue' / 'b1.fits.gz', tmp_path / 'in' / 'b1.fits.gz')
+    shutil.copy(kastframes / 'b1.fits.gz', tmp_path / 'in' / 'b1.fits.gz')
     extra = ['-s', spectrograph] if spectrograph else []
     start = time.time()
-    proc = run_command('pypeit_spit_classify', tmp_path / 'in', *extra, '--no-progress',
-                       timeout=120)
+    proc, peak = run_measured('pypeit_spit_classify', tmp_path / 'in', *extra,
+                              '--no-progress', timeout=120)
     assert time.time() - start < 60
     assert proc.returncode == 1, proc.stderr[-3000:]
     rows = {line.split()[0]: line for line in proc.stdout.splitlines() if line.strip()}
@@ -314,7 +333,7 @@ def test_classify_hostile_files_refused_fast(realframes, tmp_path, spectrograph)
         assert reason in rows[name], rows.get(name)
     assert rows['b1.fits.gz'].split()[1] == 'arc'
     assert 'Traceback' not in proc.stderr
-    assert _child_peak_bytes() < MEMORY_BOUND
+    assert 0 < peak < MEMORY_BOUND
 
 
 def test_setup_skips_hostile_files_and_types_the_night(night, tmp_path):
@@ -323,8 +342,8 @@ def test_setup_skips_hostile_files_and_types_the_night(night, tmp_path):
     negative sizes), bounded memory and time."""
     expected = make_hostile_files(night)
     out = tmp_path / 'out'
-    proc = run_command('pypeit_spit_setup', '-r', night, '-s', 'shane_kast_blue', '-c', 'all',
-                       '-d', out, '--log_file', 'None', timeout=240)
+    proc, peak = run_measured('pypeit_spit_setup', '-r', night, '-s', 'shane_kast_blue', '-c',
+                              'all', '-d', out, '--log_file', 'None', timeout=240)
     text = proc.stdout + proc.stderr
     assert proc.returncode == 0, text[-3000:]
     assert 'Traceback' not in text
@@ -334,7 +353,7 @@ def test_setup_skips_hostile_files_and_types_the_night(night, tmp_path):
     rows = '\n'.join(p.read_text() for p in out.rglob('*.pypeit'))
     for name in NIGHT:
         assert f'| {name} |' in rows.replace('  ', ' ') or name in rows
-    assert _child_peak_bytes() < MEMORY_BOUND
+    assert 0 < peak < MEMORY_BOUND
 
 
 def test_plain_layout_walk_refuses_a_lying_header_at_once(tmp_path):

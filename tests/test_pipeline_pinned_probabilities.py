@@ -5,7 +5,7 @@ evaluation (``pypeit_spit_evaluate``) and PypeIt's setup (``pypeit_spit_setup``)
 
 The reference (``tests/data/pinned_<model>.ecsv``) is written by running this file::
 
-    python tests/test_pinned_probabilities.py
+    python tests/test_pipeline_pinned_probabilities.py
 
 It changes only when the bundled model or the pre-processing changes on purpose
 (regenerate it then, and say so in the commit). When it was first written (0.2.0

@@ -23,8 +23,8 @@ def test_names():
     assert SpitPng.name() == 'pypeit_spit_png'
 
 
-def test_classify_command_prints_and_writes_ecsv(realframes, model_path, tmp_path, capsys):
-    folder = realframes / 'shane_kast_blue'
+def test_classify_command_prints_and_writes_ecsv(kastframes, model_path, tmp_path, capsys):
+    folder = kastframes
     out = tmp_path / 'sub' / 'types.ecsv'
     args = SpitClassify.parse_args([str(folder), str(tmp_path / 'missing.fits'), '-s',
                                     'shane_kast_blue', '--model', str(model_path), '-o', str(out)])
@@ -69,9 +69,9 @@ def _error_lines(proc):
             if 'ERROR' in line or 'Traceback' in line]
 
 
-def test_classify_exit_status_all_typed(realframes, tmp_path):
-    proc = run_command('pypeit_spit_classify', realframes / 'shane_kast_blue' / 'b1.fits.gz',
-                       realframes / 'shane_kast_blue' / 'b14.fits.gz', '-s', 'shane_kast_blue',
+def test_classify_exit_status_all_typed(kastframes, tmp_path):
+    proc = run_command('pypeit_spit_classify', kastframes / 'b1.fits.gz',
+                       kastframes / 'b14.fits.gz', '-s', 'shane_kast_blue',
                        '-v', '0')
     assert proc.returncode == 0, proc.stderr
     assert 'b1.fits.gz' in proc.stdout and 'Traceback' not in proc.stderr
@@ -155,7 +155,8 @@ def test_exit_now_runs_exit_handlers_and_flushes(tmp_path):
     import subprocess
     import sys
     marker = tmp_path / 'handler_ran'
-    code = ('import atexit, sys; from pypeit_spit.scripts.base import exit_now; '
+    code = ('import atexit, sys; from pypeit_spit.io.sites import use_offline_sites; '
+            'use_offline_sites(); from pypeit_spit.scripts.base import exit_now; '
             f'atexit.register(lambda: open({str(marker)!r}, "w").write("yes")); '
             'sys.stdout.write("x" * 100000); sys.stderr.write("last words"); exit_now(3)')
     proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
@@ -168,17 +169,18 @@ def test_exit_now_waits_for_a_running_thread():
     """With another Python thread still running, the normal exit (which waits for it)."""
     import subprocess
     import sys
-    code = ('import threading, time, sys; from pypeit_spit.scripts.base import exit_now; '
+    code = ('import threading, time, sys; from pypeit_spit.io.sites import use_offline_sites; '
+            'use_offline_sites(); from pypeit_spit.scripts.base import exit_now; '
             't = threading.Thread(target=lambda: (time.sleep(0.5), print("thread done"))); '
             't.start(); exit_now(4)')
     proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
     assert proc.returncode == 4 and 'thread done' in proc.stdout
 
 
-def test_classify_command_reading_processes(realframes, tmp_path):
+def test_classify_command_reading_processes(kastframes, tmp_path):
     """-j: frames read by worker processes give the table threads give (ECSV written
     completely before the command ends)."""
-    folder = realframes / 'shane_kast_blue'
+    folder = kastframes
     tables = []
     for workers in ('1', '3'):
         out = tmp_path / f'j{workers}.ecsv'
@@ -192,9 +194,9 @@ def test_classify_command_reading_processes(realframes, tmp_path):
         assert np.array_equal(np.asarray(t['prob']), np.asarray(direct['prob']))
 
 
-def _long_night(realframes, folder, n=400):
+def _long_night(kastframes, folder, n=400):
     """A night of ``n`` frames: links cycling through the real Kast blue frames."""
-    frames = sorted((realframes / 'shane_kast_blue').glob('*.fits.gz'))
+    frames = sorted((kastframes).glob('*.fits.gz'))
     folder.mkdir()
     for i in range(n):
         (folder / f'f{i:04d}.fits.gz').symlink_to(frames[i % len(frames)])
@@ -215,7 +217,7 @@ def _alive(pids):
 
 @pytest.mark.skipif(not sys.platform.startswith('linux'), reason='reading processes: Linux')
 @pytest.mark.parametrize('how', ['ctrl-c', 'terminated', 'killed'])
-def test_classify_interrupted_or_killed_leaves_no_reader(realframes, tmp_path, how):
+def test_classify_interrupted_or_killed_leaves_no_reader(kastframes, tmp_path, how):
     """Ctrl-C (to the whole process group, as a terminal sends it) ends the command once
     with status 130 and no traceback, SIGTERM (``kill``) with 143; a command killed
     outright leaves no reading process behind; none leaves a temporary plain copy of a
@@ -226,7 +228,7 @@ def test_classify_interrupted_or_killed_leaves_no_reader(realframes, tmp_path, h
     import time
 
     from helpers import script_path
-    night = _long_night(realframes, tmp_path / 'night')
+    night = _long_night(kastframes, tmp_path / 'night')
     temporary = tmp_path / 'tmp'
     temporary.mkdir()
     proc = subprocess.Popen([script_path('pypeit_spit_classify'), str(night), '-s',

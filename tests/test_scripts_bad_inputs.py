@@ -6,7 +6,7 @@ A corpus of bad or odd inputs is built by fixtures; each kind asserts its exact 
 (a row with its reason, the exit status, files left untouched). The commands run as the
 installed console scripts where the exit status or the output is what is tested, with
 many inputs grouped into one run (each run costs seconds of PypeIt imports).
-See also ``tests/test_bad_inputs_pypeit.py`` (``.pypeit`` files and configurations).
+See also ``tests/test_scripts_bad_inputs_pypeit.py`` (``.pypeit`` files and configurations).
 """
 import bz2
 import errno
@@ -330,15 +330,15 @@ def test_folder_of_dangling_links_gives_a_row_each(tmp_path):
 # ------------------------------------------------------------------ with PypeIt's reader
 
 @pytest.fixture(scope='module')
-def kast_corpus(realframes, tmp_path_factory):
-    """Kast frames and bad files for a run with -s shane_kast_blue."""
+def kast_corpus(kastframes, loaderframes, tmp_path_factory):
+    """Kast frames and bad files for a run with -s shane_kast_blue (simulated frames)."""
     folder = tmp_path_factory.mktemp('kast') / 'night'
     folder.mkdir()
-    kast = realframes / 'shane_kast_blue'
+    kast = kastframes
     exp = {}
     shutil.copy(kast / 'b1.fits.gz', folder / 'b1.fits.gz')
     exp['b1.fits.gz'] = ('', 'pypeit:shane_kast_blue')
-    wht = sorted((realframes / 'wht_isis_blue').glob('*.fit.gz'))[0]
+    wht = loaderframes / 'wht_isis_blue.fit.gz'
     shutil.copy(wht, folder / wht.name)
     exp[wht.name] = ('', "generic (PypeIt's reader failed: PypeItError: The input file ("
                          f'{wht.name}) does not have a recognized extension.')
@@ -383,19 +383,19 @@ def test_classify_command_with_pypeit_reader(kast_corpus):
             assert rows[name]['votes'] > 0
 
 
-def test_pypeit_reader_not_used_above_the_size_limit(realframes):
-    path = realframes / 'shane_kast_blue' / 'b1.fits.gz'   # 350 x 2112 pixels
-    frame = load_frame(path, spectrograph='shane_kast_blue', max_pixels=400_000)
-    assert frame.loader == ("generic (PypeIt's reader not used: 0.7 Mpix is above the 0.4 Mpix "
+def test_pypeit_reader_not_used_above_the_size_limit(loaderframes):
+    path = loaderframes / 'p200_dbsp_red.fits.gz'   # 220 x 2070 pixels
+    frame = load_frame(path, spectrograph='p200_dbsp_red', max_pixels=400_000)
+    assert frame.loader == ("generic (PypeIt's reader not used: 0.5 Mpix is above the 0.4 Mpix "
                             'limit; binned 2x2)')
-    assert frame.image.shape == (175, 1056)
-    with pytest.raises(FrameError, match="b1.fits.gz: PypeIt's reader not used"):
-        load_frame(path, spectrograph='shane_kast_blue', max_pixels=400_000, fallback=False)
-    assert load_frame(path, spectrograph='shane_kast_blue').loader == 'pypeit:shane_kast_blue'
+    assert frame.image.shape == (110, 1035)
+    with pytest.raises(FrameError, match="p200_dbsp_red.fits.gz: PypeIt's reader not used"):
+        load_frame(path, spectrograph='p200_dbsp_red', max_pixels=400_000, fallback=False)
+    assert load_frame(path, spectrograph='p200_dbsp_red').loader == 'pypeit:p200_dbsp_red'
 
 
-def test_no_fallback_names_pypeit(realframes):
-    wht = sorted((realframes / 'wht_isis_blue').glob('*.fit.gz'))[0]
+def test_no_fallback_names_pypeit(loaderframes):
+    wht = loaderframes / 'wht_isis_blue.fit.gz'
     with pytest.raises(FrameError, match=r'PypeIt \(wht_isis_red\) cannot read it: '):
         load_frame(wht, spectrograph='wht_isis_red', fallback=False)
     assert load_frame(wht, spectrograph='wht_isis_red').loader.startswith(

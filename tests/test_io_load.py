@@ -1,4 +1,5 @@
-"""Loaders on every instrument in ../shared/realframes and on constructed files."""
+"""Loaders on a simulated frame of every instrument (tests/data/frames), on constructed
+files, and on the real frames of ../shared/realframes where present."""
 import numpy as np
 import pytest
 from astropy.io import fits
@@ -13,6 +14,15 @@ INSTRUMENTS = [('shane_kast_blue', 'shane_kast_blue'), ('shane_kast_red', 'shane
                ('p200_dbsp_blue', 'p200_dbsp_blue'), ('p200_dbsp_red', 'p200_dbsp_red'),
                ('lco_floyds', None)]
 
+# (simulated file, PypeIt spectrograph) for each loader (tests/data/make_frames.py).
+SIMULATED = [('shane_kast_blue/b14.fits.gz', 'shane_kast_blue'),
+             ('loaders/kast_red_ret.fits.gz', 'shane_kast_red_ret'),
+             ('loaders/wht_isis_blue.fit.gz', 'wht_isis_blue'),
+             ('loaders/keck_lris_blue.fits.gz', 'keck_lris_blue'),
+             ('loaders/p200_dbsp_blue.fits.gz', 'p200_dbsp_blue'),
+             ('loaders/p200_dbsp_red.fits.gz', 'p200_dbsp_red'),
+             ('loaders/tile_compressed.fits.fz', None)]
+
 
 def _first(folder):
     files = sorted(p for p in folder.iterdir() if p.is_file())
@@ -20,24 +30,40 @@ def _first(folder):
     return files[0]
 
 
-@pytest.mark.parametrize('folder,spec', INSTRUMENTS)
-def test_generic_loader_every_instrument(realframes, folder, spec):
-    frame = load_generic(_first(realframes / folder))
+def _check_generic(path):
+    frame = load_generic(path)
     assert frame.image.ndim == 2
     assert frame.image.shape[1] >= frame.image.shape[0]  # spectral axis horizontal
     assert np.all(np.isfinite(frame.image))
     assert frame.loader == 'generic'
 
 
-@pytest.mark.parametrize('folder,spec', [i for i in INSTRUMENTS if i[1] is not None])
-def test_pypeit_loader_every_instrument(realframes, folder, spec):
-    path = _first(realframes / folder)
+def _check_pypeit(path, spec):
     frame = load_frame(path, spectrograph=spec)
     assert frame.loader == f'pypeit:{spec}'
     assert frame.image.ndim == 2 and np.all(np.isfinite(frame.image))
     # Spectral axis horizontal: PypeIt's spectral length is the longer axis for all of
     # these long-slit instruments.
     assert frame.image.shape[1] > frame.image.shape[0]
+
+
+@pytest.mark.parametrize('name,spec', SIMULATED)
+def test_generic_loader_every_instrument(name, spec, kastframes):
+    _check_generic(kastframes.parent / name)
+
+
+@pytest.mark.parametrize('name,spec', [i for i in SIMULATED if i[1] is not None])
+def test_pypeit_loader_every_instrument(name, spec, kastframes):
+    _check_pypeit(kastframes.parent / name, spec)
+
+
+def test_loaders_every_real_instrument(realframes):
+    """The same checks on the first real frame of each instrument."""
+    for folder, spec in INSTRUMENTS:
+        path = _first(realframes / folder)
+        _check_generic(path)
+        if spec is not None:
+            _check_pypeit(path, spec)
 
 
 def test_kast_blue_pypeit_loader_crops_overscan(realframes):
@@ -59,8 +85,8 @@ def test_kast_red_reticon_orientation(realframes):
     assert frame.image.shape == (250, 1200)
 
 
-def test_lris_joins_amplifiers(realframes):
-    path = realframes / 'keck_lris_blue' / 'b150910_2036.fits.gz'
+def test_lris_joins_amplifiers(loaderframes):
+    path = loaderframes / 'keck_lris_blue.fits.gz'
     with fits.open(path) as hdul:
         amp_width = hdul[1].data.shape[1]
     frame = load_frame(path, spectrograph='keck_lris_blue')
@@ -68,10 +94,11 @@ def test_lris_joins_amplifiers(realframes):
     assert frame.image.shape[0] > amp_width
 
 
-def test_fz_file_reads_extension(realframes):
-    path = sorted((realframes / 'lco_floyds').glob('*.fz'))[0]
+def test_fz_file_reads_extension(loaderframes):
+    path = loaderframes / 'tile_compressed.fits.fz'
     frame = load_generic(path)
-    assert frame.image.shape == (512, 2079)
+    with fits.open(path) as hdul:
+        assert frame.image.shape == hdul[1].data.shape
 
 
 def test_generic_rotates_tall_images(tmp_path):
@@ -125,9 +152,9 @@ def test_truncated_fits(tmp_path):
         load_generic(bad)
 
 
-def test_unknown_spectrograph(realframes):
+def test_unknown_spectrograph(kastframes):
     with pytest.raises(FrameError, match='unknown PypeIt spectrograph'):
-        load_frame(realframes / 'shane_kast_blue' / 'b1.fits.gz', spectrograph='not_a_spec')
+        load_frame(kastframes / 'b1.fits.gz', spectrograph='not_a_spec')
 
 
 def test_robust_sigma_gaussian():
@@ -136,13 +163,13 @@ def test_robust_sigma_gaussian():
     assert np.isnan(robust_sigma([np.nan]))
 
 
-def test_plain_copy_is_the_same_with_or_without_isal(realframes, monkeypatch, tmp_path):
+def test_plain_copy_is_the_same_with_or_without_isal(kastframes, monkeypatch, tmp_path):
     """A compressed frame's plain copy has the same bytes whichever gzip decoder made it
     (ISA-L where installed, Python's otherwise); a corrupt stream gives no copy."""
     import gzip
 
     from pypeit_spit.io import load
-    path = realframes / 'shane_kast_blue' / 'b1.fits.gz'
+    path = kastframes / 'b1.fits.gz'
     spec = load.get_spectrograph('shane_kast_blue')
     expected = gzip.decompress(path.read_bytes())
     broken = tmp_path / 'broken.fits.gz'
