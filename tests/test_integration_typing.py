@@ -16,7 +16,7 @@ from pypeit_spit.vocab import CLASSES, UNKNOWN
 
 
 #: The true classes of the Kast blue night (labels.csv of ../shared/realframes; the
-#: simulated night of tests/data/frames has the same names and classes).
+#: simulated night of tests/simframes.py has the same names and classes).
 TRUTH = {**{f'b{i}.fits.gz': 'flat' for i in range(2, 14)},
          **{f'b{i}.fits.gz': 'bias' for i in range(14, 24)},
          'b1.fits.gz': 'arc', 'b24.fits.gz': 'standard',

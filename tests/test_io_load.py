@@ -1,4 +1,4 @@
-"""Loaders on a simulated frame of every instrument (tests/data/frames), on constructed
+"""Loaders on a simulated frame of every instrument (tests/simframes.py), on constructed
 files, and on the real frames of ../shared/realframes where present."""
 import numpy as np
 import pytest
@@ -14,7 +14,7 @@ INSTRUMENTS = [('shane_kast_blue', 'shane_kast_blue'), ('shane_kast_red', 'shane
                ('p200_dbsp_blue', 'p200_dbsp_blue'), ('p200_dbsp_red', 'p200_dbsp_red'),
                ('lco_floyds', None)]
 
-# (simulated file, PypeIt spectrograph) for each loader (tests/data/make_frames.py).
+# (simulated file, PypeIt spectrograph) for each loader (tests/simframes.py).
 SIMULATED = [('shane_kast_blue/b14.fits.gz', 'shane_kast_blue'),
              ('loaders/kast_red_ret.fits.gz', 'shane_kast_red_ret'),
              ('loaders/wht_isis_blue.fit.gz', 'wht_isis_blue'),

@@ -26,7 +26,7 @@ from helpers import children, run_command, script_path
 from pypeit_spit import stop
 from pypeit_spit.scripts.spit_setup import SpitSetup
 
-#: Five simulated Kast frames (tests/data/frames): arc, bias, flat, standard, science.
+#: Five simulated Kast frames (tests/simframes.py): arc, bias, flat, standard, science.
 NIGHT = ['b1.fits.gz', 'b14.fits.gz', 'b3.fits.gz', 'b24.fits.gz', 'b27.fits.gz']
 
 #: Peak memory (resident) any single bad input may cost a command.

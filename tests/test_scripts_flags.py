@@ -22,7 +22,7 @@ from astropy.io import fits
 from helpers import run_command
 
 #: Kast blue frames of one night (labels.csv of ../shared/realframes; the simulated
-#: night of tests/data/frames has the same names and classes).
+#: night of tests/simframes.py has the same names and classes).
 NIGHT = ('b1', 'b3', 'b4', 'b5', 'b6', 'b14', 'b15', 'b16', 'b24', 'b27', 'b28', 'b29')
 
 #: Printed only by a terminal or a leaking temporary copy.

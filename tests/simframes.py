@@ -1,28 +1,22 @@
 """
-Write the small SIMULATED raw frames of ``tests/data/frames`` (never a real frame: those are
-not ours to redistribute), so that the core tests run on a fresh clone without ../shared.
+The small SIMULATED raw frames the core tests read (never a real frame: those are not ours
+to redistribute), written by our simulator once per test session into a temporary folder
+(the ``kastframes`` and ``loaderframes`` fixtures of ``conftest.py``), so that the core tests
+run on a fresh clone without ../shared and no data is committed.
 
-Run from the repository root when the simulator's output format changes::
-
-    python tests/data/make_frames.py
-
-``frames/shane_kast_blue`` is one Kast blue night with the file names (and true classes) of
+``kast_night`` writes one Kast blue night with the file names (and true classes) of
 the real night the tests were first written on, read out through a narrow, binned window
-(small files); ``frames/loaders`` holds one frame per loader and instrument of
+(small files); ``loader_frames`` one frame per loader and instrument of
 ``test_io_load.py`` (PypeIt's readers, the generic reader, a tile-compressed ``.fz``).
 """
-from pathlib import Path
 
 import numpy as np
 from astropy.io import fits
 
-from pypeit_spit.io.sites import use_offline_sites
 from pypeit_spit.simulate import draw_night_context, simulate_raw
 from pypeit_spit.simulate.frame import draw_context, draw_exposure, simulate_frame
 from pypeit_spit.simulate.header import NIGHT_LENGTH_DAYS
 from pypeit_spit.simulate.night import write_frame
-
-HERE = Path(__file__).resolve().parent / 'frames'
 
 #: The Kast blue night: file stem -> true class (as ``labels.csv`` of the real night).
 KAST_NIGHT = {'b1': 'arc', 'b3': 'flat', 'b4': 'flat', 'b5': 'flat', 'b6': 'flat',
@@ -75,10 +69,3 @@ def loader_frames(folder, seed=21):
     fits.HDUList([fits.PrimaryHDU(), fits.CompImageHDU(data)]).writeto(
         folder / 'tile_compressed.fits.fz', overwrite=True)
 
-
-if __name__ == '__main__':
-    use_offline_sites()
-    kast_night(HERE / 'shane_kast_blue')
-    loader_frames(HERE / 'loaders')
-    for p in sorted(HERE.rglob('*.fit*')):
-        print(p.relative_to(HERE), p.stat().st_size // 1024, 'kB')
