@@ -41,20 +41,12 @@ def _figures(pred_vote, pred_cut, labels):
 def simulated_rows(model, folder):
     """Per (spectrograph, loader) figures on a dataset folder of held-out nights."""
     from pypeit_spit.model.inference import infer
+    from pypeit_spit.training.evaluate import per_instrument
     from pypeit_spit.training.factory import open_dataset
     fs = open_dataset(folder)
     result = infer(model, fs.images[np.arange(len(fs.labels))], fs.stats)
-    vote, cut = result.decide(0.0, guard=False), result.decide()
-    inst = np.asarray(fs.instruments, dtype=str)
-    loaders = np.asarray(fs.loaders, dtype=str)
-    rows = []
-    for name in sorted(set(inst)):
-        for loader in ('pypeit', 'generic'):
-            m = (inst == name) & (loaders == loader)
-            if m.any():
-                rows.append((name, loader, int(m.sum()),
-                             *_figures(vote[m], cut[m], fs.labels[m])))
-    return rows
+    return [(r['instrument'], r['loader'], r['n'], r['vote_correct'], r['cut_correct'],
+             r['cut_wrong'], r['cut_unknown']) for r in per_instrument(result, fs)]
 
 
 def real_rows(model, labels_path, workers):

@@ -395,7 +395,8 @@ def per_instrument(result, frameset, threshold=None):
     loaders = np.where(np.asarray(frameset.spectrographs, dtype=str) != '', 'pypeit',
                        'generic')
     instruments = np.asarray(frameset.instruments, dtype=str)
-    vote, cut = result.decide(0.0), result.decide(threshold)
+    # the plain 3-of-4 vote (no cut, no guard) and the answer as users get it
+    vote, cut = result.decide(0.0, guard=False), result.decide(threshold)
     rows = []
     for inst in sorted(set(instruments)):
         for loader in ('pypeit', 'generic'):
