@@ -285,12 +285,96 @@ def test_questions_to_the_catalog(local, tmp_path):
     (['--summary'], 'no such catalog file'),
     (['/no/such/folder'], 'no such folder'),
     (['--export', 'x.fits'], '.ecsv or .csv'),
+    (['--gallery', 'night_a'], 'give -d/--output_path'),
+    (['--summary', '-d', 'out'], 'the folder of --gallery'),
 ])
 def test_usage_errors(tmp_path, args, message):
     out = run_command('pypeit_spit_archive', '--catalog', tmp_path / 'none.sqlite', *args,
                       cwd=tmp_path)
     assert out.returncode == 2
     assert message in out.stderr and 'Traceback' not in out.stderr
+
+
+def _tiles(page):
+    """The gallery page's tiles: name -> the tile's HTML."""
+    import html
+    import re
+    return {html.unescape(m.group(1)): m.group(0)
+            for m in re.finditer(r'<figure class="tile [^"]*"[^>]* data-name="([^"]*)".*?'
+                                 r'</figure>', page, flags=re.S)}
+
+
+def test_night_gallery_from_the_catalog(archive, local, tmp_path):
+    """--gallery: the night's page from its catalog rows, each tile with the row's
+    decided type and who decided, thumbnails the images SPIT sees (those of
+    pypeit_spit_gallery), a moved and a changed file said so; an unknown night: one
+    line, exit status 2."""
+    import html
+
+    from pypeit_spit.archive import read_catalog
+    catalog = local[0]
+    night = archive / 'night_b'
+    rows = read_catalog(catalog, where='night = ?', params=[str(night)])
+    files = sorted(str(f) for f in rows['file'])
+    moved, changed = Path(files[1]), Path(files[2])
+    before = os.stat(changed)
+    cwd = tmp_path / 'cwd'
+    cwd.mkdir()
+    shutil.move(moved, tmp_path / moved.name)
+    os.utime(changed, ns=(before.st_atime_ns, before.st_mtime_ns + 10**9))
+    try:
+        out = run_command('pypeit_spit_archive', '--catalog', catalog, '--gallery',
+                          'night_b', '-d', tmp_path / 'gallery', '-j', 2, '--no-progress',
+                          cwd=cwd)
+    finally:   # the archive is shared by the other tests
+        shutil.move(tmp_path / moved.name, moved)
+        os.utime(changed, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert out.returncode == 1, out.stderr        # two frames shown without an image
+    assert f'{len(rows)} frames' in out.stdout and 'Traceback' not in out.stderr
+    assert list(cwd.iterdir()) == []
+    page = (tmp_path / 'gallery' / 'index.html').read_text()
+    assert (tmp_path / 'gallery' / 'contact_sheet.png').stat().st_size > 0
+    tiles = _tiles(page)
+    assert sorted(tiles) == sorted(Path(f).name for f in files)
+    for row in rows:
+        tile = tiles[Path(row['file']).name]
+        decided = html.escape(f"{row['decided']} ({row['source']})")
+        assert f'<dd class="decided">{decided}</dd>' in tile, tile
+        assert f'data-status="{row["source"]}"' in tile
+        assert f'<dd class="rules">{html.escape(row["rules_type"] or "—")}</dd>' in tile
+    assert 'moved or removed since it was catalogued' in tiles[moved.name]
+    assert 'changed since it was catalogued' in tiles[changed.name]
+    for name in (moved.name, changed.name):
+        assert '<img' not in tiles[name] and name in out.stdout
+    # the other thumbnails: the images SPIT sees, as pypeit_spit_gallery writes them
+    shown = [Path(f).name for f in files if Path(f) not in (moved, changed)]
+    ref = run_command('pypeit_spit_gallery', night, '-s', SPEC, '-d', tmp_path / 'ref',
+                      '--no-progress')
+    assert ref.returncode == 0, ref.stderr
+    for name in shown:
+        thumb = html.unescape(tiles[name].split('<img src="')[1].split('"')[0])
+        assert (tmp_path / 'gallery' / thumb).read_bytes() == \
+            (tmp_path / 'ref' / thumb).read_bytes(), name
+    out = run_command('pypeit_spit_archive', '--catalog', catalog, '--gallery', 'no_such',
+                      '-d', tmp_path / 'none', cwd=cwd)
+    assert out.returncode == 2
+    assert out.stderr.strip().count('\n') == 0 and 'no such night' in out.stderr
+    assert not (tmp_path / 'none').exists()
+
+
+def test_night_gallery_of_generic_and_unreadable_nights(archive, local, tmp_path):
+    from pypeit_spit.archive.catalog import find_night
+    from pypeit_spit.archive.gallery import night_gallery
+    catalog = local[0]
+    assert find_night(catalog, '2019/night_a') == str(archive / '2019' / 'night_a')
+    assert find_night(catalog, f'{archive}/night_b/') == str(archive / 'night_b')
+    g = night_gallery(catalog, 'simspec', tmp_path / 'sim')
+    assert g.spectrograph is None and len(g.frames) == 4
+    assert all(f.thumb and (tmp_path / 'sim' / f.thumb).is_file() for f in g.frames)
+    g = night_gallery(catalog, 'odd', tmp_path / 'odd')
+    assert {f.status for f in g.frames} == {'unreadable'}
+    page = (tmp_path / 'odd' / 'index.html').read_text()
+    assert page.count('<div class="noimage">not readable: ') == 3
 
 
 def test_identify_from_headers():

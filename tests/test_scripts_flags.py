@@ -172,6 +172,7 @@ def test_spit_options_named_alike():
     """--spit-model/--spit-threshold in every typing command, --spit-config in every
     one that reads the configuration; -o keeps PypeIt's meaning (overwrite) in setup;
     -d is the output folder."""
+    from pypeit_spit.scripts.spit_archive import SpitArchive
     from pypeit_spit.scripts.spit_check import SpitCheck
     from pypeit_spit.scripts.spit_classify import SpitClassify
     from pypeit_spit.scripts.spit_gallery import SpitGallery
@@ -185,7 +186,7 @@ def test_spit_options_named_alike():
         assert ('--spit-config' in options) == (cmd is not SpitClassify), cmd.name()
     setup = {s: a for a in SpitSetup.get_parser()._actions for s in a.option_strings}
     assert setup['-o'].dest == 'overwrite' and setup['-d'].dest == 'output_path'
-    for cmd in (SpitGallery, SpitPng):
+    for cmd in (SpitGallery, SpitPng, SpitArchive):
         out = {s: a for a in cmd.get_parser()._actions for s in a.option_strings}
         assert out['-d'] is out['--output_path'], cmd.name()
 

@@ -25,7 +25,8 @@ from astropy.table import Table
 from pypeit_spit.archive.night import COLUMNS
 from pypeit_spit.errors import UsageError
 
-__all__ = ['SCHEMA_VERSION', 'Catalog', 'read_catalog', 'summary', 'conflicts', 'count_rows']
+__all__ = ['SCHEMA_VERSION', 'Catalog', 'read_catalog', 'summary', 'conflicts', 'count_rows',
+           'find_night']
 
 #: Version of the catalog's layout (stored in the file; another is refused).
 SCHEMA_VERSION = 1
@@ -274,3 +275,47 @@ def conflicts(path, limit=None):
         con.close()
     t['spit_prob'].format = '.3f'
     return t
+
+
+def find_night(path, night):
+    """
+    The night folder of a catalog that ``night`` names: as stored (its absolute
+    path), a path to it (relative to the current folder), or the end of its path
+    (``night_b``, ``2019/night_b``) when only one night of the catalog ends so.
+
+    Parameters
+    ----------
+    path : str or `pathlib.Path`
+        The catalog.
+    night : str
+
+    Returns
+    -------
+    str
+        The night folder, as in the catalog's ``night`` column.
+
+    Raises
+    ------
+    pypeit_spit.errors.UsageError
+        No night of the catalog is named so, or several are (the message says which).
+    """
+    con = _reader(path)
+    try:
+        for cand in dict.fromkeys((str(night), os.path.abspath(night),
+                                   os.path.realpath(night))):
+            if con.execute('SELECT 1 FROM frames WHERE night = ? LIMIT 1',
+                           (cand,)).fetchone():
+                return cand
+        stored = [r[0] for r in con.execute('SELECT DISTINCT night FROM frames')]
+    finally:
+        con.close()
+    tail = os.sep + str(night).strip().strip(os.sep)
+    found = sorted(n for n in stored if tail != os.sep and n.endswith(tail))
+    if len(found) == 1:
+        return found[0]
+    if found:
+        shown = ', '.join(found[:3]) + (', ...' if len(found) > 3 else '')
+        raise UsageError(f'{night}: {len(found)} nights of {path} end so ({shown}); '
+                         'give more of its path')
+    raise UsageError(f'{night}: no such night in {path} ({len(stored)} night folders; '
+                     '--summary lists them)')

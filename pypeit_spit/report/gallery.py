@@ -57,7 +57,8 @@ from pypeit_spit.vocab import (NEEDS_A_LOOK, OUTCOME_MEANINGS, OUTCOMES, UNKNOWN
                                class_of_frametypes, format_prob)
 
 __all__ = ['STATUSES', 'FLAGGED', 'Frame', 'Gallery', 'classify_frames', 'display_names',
-           'split_inputs', 'thumbnail_name', 'build_gallery', 'write_html', 'write_contact_sheet']
+           'split_inputs', 'thumbnail_name', 'Thumbnails', 'sheet_shrink', 'build_gallery',
+           'write_html', 'write_contact_sheet']
 
 #: Statuses (outcomes) that are shown first and marked, in this order: those that
 #: need the user's look (:data:`pypeit_spit.vocab.NEEDS_A_LOOK`), then SPIT's
@@ -135,6 +136,9 @@ class Frame:
         SPIT's quality flag (pixels that are no calibration).
     mode : str
         The ``.pypeit`` row's ``spit`` column.
+    no_image : str
+        Why a frame that was read has no image on its tile (e.g. its file changed
+        since it was catalogued: ``pypeit_spit_archive --gallery``); '' otherwise.
     """
     name: str
     path: str | None
@@ -158,6 +162,7 @@ class Frame:
     typed: str = ''
     flag: str = ''
     mode: str = 'auto'
+    no_image: str = ''
 
     @property
     def flagged(self):
@@ -376,8 +381,20 @@ def split_inputs(items):
     return (pfiles[0] if pfiles else None), items
 
 
-class _Thumbs:
-    """Writes each frame's thumbnail and keeps a shrunk copy for the contact sheet."""
+class Thumbnails:
+    """
+    Writes each frame's thumbnail (:func:`thumbnail_name`, under ``OUTDIR/thumbs``) and
+    keeps a copy shrunk ``shrink`` times for the contact sheet (:attr:`small`, by
+    position in ``frames``).
+
+    Parameters
+    ----------
+    outdir : str or `pathlib.Path`
+    frames : list of Frame
+        ``self(i, prepared)`` sets ``frames[i].thumb``.
+    shrink : int
+        :func:`sheet_shrink` of the night.
+    """
 
     def __init__(self, outdir, frames, shrink):
         self.dir = Path(outdir) / THUMBS_DIR
@@ -393,8 +410,19 @@ class _Thumbs:
         self.small[i] = _shrink(prep.image, self.shrink)
 
 
-def _sheet_shrink(n):
-    """Contact-sheet reduction: half size, a third for big nights (>120 frames)."""
+def sheet_shrink(n):
+    """
+    Contact-sheet reduction of a night of ``n`` frames: half size, a third for big
+    nights (>120 frames).
+
+    Parameters
+    ----------
+    n : int
+
+    Returns
+    -------
+    int
+    """
     return 2 if n <= 120 else 3
 
 
@@ -472,8 +500,8 @@ def build_gallery(inputs, outdir, spectrograph=None, model=None, threshold=None,
     # One classify_files pass (the model loaded once, the network in batches); each
     # frame's image becomes its thumbnail on the way.
     readable = [j for j, f in enumerate(frames) if f.path is not None and not f.error]
-    shrink = _sheet_shrink(len(frames))
-    thumbs = _Thumbs(outdir, [frames[j] for j in readable], shrink)
+    shrink = sheet_shrink(len(frames))
+    thumbs = Thumbnails(outdir, [frames[j] for j in readable], shrink)
     verdicts = classify_frames([frames[j].path for j in readable], spectrograph=spec,
                                model=model, threshold=threshold, batch_size=batch_size,
                                workers=workers, on_image=thumbs, progress=progress)
@@ -648,7 +676,8 @@ def _tile_html(f, rules, pfile):
         lines.append(f'<img src="{e(quote(f.thumb))}" width="650" height="210" '
                      f'alt="{e(f.name)}: the 210x650 image the network sees">')
     else:
-        lines.append(f'<div class="noimage">not readable: {e(f.error)}</div>')
+        why = f.no_image or f'not readable: {f.error}'
+        lines.append(f'<div class="noimage">{e(why)}</div>')
     lines.append(f'<figcaption><div class="name">{e(f.name)}</div><dl>')
     lines.append(f'<dt>SPIT</dt><dd class="spit">{e(_spit_text(f))}</dd>')
     if rules:
@@ -826,8 +855,8 @@ def write_contact_sheet(gallery, small, shrink=2):
             canvas[y0:y0 + img.shape[0], x0:x0 + img.shape[1]] = grey_rgb(img)
         else:
             canvas[y0:y0 + tile_h, x0:x0 + tile_w] = 225
-            texts.append((x0 + 6, y0 + tile_h // 2, _short(f.error, chars - 6), '#333333',
-                          'normal'))
+            texts.append((x0 + 6, y0 + tile_h // 2, _short(f.no_image or f.error, chars - 6),
+                          '#333333', 'normal'))
         parts = [f'SPIT {_spit_text(f)}']
         if f.rules_type is not None:
             parts.append(f'rules {_as_class(f.rules_type)}')

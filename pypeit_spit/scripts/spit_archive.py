@@ -29,8 +29,8 @@ class SpitArchive(SpitScript):
                         '(generic where none does).  Re-running continues: frames already '
                         'in the catalog with the same size, modification time and model '
                         'version are skipped.  Without ROOT: ask the catalog (--summary, '
-                        '--conflicts, --export).  Exit status 1 when some frame could not '
-                        'be read.',
+                        '--conflicts, --export, --gallery).  Exit status 1 when some frame '
+                        'could not be read (or, for --gallery, shown).',
             width=width)
         for action in parser._actions:
             if action.dest == 'verbosity':   # a long run: its progress lines by default
@@ -65,6 +65,16 @@ class SpitArchive(SpitScript):
                             help='Print the frames to look at, worst first (the first N)')
         parser.add_argument('--export', default=None, metavar='FILE',
                             help='Write the catalog as a table: .ecsv or .csv')
+        parser.add_argument('--gallery', default=None, metavar='NIGHT',
+                            help="Write the night's gallery (pypeit_spit_gallery's page "
+                                 'and contact sheet) from its catalog rows into -d OUTDIR; '
+                                 'NIGHT: its folder, or the end of its path if only one '
+                                 'night ends so.  Thumbnails are read again (-j processes); '
+                                 'a file moved or changed since it was catalogued is shown '
+                                 'without one.')
+        parser.add_argument('-d', '--output_path', '--outdir', dest='outdir', default=None,
+                            metavar='OUTDIR',
+                            help='Output folder of --gallery (created if needed)')
         parser.add_argument('--log-every', type=positive_int, default=None, metavar='N',
                             help='Off a terminal: a progress line every N frames '
                                  '(default 500)')
@@ -75,15 +85,17 @@ class SpitArchive(SpitScript):
     @classmethod
     def check_args(cls, args):
         """Refuse what cannot work before any work: no root and nothing asked, a bad
-        export name, a root that is not a folder, -j with --scheduler."""
+        export name, a root that is not a folder, -j with --scheduler, --gallery
+        without an output folder (or -d without --gallery), a night not in the
+        catalog."""
         from pathlib import Path
 
-        from pypeit_spit.atomic import check_output
+        from pypeit_spit.atomic import check_folder, check_output
         from pypeit_spit.errors import UsageError
         if not args.roots and not (args.summary or args.conflicts is not None
-                                   or args.export):
+                                   or args.export or args.gallery is not None):
             raise UsageError('give the archive\'s folders (ROOT ...), or --summary, '
-                             '--conflicts or --export to ask the catalog')
+                             '--conflicts, --export or --gallery to ask the catalog')
         for root in args.roots:
             if not Path(root).is_dir():
                 raise UsageError(f'{root}: no such folder (give the folders of the archive)')
@@ -94,8 +106,19 @@ class SpitArchive(SpitScript):
             if not str(args.export).lower().endswith(('.ecsv', '.csv')):
                 raise UsageError(f'--export {args.export}: give a .ecsv or .csv file name')
             check_output(args.export, what='export file')
+        if args.gallery is not None:
+            from pypeit_spit.report.gallery import INDEX_NAME, SHEET_NAME
+            if args.outdir is None:
+                raise UsageError('--gallery writes into a folder: give -d/--output_path '
+                                 'OUTDIR')
+            check_folder(args.outdir, what='gallery folder', names=(INDEX_NAME, SHEET_NAME))
+        elif args.outdir is not None:
+            raise UsageError('-d/--output_path is the folder of --gallery NIGHT')
         if not args.roots and not Path(args.catalog).is_file():
             raise UsageError(f'{args.catalog}: no such catalog file')
+        if not args.roots and args.gallery is not None:
+            from pypeit_spit.archive.catalog import find_night
+            find_night(args.catalog, args.gallery)    # an unknown night: before any output
 
     @classmethod
     def main(cls, args):
@@ -138,4 +161,23 @@ class SpitArchive(SpitScript):
             fmt = 'ascii.ecsv' if str(args.export).lower().endswith('.ecsv') else 'ascii.csv'
             write_table(table, args.export, format=fmt)
             print(f'wrote: {args.export} ({len(table)} frames)')
+        if args.gallery is not None:
+            status = max(status, cls._gallery(args))
         return status
+
+    @classmethod
+    def _gallery(cls, args):
+        """Write the night's gallery; EXIT_PARTIAL when some frame is not shown (not
+        readable when catalogued, moved, changed or unreadable now)."""
+        from pypeit_spit.archive.gallery import night_gallery
+        from pypeit_spit.vocab import count_outcomes
+        gallery = night_gallery(args.catalog, args.gallery, args.outdir,
+                                workers=args.workers, user_file=args.spit_config,
+                                progress=not args.no_progress)
+        print(f'{gallery.source}: {len(gallery.frames)} frames: '
+              f'{count_outcomes(f.status for f in gallery.frames)}')
+        print(f'wrote: {gallery.index}, {gallery.contact_sheet}')
+        missing = [f for f in gallery.frames if f.error or f.no_image]
+        for f in missing:
+            print(f'no image  {f.name}  {f.no_image or f.error}')
+        return EXIT_PARTIAL if missing else EXIT_OK
