@@ -377,6 +377,30 @@ def test_night_gallery_of_generic_and_unreadable_nights(archive, local, tmp_path
     assert page.count('<div class="noimage">not readable: ') == 3
 
 
+
+def test_night_gallery_lists_frames_in_natural_order(tmp_path):
+    """b2 before b10, as pypeit_spit_gallery lists a night (files gone: cards say so)."""
+    from pypeit_spit.archive.catalog import Catalog
+    from pypeit_spit.archive.gallery import night_gallery
+    from pypeit_spit.archive.night import _row, model_identity
+    from pypeit_spit.archive.walk import find_nights
+    night = tmp_path / 'root' / 'n1'
+    night.mkdir(parents=True)
+    for k in (10, 2, 1, 11):
+        (night / f'b{k}.fits').write_bytes(b'')
+    (folder,) = find_nights([tmp_path / 'root'])
+    cat = Catalog(tmp_path / 'c.sqlite')
+    name, version = model_identity(None)
+    cat.write([_row(folder.folder, e, spectrograph='generic', model=name,
+                    model_version=version) for e in folder.files])
+    cat.close()
+    for k in (10, 2, 1, 11):
+        (night / f'b{k}.fits').unlink()
+    g = night_gallery(tmp_path / 'c.sqlite', 'n1', tmp_path / 'g')
+    names = [Path(f.path).name for f in sorted(g.frames, key=lambda f: f.order)]
+    assert names == ['b1.fits', 'b2.fits', 'b10.fits', 'b11.fits']
+
+
 def test_identify_from_headers():
     from pypeit_spit.archive.identify import GENERIC, identify
     assert identify('x', [fits.Header({'VERSION': 'kastb'})])[0] == 'shane_kast_blue'

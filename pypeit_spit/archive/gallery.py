@@ -25,7 +25,7 @@ from pypeit_spit.archive.identify import GENERIC
 from pypeit_spit.archive.night import TypingOptions, _iso
 from pypeit_spit.console import progress as console_progress
 from pypeit_spit.io.load import size_limit
-from pypeit_spit.io.paths import display_names
+from pypeit_spit.io.paths import display_names, natural_key
 from pypeit_spit.io.spectrograph import get_spectrograph
 from pypeit_spit.pipeline.reader import Reader
 from pypeit_spit.report.gallery import (INDEX_NAME, SHEET_NAME, STATUSES, Frame, Gallery,
@@ -196,6 +196,8 @@ def night_gallery(catalog, night, outdir, workers=1, user_file=None, progress=Fa
     """
     folder = find_night(catalog, night)
     rows = read_catalog(catalog, where='night = ?', params=[folder])
+    # natural order (b2 before b10), as pypeit_spit_gallery lists a night
+    rows = rows[sorted(range(len(rows)), key=lambda k: natural_key(Path(str(rows['file'][k]))))]
     names = display_names(list(rows['file']), [folder])
     frames = [_frame(row, name, k) for k, (row, name) in enumerate(zip(rows, names))]
     outdir = Path(outdir)

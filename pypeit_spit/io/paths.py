@@ -11,11 +11,11 @@ from pypeit import log
 from pypeit_spit.errors import UsageError
 from pypeit_spit.io.load import FITS_SUFFIXES
 
-__all__ = ['FITS_SUFFIXES', 'expand_paths', 'expand_entries', 'night_folders',
+__all__ = ['FITS_SUFFIXES', 'natural_key', 'expand_paths', 'expand_entries', 'night_folders',
            'check_inputs', 'path_key', 'display_names', 'input_bases']
 
 
-def _natural_key(path):
+def natural_key(path):
     """Sort key putting b2.fits before b10.fits."""
     return [int(t) if t.isdigit() else t.lower() for t in re.split(r'(\d+)', path.name)]
 
@@ -45,7 +45,7 @@ def _listing(folder):
         except OSError:  # e.g. a name too long to stat: the loader reports it
             pass
         files.append(f)
-    files.sort(key=_natural_key)
+    files.sort(key=natural_key)
     if files:
         return files, None
     nights = night_folders(folder)
@@ -79,7 +79,7 @@ def night_folders(folder):
                 out.append(d)
         except OSError:
             continue
-    return sorted(out, key=_natural_key)
+    return sorted(out, key=natural_key)
 
 
 def check_inputs(items):
