@@ -15,7 +15,7 @@ Usage::
     python benchmarks/bench_memory.py                      # 1k, 4k, 8k, 16k
     python benchmarks/bench_memory.py --sizes 1000 16000 --max-pixels 20000000
 
-The size limit is :data:`pypeit_spit.io.load.DEFAULT_MAX_PIXELS` unless
+The size limit is :data:`pypeit_spit.io.loaded.DEFAULT_MAX_PIXELS` unless
 ``--max-pixels`` sets it for the run. Done when: peak memory for one 16000x16000 frame is under 2 GB.
 """
 import argparse
@@ -87,7 +87,7 @@ def _child(path, spectrograph, out, max_pixels=None):
     """Type one frame; write the memory figures as JSON."""
     from pypeit_spit.pipeline.classify import classify_files
     from pypeit_spit.model.store import get_model
-    from pypeit_spit.io.load import size_limit
+    from pypeit_spit.io.loaded import size_limit
     from pypeit_spit.io.spectrograph import get_spectrograph
     model = get_model(None)
     spec = get_spectrograph(spectrograph) if spectrograph else None

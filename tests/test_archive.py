@@ -81,7 +81,7 @@ def _rows(catalog):
 
 
 def _frames(root):
-    from pypeit_spit.io.load import FITS_SUFFIXES
+    from pypeit_spit.io.paths import FITS_SUFFIXES
     return sorted(str(p) for p in Path(root).rglob('*') if p.name.endswith(FITS_SUFFIXES))
 
 

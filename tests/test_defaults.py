@@ -19,7 +19,7 @@ def test_defaults_are_the_spec():
 def test_signatures_read_the_defaults():
     from pypeit_spit.integration.decision import DecisionParams
     from pypeit_spit.integration.rules import header_evidence, header_facts
-    from pypeit_spit.io.load import DEFAULT_MAX_PIXELS
+    from pypeit_spit.io.loaded import DEFAULT_MAX_PIXELS
     from pypeit_spit.pipeline.classify import READ_BATCH, classify_files
     params = DecisionParams(rules_error=0.05, near_zero=0.02, override=0.99)
     assert params.contradict == DEFAULTS.contradict

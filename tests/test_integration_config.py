@@ -99,5 +99,5 @@ def test_defaults_live_only_in_the_spec():
 
 def test_size_limit_default_is_the_loaders():
     """The configuration's max_pixels default and classify_files' are one number."""
-    from pypeit_spit.io.load import DEFAULT_MAX_PIXELS
+    from pypeit_spit.io.loaded import DEFAULT_MAX_PIXELS
     assert instrument_config('keck_deimos').max_pixels == DEFAULT_MAX_PIXELS

@@ -5,7 +5,8 @@ import pytest
 from astropy.io import fits
 
 from pypeit_spit.errors import FrameError
-from pypeit_spit.io.load import load_frame, load_generic
+from pypeit_spit.io.generic import load_generic
+from pypeit_spit.io.load import load_frame
 from pypeit_spit.preprocess.stats import robust_sigma
 
 # (folder, PypeIt spectrograph) for each instrument of the shared real frames.
@@ -168,32 +169,34 @@ def test_plain_copy_is_the_same_with_or_without_isal(kastframes, monkeypatch, tm
     (ISA-L where installed, Python's otherwise); a corrupt stream gives no copy."""
     import gzip
 
-    from pypeit_spit.io import load
+    from pypeit_spit.io import loaded, plain_copy
+    from pypeit_spit.io.spectrograph import get_spectrograph
     path = kastframes / 'b1.fits.gz'
-    spec = load.get_spectrograph('shane_kast_blue')
+    spec = get_spectrograph('shane_kast_blue')
     expected = gzip.decompress(path.read_bytes())
     broken = tmp_path / 'broken.fits.gz'
     data = bytearray(path.read_bytes())
     data[-6] ^= 0xFF                     # its CRC
     broken.write_bytes(bytes(data))
-    for fast in (load._fast_gzip(), None):
-        monkeypatch.setattr(load, '_fast_gzip', lambda fast=fast: fast)
-        with load._plain_copy(path, 'gzip', spec, load.size_limit()) as plain:
+    for fast in (plain_copy._fast_gzip(), None):
+        monkeypatch.setattr(plain_copy, '_fast_gzip', lambda fast=fast: fast)
+        with plain_copy._plain_copy(path, 'gzip', spec, loaded.size_limit()) as plain:
             assert plain.read_bytes() == expected
-        with load._plain_copy(broken, 'gzip', spec, load.size_limit()) as plain:
+        with plain_copy._plain_copy(broken, 'gzip', spec, loaded.size_limit()) as plain:
             assert plain is None
 
 
 def test_orientation_view_is_pypeits_orient_image():
     """The canonical image is PypeIt's orient_image of the data, for every transpose
     and flip a detector can ask for (taken as a view: one copy, not two)."""
-    from pypeit_spit.io import load
-    spec = load.get_spectrograph('shane_kast_blue')
+    from pypeit_spit.io import pypeit_reader
+    from pypeit_spit.io.spectrograph import get_spectrograph
+    spec = get_spectrograph('shane_kast_blue')
     image = np.arange(6 * 9, dtype=float).reshape(6, 9)
     for specaxis in (0, 1):
         for specflip in (False, True):
             for spatflip in (False, True):
                 det = {'specaxis': specaxis, 'specflip': specflip, 'spatflip': spatflip}
-                ours = load._oriented(spec, det, image)
+                ours = pypeit_reader._oriented(spec, det, image)
                 assert np.array_equal(ours, spec.orient_image(det, image)), det
                 assert np.shares_memory(ours, image)

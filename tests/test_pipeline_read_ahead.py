@@ -15,7 +15,8 @@ from pypeit_spit.pipeline.classify import classify_files
 from pypeit_spit.pipeline.reader import Prefetch
 from pypeit_spit.errors import FrameError
 from pypeit_spit.model.inference import infer
-from pypeit_spit.io import load
+from pypeit_spit.io import loaded, plain_copy, probe, pypeit_reader
+from pypeit_spit.io.spectrograph import get_spectrograph
 
 SPEC = 'shane_kast_blue'
 
@@ -53,10 +54,10 @@ def test_compressed_frame_reads_as_the_plain_one(night, tmp_path, kind, monkeypa
     temporary plain copy, and as from the plain file where PypeIt reads the
     compressed one (Kast: .fits.gz, not .fits.bz2, whose reader refuses by name)."""
     packed = _compressed(night[:3], tmp_path, kind)
-    fast = [load.load_with_pypeit(f, SPEC) for f in packed]
-    monkeypatch.setattr(load, '_plain_copy', _no_plain_copy)
-    slow = [load.load_with_pypeit(f, SPEC) for f in packed]
-    plain = [load.load_with_pypeit(f, SPEC) for f in night[:3]]
+    fast = [pypeit_reader.load_with_pypeit(f, SPEC) for f in packed]
+    monkeypatch.setattr(pypeit_reader, '_plain_copy', _no_plain_copy)
+    slow = [pypeit_reader.load_with_pypeit(f, SPEC) for f in packed]
+    plain = [pypeit_reader.load_with_pypeit(f, SPEC) for f in night[:3]]
     for a, b, c, f in zip(fast, slow, plain, packed):
         assert np.array_equal(a.image, b.image) and a.loader == b.loader
         assert a.path == b.path == str(f) and a.bias_level == b.bias_level
@@ -68,23 +69,23 @@ def test_compressed_frame_reads_as_the_plain_one(night, tmp_path, kind, monkeypa
 
 
 def test_plain_copy_is_bounded_and_made_only_when_it_can_be(night, tmp_path, monkeypatch):
-    spec = load.get_spectrograph(SPEC)
+    spec = get_spectrograph(SPEC)
     gz = _compressed(night[:1], tmp_path, 'gzip')[0]
-    comp = load._compression(gz)
-    with load._plain_copy(gz, comp, spec, load.DEFAULT_MAX_PIXELS) as plain:
+    comp = probe._compression(gz)
+    with plain_copy._plain_copy(gz, comp, spec, loaded.DEFAULT_MAX_PIXELS) as plain:
         assert plain is not None and plain.name == night[0].name and plain.is_file()
         folder = plain.parent
     assert not folder.exists(), 'the temporary copy is removed'
     # a stream that inflates beyond what the size limit allows is not copied
-    monkeypatch.setattr(load, '_PLAIN_SLACK', 0)
-    with load._plain_copy(gz, comp, spec, 10) as plain:
+    monkeypatch.setattr(plain_copy, '_PLAIN_SLACK', 0)
+    with plain_copy._plain_copy(gz, comp, spec, 10) as plain:
         assert plain is None
     # nor a plain file, nor a name PypeIt's extension check refuses
-    with load._plain_copy(night[0], None, spec, load.DEFAULT_MAX_PIXELS) as plain:
+    with plain_copy._plain_copy(night[0], None, spec, loaded.DEFAULT_MAX_PIXELS) as plain:
         assert plain is None
     odd = tmp_path / 'frame.fits.gz.gz'
     shutil.copy(gz, odd)
-    with load._plain_copy(odd, comp, spec, load.DEFAULT_MAX_PIXELS) as plain:
+    with plain_copy._plain_copy(odd, comp, spec, loaded.DEFAULT_MAX_PIXELS) as plain:
         assert plain is None
 
 
@@ -93,7 +94,7 @@ def test_truncated_gzip_is_still_reported(night, tmp_path):
     data = gz.read_bytes()
     gz.write_bytes(data[:len(data) // 2])
     with pytest.raises(FrameError, match='truncated') as info:
-        load.load_with_pypeit(gz, SPEC)
+        pypeit_reader.load_with_pypeit(gz, SPEC)
     assert 'pypeit_spit_' not in str(info.value)
 
 
@@ -202,7 +203,7 @@ def test_prefetch_for_other_settings_is_not_used(night):
         assert ahead.take(night[0], SPEC, 2, None) is None
         assert ahead.take(night[0], SPEC, 1, 1000) is None
         assert ahead.holds(night[0], SPEC, 1, None)
-        prep, error, net = ahead.take(night[0], load.get_spectrograph(SPEC), 1, None)
+        prep, error, net = ahead.take(night[0], get_spectrograph(SPEC), 1, None)
         assert error is None and prep.image.shape == (210, 650)
         assert net is None, "the network's output only for the model it ran"
         assert ahead.take(night[0], SPEC, 1, None) is None, 'taken once'
@@ -225,6 +226,6 @@ def test_compressed_frame_without_image_is_still_reported(tmp_path):
     fits.PrimaryHDU().writeto(plain)
     gz = _compressed([plain], tmp_path, 'gzip')[0]
     with pytest.raises(FrameError, match='no image data'):
-        load.load_with_pypeit(gz, SPEC)
+        pypeit_reader.load_with_pypeit(gz, SPEC)
     with pytest.raises(FrameError, match='no image data'):
-        load.load_with_pypeit(gz, SPEC, fallback=False)
+        pypeit_reader.load_with_pypeit(gz, SPEC, fallback=False)

@@ -27,7 +27,9 @@ from helpers import classify_table, run_command
 from pypeit_spit.io.paths import expand_paths
 from pypeit_spit.pipeline.classify import classify_files
 from pypeit_spit.errors import FrameError, UsageError
-from pypeit_spit.io.load import load_frame, load_generic, size_limit
+from pypeit_spit.io.generic import load_generic
+from pypeit_spit.io.load import load_frame
+from pypeit_spit.io.loaded import size_limit
 from pypeit_spit.scripts.spit_classify import SpitClassify
 
 #: Root reads files whatever their permission bits say.
@@ -446,7 +448,7 @@ def test_binned_read_applies_bscale_bzero_and_blank(tmp_path):
 
 
 def test_size_limit_setting():
-    from pypeit_spit.io.load import DEFAULT_MAX_PIXELS
+    from pypeit_spit.io.loaded import DEFAULT_MAX_PIXELS
     assert size_limit(5) == 5 and size_limit() == DEFAULT_MAX_PIXELS
     with pytest.raises(UsageError, match="max_pixels = 'lots': not a number of pixels"):
         size_limit('lots')
@@ -463,7 +465,7 @@ def test_memory_of_a_huge_frame_is_bounded(tmp_path):
         import numpy as np
         from astropy.io import fits
         from pathlib import Path
-        from pypeit_spit.io.load import load_generic
+        from pypeit_spit.io.generic import load_generic
 
         def mb(key):
             for line in Path('/proc/self/status').read_text().splitlines():
@@ -596,10 +598,10 @@ def test_unwritable_output_folder_simulated(tmp_path, monkeypatch, capsys):
 def test_unreadable_file_simulated(tmp_path, monkeypatch):
     """As root, too: a file the user may not read is 'permission denied', with either
     loader, before any reader sees it."""
-    from pypeit_spit.io import load
+    from pypeit_spit.io import probe
     path = tmp_path / 'locked.fits'
     fits.writeto(path, _good())
-    monkeypatch.setattr(load.os, 'access', lambda p, mode: Path(p) != path)
+    monkeypatch.setattr(probe.os, 'access', lambda p, mode: Path(p) != path)
     for spec in (None, 'shane_kast_blue'):
         with pytest.raises(FrameError) as info:
             load_frame(path, spectrograph=spec)

@@ -358,7 +358,7 @@ def test_setup_skips_hostile_files_and_types_the_night(night, tmp_path):
 
 def test_plain_layout_walk_refuses_a_lying_header_at_once(tmp_path):
     from pypeit_spit.errors import FrameError
-    from pypeit_spit.io.load import check_plain_layout
+    from pypeit_spit.io.probe import check_plain_layout
     make_hostile_files(tmp_path)
     start = time.time()
     for name in ('loop.fits', 'loop_ext.fits', 'negative.fits', 'many_hdus.fits'):

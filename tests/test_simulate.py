@@ -7,7 +7,7 @@ from astropy.table import Table
 from pypeit_spit.simulate import (CAMERAS, CLASSES, SPECTROGRAPHS, draw_context, simulate_frame,
                                   simulate_nights, simulate_raw)
 from pypeit_spit.simulate.detector import get_layout
-from pypeit_spit.simulate.params import CAMERA
+from pypeit_spit.simulate.params import INSTRUMENTS
 from pypeit_spit.simulate.scene import SCIENCE_KINDS
 
 EXPECTED = {'arc': {'arc', 'tilt'}, 'flat': {'pixelflat', 'illumflat', 'trace'},
@@ -56,7 +56,7 @@ def test_real_formats_and_binning():
     # the typical windows drawn for Kast red are the real ones
     shapes = {draw_context('shane_kast_red', s, variety=False).layout.shape for s in range(6)}
     assert shapes <= {(2725, 605), (2725, 640)}
-    assert CAMERA['shane_kast_red']['readspd'] == (40,)
+    assert INSTRUMENTS['shane_kast_red']['readspd'] == (40,)
 
 
 def test_science_kinds_and_long_exposures():

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pypeit_spit.errors import UsageError
-from pypeit_spit.io.load import FITS_SUFFIXES
+from pypeit_spit.io.paths import FITS_SUFFIXES
 
 __all__ = ['NightFolder', 'find_nights']
 
@@ -49,7 +49,7 @@ def find_nights(roots):
     Walk archive roots into their night folders.
 
     Every folder (a root included) that directly holds files ending with a FITS suffix
-    (:data:`pypeit_spit.io.load.FITS_SUFFIXES`: ``.fits``, ``.fits.gz``, ``.fits.fz``,
+    (:data:`pypeit_spit.io.paths.FITS_SUFFIXES`: ``.fits``, ``.fits.gz``, ``.fits.fz``,
     ...) is a night folder, at any depth. Symbolic links to folders are not followed
     (an archive with a link loop is still walked once); a link to a file is a frame.
 

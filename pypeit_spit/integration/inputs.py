@@ -29,14 +29,14 @@ def _check_before_open(filename):
     Returns
     -------
     str or None
-        The compression (as :func:`pypeit_spit.io.load._compression` says).
+        The compression (as :func:`pypeit_spit.io.probe._compression` says).
 
     Raises
     ------
     FrameError
     """
-    from pypeit_spit.io.load import (_check_primary_declared, _compression,
-                                             check_plain_layout, check_regular)
+    from pypeit_spit.io.probe import (_check_primary_declared, _compression,
+                                      check_plain_layout, check_regular)
     check_regular(filename)
     try:
         compression = _compression(filename)
@@ -50,7 +50,7 @@ def _check_before_open(filename):
 
 
 def _checked_open(original, filename, **kwargs):
-    from pypeit_spit.io.load import checked_hdus
+    from pypeit_spit.io.probe import checked_hdus
     if not isinstance(filename, (str, Path)):
         return original(filename, **kwargs)
     try:

@@ -64,7 +64,7 @@ def header_metadata(spectrograph, headarr):
     The loop body of ``PypeItMetaData._build`` (not strict, no user table): every
     metadata key of the spectrograph read with its ``get_meta_value``, ``#`` removed
     from strings. Giving it the headers PypeIt's reader already parsed
-    (:attr:`pypeit_spit.io.load.LoadedFrame.headers`) spares reading the file
+    (:attr:`pypeit_spit.io.loaded.LoadedFrame.headers`) spares reading the file
     again (a compressed file is decompressed to reach its later HDUs).
 
     Parameters

@@ -9,10 +9,13 @@ from pathlib import Path
 from pypeit import log
 
 from pypeit_spit.errors import UsageError
-from pypeit_spit.io.load import FITS_SUFFIXES
 
 __all__ = ['FITS_SUFFIXES', 'natural_key', 'expand_paths', 'expand_entries', 'night_folders',
            'check_inputs', 'path_key', 'display_names', 'input_bases']
+
+#: File name endings taken as FITS when a folder is given.
+FITS_SUFFIXES = ('.fits', '.fit', '.fts', '.fits.gz', '.fit.gz', '.fts.gz', '.fits.fz',
+                 '.fz', '.fits.bz2')
 
 
 def natural_key(path):

@@ -10,7 +10,7 @@ from pypeit_spit import stop
 from pypeit_spit.console import progress as console_progress
 from pypeit_spit.console import scrub
 from pypeit_spit.defaults import DEFAULTS
-from pypeit_spit.io.load import size_limit
+from pypeit_spit.io.loaded import size_limit
 from pypeit_spit.io.paths import expand_entries
 from pypeit_spit.io.spectrograph import get_spectrograph
 from pypeit_spit.model.inference import concatenate
@@ -71,8 +71,8 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=READ_BATCH, 
         Processes (or threads) that read and pre-process frames.
     max_pixels : int or None, optional
         Size limit: larger frames are read binned
-        (:func:`pypeit_spit.io.load.size_limit`; default
-        :data:`pypeit_spit.io.load.DEFAULT_MAX_PIXELS`).
+        (:func:`pypeit_spit.io.loaded.size_limit`; default
+        :data:`pypeit_spit.io.loaded.DEFAULT_MAX_PIXELS`).
     on_prepared : callable or None, optional
         Called as ``on_prepared(index, prepared)`` with each frame's
         :class:`~pypeit_spit.pipeline.prepare.Prepared` (e.g. to draw it), in this

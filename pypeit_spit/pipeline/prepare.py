@@ -39,7 +39,7 @@ class Prepared:
         (:func:`pypeit_spit.preprocess.quality.quality_flag`).
     headers : list of `astropy.io.fits.Header` or None
         Every HDU's header as PypeIt's reader saw them
-        (:attr:`~pypeit_spit.io.load.LoadedFrame.headers`).
+        (:attr:`~pypeit_spit.io.loaded.LoadedFrame.headers`).
     metadata : dict or None
         PypeIt's header metadata of the frame, when asked for
         (:func:`pypeit_spit.integration.rules.header_metadata`).
@@ -68,10 +68,10 @@ def prepare_frame(path, spectrograph=None, det=1, max_pixels=None, fallback=True
         Detector (PypeIt loader only).
     max_pixels : int or None, optional
         Size limit: a larger frame is read binned
-        (:func:`pypeit_spit.io.load.size_limit`).
+        (:func:`pypeit_spit.io.loaded.size_limit`).
     fallback : bool, optional
         Read with the generic loader when PypeIt's reader refuses the file
-        (:func:`pypeit_spit.io.load.load_with_pypeit`).
+        (:func:`pypeit_spit.io.pypeit_reader.load_with_pypeit`).
 
     Returns
     -------

@@ -17,7 +17,8 @@ import numpy as np
 from pypeit import log
 
 from pypeit_spit.errors import FrameError, UsageError
-from pypeit_spit.io.load import remove_plain_copies, size_limit
+from pypeit_spit.io.loaded import size_limit
+from pypeit_spit.io.plain_copy import remove_plain_copies
 from pypeit_spit.io.spectrograph import get_spectrograph
 from pypeit_spit.model.inference import infer
 from pypeit_spit.model.store import get_model

@@ -67,7 +67,7 @@ class SpitClassify(SpitScript):
         add_deprecated(parser, '-o', '--output', dest='output', use='-f/--file')
         parser.add_argument('--batch-size', default=READ_BATCH, type=positive_int,
                             help='Frames read and pre-processed together')
-        from pypeit_spit.io.load import DEFAULT_MAX_PIXELS
+        from pypeit_spit.io.loaded import DEFAULT_MAX_PIXELS
         parser.add_argument('--max-pixels', default=DEFAULT_MAX_PIXELS, type=positive_int,
                             help='Size limit in pixels: a larger frame is read binned (and '
                                  "never by PypeIt's reader, which reads whole images)")
@@ -90,7 +90,7 @@ class SpitClassify(SpitScript):
         from pypeit import log
 
         from pypeit_spit.atomic import check_output, write_table
-        from pypeit_spit.io.load import size_limit
+        from pypeit_spit.io.loaded import size_limit
         from pypeit_spit.io.paths import display_names, input_bases
         from pypeit_spit.pipeline.classify import classify_files
         from pypeit_spit.pipeline.reader import keep_freed_memory

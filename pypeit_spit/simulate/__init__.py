@@ -9,11 +9,13 @@ Layers (see ``docs/simulator.rst``):
   the light of a frame on a canonical ``(spatial, spectral)`` image -- arcs from PypeIt's
   line lists, flats, sky from PypeIt's sky model, science targets of several kinds,
   standards (twilight too), cosmic rays -- shared by every instrument;
-* **instrument** (:mod:`~pypeit_spit.simulate.rawformat`,
-  :mod:`~pypeit_spit.simulate.instruments`, and for Kast
-  :mod:`~pypeit_spit.simulate.detector`/:mod:`~pypeit_spit.simulate.header`): the raw
-  file -- HDUs, sections, amplifiers, orientation, binning learnt from PypeIt's own
-  reader -- and headers that PypeIt's rules type as the true class;
+* **instrument** (:mod:`~pypeit_spit.simulate.instruments`: one format per
+  spectrograph, Kast included, whose facts are its entry of
+  :data:`~pypeit_spit.simulate.params.INSTRUMENTS`; :mod:`~pypeit_spit.simulate.rawformat`,
+  and for the ``kast`` engine :mod:`~pypeit_spit.simulate.detector`/
+  :mod:`~pypeit_spit.simulate.header`): the raw file -- HDUs, sections, amplifiers,
+  orientation, binning learnt from PypeIt's own reader -- and headers that PypeIt's
+  rules type as the true class;
 * **night** (:mod:`~pypeit_spit.simulate.night`): whole observing nights and the manifest.
 
 Main entry points:
@@ -32,7 +34,9 @@ Every drawn range lives in :mod:`~pypeit_spit.simulate.params`, with its source.
 from pypeit_spit.simulate.params import (CAMERAS, CLASSES, FAULTS, GENERIC, LONGSLIT,
                                          SIMULATOR_VERSION, SPECTROGRAPHS)
 from pypeit_spit.simulate.frame import Context, draw_context, simulate_frame
-from pypeit_spit.simulate.night import MANIFEST_NAME, simulate_night, simulate_nights
+from pypeit_spit.simulate.instruments import get_format
+from pypeit_spit.simulate.night import (MANIFEST_NAME, engine_for, simulate_night,
+                                        simulate_nights)
 
 __all__ = ['SIMULATOR_VERSION', 'CAMERAS', 'CLASSES', 'FAULTS', 'GENERIC', 'LONGSLIT',
            'SPECTROGRAPHS', 'Context',
@@ -59,18 +63,12 @@ def draw_night_context(spectrograph, rng, night=0, variety=True, geometry=None):
     -------
     `~pypeit_spit.simulate.frame.Context` or `~pypeit_spit.simulate.longslit.LongslitContext`
     """
-    if spectrograph in CAMERAS:
-        return draw_context(spectrograph, rng, night=night, variety=variety)
-    from pypeit_spit.simulate.longslit import draw_longslit_context
-    return draw_longslit_context(spectrograph, rng, night=night, variety=variety,
-                                 geometry=geometry)
+    return engine_for(spectrograph).draw_context(spectrograph, rng, night=night,
+                                                 variety=variety, geometry=geometry)
 
 
 def faults_for(spectrograph, cls):
     """Header faults that apply to a true class of a spectrograph."""
-    if spectrograph in CAMERAS:
-        return FAULTS[cls]
-    from pypeit_spit.simulate.instruments import get_format
     return get_format(spectrograph).faults(cls)
 
 
@@ -99,11 +97,6 @@ def simulate_raw(spectrograph, cls, rng, context=None, **kwargs):
     params : dict
         Everything drawn (the manifest row's values).
     """
-    if spectrograph in CAMERAS:
-        from astropy.io import fits
-        raw, header, params = simulate_frame(spectrograph, cls, rng, context=context, **kwargs)
-        return fits.HDUList([fits.PrimaryHDU(data=raw, header=header, uint=True)]), params
     if spectrograph not in SPECTROGRAPHS:
         raise ValueError(f'unknown spectrograph {spectrograph!r}; use one of {SPECTROGRAPHS}')
-    from pypeit_spit.simulate.longslit import simulate_longslit
-    return simulate_longslit(spectrograph, cls, rng, context=context, **kwargs)
+    return engine_for(spectrograph).simulate(spectrograph, cls, rng, context=context, **kwargs)

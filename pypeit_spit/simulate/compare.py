@@ -21,6 +21,7 @@ import tempfile
 import numpy as np
 from astropy.table import Table
 
+from pypeit_spit.simulate.instruments import get_format
 from pypeit_spit.simulate.params import CAMERAS, CLASSES, SPECTROGRAPHS
 
 __all__ = ['STATISTICS', 'TOLERANCES', 'REAL_TO_SIM', 'KAST_FACTS', 'frame_statistics',
@@ -178,9 +179,6 @@ def simulate_like(camera, cls, outdir, n, seed=0, geometry=None):
 
 
 def _suffix(camera):
-    if camera in CAMERAS:
-        return '.fits'
-    from pypeit_spit.simulate.instruments import get_format
     return get_format(camera).suffix
 
 

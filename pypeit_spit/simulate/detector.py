@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 from astropy.io import fits
 
-from pypeit_spit.simulate.params import CAMERA, RANGES
+from pypeit_spit.simulate.params import INSTRUMENTS, RANGES
 
 __all__ = ['Layout', 'draw_window', 'get_layout', 'read_out']
 
@@ -93,10 +93,10 @@ def draw_window(camera, rng, variety=True):
         pixels, binned; red only), ``crval1u``, ``cover``, ``crval2u`` and ``binning``
         (spectral, spatial).
     """
-    c = CAMERA[camera]
-    binning = tuple(_weighted(rng, RANGES['kast_binning'])) if variety else (1, 1)
+    c = INSTRUMENTS[camera]
+    binning = tuple(_weighted(rng, c['binning'])) if variety else (1, 1)
     bspec, bspat = binning
-    if camera == 'shane_kast_red':
+    if 'typical' in c:      # a window set by header cards (Kast red)
         t = c['typical']
         if rng.random() < c['p_typical_window'] or not variety:
             return dict(nspec=t['nspec'] // bspec, nspat=int(_weighted(
@@ -171,8 +171,9 @@ def get_layout(camera, nspat, nspec=None, crval1u=0, cover=32, binning=(1, 1), c
     """
     from pypeit.spectrographs.util import load_spectrograph
     spec = load_spectrograph(camera)
+    c = INSTRUMENTS[camera]
     bspec, bspat = binning
-    if camera == 'shane_kast_red':
+    if 'typical' in c:      # sections derived by PypeIt from header cards (Kast red)
         naxis1 = nspat + 2 * cover
         hdu = fits.HDUList([fits.PrimaryHDU(np.zeros((1, naxis1), dtype=np.uint16))])
         hdu[0].header['CRVAL1U'] = crval1u
@@ -183,15 +184,15 @@ def get_layout(camera, nspat, nspec=None, crval1u=0, cover=32, binning=(1, 1), c
         datasec = tuple((slice(0, nspec), slice(a, b)) for a, b in dsec)
         oscansec = tuple((slice(0, nspec), slice(a, b)) for a, b in osec)
         cards = dict(CRVAL1U=crval1u, COVER=cover, ROVER=0,
-                     CRVAL2U=3400 if crval2u is None else crval2u, CDELT1U=bspat,
-                     CDELT2U=-bspec, DATASEC=f'[1:{nspat},1:{nspec}]')
+                     CRVAL2U=c['typical']['crval2u'] if crval2u is None else crval2u,
+                     CDELT1U=bspat, CDELT2U=c['cdelt2u'] * bspec, DATASEC=f'[1:{nspat},1:{nspec}]')
     else:
         det = spec.get_detector_par(1)
         dsl = _slices(det['datasec'])
         osl = _slices(det['oscansec'])
         # raw widths measured on real files [RAW]: blue 2112 (one trailing column after
         # the overscan), Reticon 1232 (overscan ends the row)
-        ncols = max(max(s[1].stop for s in osl), CAMERA[camera].get('ncols', 0))
+        ncols = max(max(s[1].stop for s in osl), c.get('ncols', 0))
         ndata = max(s[1].stop for s in dsl)
         shift = ndata - ndata // bspec           # columns lost to spectral binning
         datasec = tuple((slice(0, nspat), slice(s[1].start // bspec, s[1].stop // bspec))
@@ -199,10 +200,9 @@ def get_layout(camera, nspat, nspec=None, crval1u=0, cover=32, binning=(1, 1), c
         oscansec = tuple((slice(0, nspat), slice(s[1].start - shift, s[1].stop - shift))
                          for s in osl)
         shape = (nspat, ncols - shift)
-        blue = camera == 'shane_kast_blue'
         cards = dict(CRVAL1U=0, COVER=32, ROVER=0,
-                     CRVAL2U=(crval2u if crval2u is not None else (1260 if blue else 0)),
-                     CDELT1U=bspec, CDELT2U=-bspat if blue else bspat,
+                     CRVAL2U=(crval2u if crval2u is not None else c['crval2u'][0][0]),
+                     CDELT1U=bspec, CDELT2U=c['cdelt2u'] * bspat,
                      DATASEC=f'[1:{ndata // bspec},1:{shape[0]}]')
     datasec = tuple(tuple(_resolve(s, n) for s, n in zip(sec, shape)) for sec in datasec)
     oscansec = tuple(tuple(_resolve(s, n) for s, n in zip(sec, shape)) for sec in oscansec)
@@ -240,7 +240,7 @@ def draw_bias_state(camera, rng):
         ``level`` (amp 1), ``amp_offset``, ``drift`` (ADU over the night), ``data_offset``,
         ``edge``, ``ronoise_scale``.
     """
-    c = CAMERA[camera]
+    c = INSTRUMENTS[camera]
     return dict(level=float(rng.uniform(*c['bias'])),
                 amp_offset=float(rng.uniform(*c['amp_offset'])),
                 drift=float(rng.uniform(*c['bias_drift'])),

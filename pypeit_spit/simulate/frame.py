@@ -2,7 +2,7 @@
 One simulated raw Kast frame: draw its parameters, render the light, read it out.
 
 Kast is the most detailed case: its levels are measured in ADU on real frames
-(:data:`~pypeit_spit.simulate.params.CAMERA`, ``RANGES``), its raw layout and headers
+(:data:`~pypeit_spit.simulate.params.INSTRUMENTS`, ``RANGES``), its raw layout and headers
 follow the real files (:mod:`~pypeit_spit.simulate.detector`,
 :mod:`~pypeit_spit.simulate.header`). The light itself comes from the scene layer shared
 with every instrument (:func:`pypeit_spit.simulate.scene.render_signal`).
@@ -16,7 +16,8 @@ import numpy as np
 
 from pypeit_spit.simulate import light
 from pypeit_spit.simulate.detector import draw_bias_state, draw_window, get_layout, read_out
-from pypeit_spit.simulate.params import CAMERA, CAMERAS, CLASSES, FAULTS, RANGES, SETUPS
+from pypeit_spit.simulate.instruments import get_format
+from pypeit_spit.simulate.params import CAMERAS, CLASSES, FAULTS, INSTRUMENTS, RANGES
 from pypeit_spit.simulate.scene import choice, render_signal
 
 __all__ = ['Context', 'KastLevels', 'draw_context', 'draw_exposure', 'render_signal',
@@ -41,11 +42,11 @@ class KastLevels:
         self.camera = camera
         self.disp_factor = float(disp_factor)
         self.cr_amp = RANGES['cr_amp_log']
-        self.cr_len = CAMERA[camera].get('cr_len', RANGES['cr_len_px'])
+        self.cr_len = INSTRUMENTS[camera].get('cr_len', RANGES['cr_len_px'])
 
     def sky(self, rng, t):
         """Sky continuum peak per pixel in ``t`` seconds."""
-        return (light.loguniform(rng, *RANGES['sky_level_log']) * CAMERA[self.camera]['sky_scale']
+        return (light.loguniform(rng, *RANGES['sky_level_log']) * INSTRUMENTS[self.camera]['sky_scale']
                 * t / 1200.0 * self.disp_factor)
 
     def point(self, rng, t, kind, seeing_px=None):
@@ -75,7 +76,7 @@ class KastLevels:
 
     def cr_rate(self, rng):
         """Cosmic rays per second per million sensor pixels."""
-        return rng.uniform(*CAMERA[self.camera]['cr_rate'])
+        return rng.uniform(*INSTRUMENTS[self.camera]['cr_rate'])
 
 
 @dataclass
@@ -90,7 +91,7 @@ class Context:
     camera : str
     night : int
     setup : dict
-        Disperser entry of :data:`~pypeit_spit.simulate.params.SETUPS`.
+        Disperser entry of the camera's ``setups`` (:data:`~pypeit_spit.simulate.params.INSTRUMENTS`).
     dichroic : str
     tilt : int or None
         ``GRTILT_P`` (red cameras).
@@ -122,7 +123,7 @@ class Context:
     @property
     def arm(self):
         """``'blue'`` or ``'red'``."""
-        return 'blue' if self.camera == 'shane_kast_blue' else 'red'
+        return INSTRUMENTS[self.camera]['arm']
 
     @property
     def nspat(self):
@@ -178,7 +179,7 @@ class Context:
         """Camera throughput per spectral pixel (cached)."""
         if 'thru' not in self._cache:
             self._cache['thru'] = light.throughput(self.wave, self.setup, self.dichroic, self.arm,
-                                                   CAMERA[self.camera].get('red_cut', 9800.0))
+                                                   INSTRUMENTS[self.camera].get('red_cut', 9800.0))
         return self._cache['thru']
 
     def lines(self, lamps, rng):
@@ -230,8 +231,8 @@ def draw_context(camera, rng, night=0, variety=True, setup=None, dichroic=None, 
         raise ValueError(f'unknown camera {camera!r}; use one of {CAMERAS}')
     if not isinstance(rng, np.random.Generator):
         rng = np.random.default_rng(rng)
-    c = CAMERA[camera]
-    setups = SETUPS[camera]
+    c = INSTRUMENTS[camera]
+    setups = c['setups']
     drawn = choice(rng, setups, [s['weight'] for s in setups])
     setup = drawn if setup is None else next(s for s in setups if s['name'] == setup)
     drawn_dichroic = choice(rng, setup['dichroics'])
@@ -254,7 +255,7 @@ def draw_context(camera, rng, night=0, variety=True, setup=None, dichroic=None, 
                 edge_width=rng.uniform(*RANGES['slit_edge_width_px']),
                 gradient=rng.uniform(*RANGES['slit_gradient']),
                 vignette=rng.uniform(*RANGES['vignette']))
-    if camera == 'shane_kast_red':
+    if 'lit_spec' in c:     # a mask limits the lit spectral rows (Kast red)
         lit = rng.uniform(*c['lit_spec']) / bspec
         if lit < layout.nspec:
             lo = rng.uniform(0, layout.nspec - lit)
@@ -279,6 +280,11 @@ def draw_context(camera, rng, night=0, variety=True, setup=None, dichroic=None, 
                    wave=wave, slit=slit, mjd0=float(mjd0))
 
 
+def _exprng(camera, ftype):
+    """PypeIt's exposure-time window of a frame type for a camera."""
+    return get_format(camera).exprng(ftype)
+
+
 def draw_exposure(camera, cls, rng, fault=None):
     """
     Exposure time and lamps of one frame, as observers take them.
@@ -300,42 +306,31 @@ def draw_exposure(camera, cls, rng, fault=None):
     lamps : tuple of str
         Lamp slots physically on.
     """
-    blue = camera == 'shane_kast_blue'
+    c = INSTRUMENTS[camera]
     if cls == 'bias':
         t = int(rng.integers(*RANGES['exptime_dark'], endpoint=True)) if fault == 'dark_as_bias' else 0
         return t, ()
     if cls == 'arc':
-        if fault == 'arc_too_long':
-            t = int(rng.integers(62, 300))
+        if fault == 'arc_too_long':     # just beyond PypeIt's arc window
+            t = int(rng.integers(int(_exprng(camera, 'arc')[1]) + 1, 300))
         else:
-            t = int(rng.integers(*RANGES['exptime_arc_blue' if blue else 'exptime_arc_red'],
-                                 endpoint=True))
-        if blue:
-            lamps = choice(rng, [('F', 'G'), ('F', 'G', 'D'), ('G',), ('F', 'G', 'J'),
-                                 ('F', 'G', 'H', 'J')], [0.6, 0.1, 0.05, 0.1, 0.15])
-        else:
-            lamps = choice(rng, [('H', 'J'), ('F', 'H', 'J'), ('G', 'H', 'J'), ('E', 'H'),
-                                 ('D', 'H', 'J'), ('F', 'G', 'H', 'J')],
-                           [0.5, 0.1, 0.1, 0.1, 0.1, 0.1])
-        return t, lamps
+            t = int(rng.integers(*c['exptime']['arc'], endpoint=True))
+        return t, choice(rng, c['arc_slots']['sets'], c['arc_slots']['weights'])
     if cls == 'flat':
         if fault == 'twilight_flat':
             return int(rng.integers(*RANGES['exptime_twilight'], endpoint=True)), ()
-        t = int(rng.integers(*RANGES['exptime_flat_blue' if blue else 'exptime_flat_red'],
-                             endpoint=True))
-        if blue:
-            lamps = ('5',) if rng.random() < RANGES['p_superblue'] else choice(
-                rng, [('1',), ('1', '5'), ('1', '2')])
-        else:
-            lamps = choice(rng, [('2',), ('1', '2'), ('1',), ('5',)], [0.5, 0.25, 0.1, 0.15])
-        return t, lamps
+        t = int(rng.integers(*c['exptime']['flat'], endpoint=True))
+        slots = c['flat_slots']
+        if 'alone' in slots and rng.random() < slots['alone'][1]:
+            return t, slots['alone'][0]
+        return t, choice(rng, slots['sets'], slots['weights'])
     if cls == 'standard':
         if fault == 'long_standard':
             return int(rng.integers(90, 300, endpoint=True)), ()
         return int(rng.integers(*RANGES['exptime_standard'], endpoint=True)), ()
     if cls == 'science':
-        if fault == 'short_science':
-            return int(rng.integers(5, 60, endpoint=True)), ()
+        if fault == 'short_science':    # just below PypeIt's science window
+            return int(rng.integers(5, int(_exprng(camera, 'science')[0]) - 1, endpoint=True)), ()
         if rng.random() < 0.6:
             return int(choice(rng, [300, 600, 900, 1200, 1800, 2400, 3600],
                               [2, 3, 3, 4, 3, 1, 1])), ()

@@ -11,7 +11,7 @@ from astropy.io import fits
 from astropy.time import Time
 
 from pypeit_spit.simulate import light
-from pypeit_spit.simulate.params import CAMERA, LAMP_SLOTS, STANDARD_NAMES
+from pypeit_spit.simulate.params import INSTRUMENTS, LAMP_SLOTS, STANDARD_NAMES
 
 __all__ = ['make_header', 'target_for', 'NIGHT_LENGTH_DAYS', 'LICK_LAT']
 
@@ -107,7 +107,7 @@ def make_header(ctx, params, rng, seq=1):
     `astropy.io.fits.Header`
     """
     cam = ctx.camera
-    c = CAMERA[cam]
+    c = INSTRUMENTS[cam]
     cls, fault = params['cls'], params.get('fault') or None
     fault = None if fault == 'none' else fault
     t = params['exptime']
@@ -122,7 +122,7 @@ def make_header(ctx, params, rng, seq=1):
     start = Time(ctx.mjd0 + params.get('phase', 0.0) * NIGHT_LENGTH_DAYS, format='mjd')
     end = Time(start.mjd + t / 86400.0, format='mjd')
     readout = Time(end.mjd + rng.uniform(0.3, 3.0) / 86400.0, format='mjd')
-    blue = cam == 'shane_kast_blue'
+    blue = c['arm'] == 'blue'
     is_dark = cls == 'bias'
     slit = params.get('slit_width', 2.0)
     h = fits.Header()

@@ -177,7 +177,7 @@ def wavelengths(setup, nspec, shift=0.0):
     Parameters
     ----------
     setup : dict
-        Entry of :data:`pypeit_spit.simulate.params.SETUPS`.
+        Entry of a Kast camera's ``setups`` (:data:`pypeit_spit.simulate.params.INSTRUMENTS`).
     nspec : int
         Spectral pixels in the window.
     shift : float, optional

@@ -20,10 +20,12 @@ from pypeit import log
 
 from pypeit_spit.simulate.frame import draw_context, draw_exposure, simulate_frame
 from pypeit_spit.simulate.header import NIGHT_LENGTH_DAYS
-from pypeit_spit.simulate.params import CAMERA, CAMERAS, CLASSES, FAULTS, NIGHT, SPECTROGRAPHS
+from pypeit_spit.simulate.instruments import get_format
+from pypeit_spit.simulate.longslit import draw_longslit_context, simulate_longslit
+from pypeit_spit.simulate.params import CLASSES, NIGHT, SPECTROGRAPHS
 
-__all__ = ['MANIFEST_NAME', 'MANIFEST_COLUMNS', 'plan_night', 'simulate_night',
-           'simulate_nights', 'iter_night', 'write_frame', 'night_dir']
+__all__ = ['MANIFEST_NAME', 'MANIFEST_COLUMNS', 'ENGINES', 'engine_for', 'plan_night',
+           'simulate_night', 'simulate_nights', 'iter_night', 'write_frame', 'night_dir']
 
 #: File name of the manifest written in ``outdir``.
 MANIFEST_NAME = 'manifest.ecsv'
@@ -50,11 +52,73 @@ def night_dir(camera, night):
     return f'{camera}_night{night:03d}'
 
 
-def _faults_for(camera, cls):
-    if camera in CAMERAS:
-        return FAULTS[cls]
-    from pypeit_spit.simulate.instruments import get_format
-    return get_format(camera).faults(cls)
+class KastEngine:
+    """
+    The ``kast`` engine: levels measured in ADU on real Kast frames
+    (:mod:`pypeit_spit.simulate.frame`); the night's exposures are drawn before each frame.
+    """
+
+    #: Read-out geometry overrides do not apply (the window is drawn from the camera's facts).
+    takes_geometry = False
+    #: Seconds between the end of one exposure and the start of the next.
+    overhead_s = 40.0
+
+    def draw_context(self, name, rng, night=0, variety=True, geometry=None):
+        """The night context (:func:`~pypeit_spit.simulate.frame.draw_context`)."""
+        return draw_context(name, rng, night=night, variety=variety)
+
+    def simulate(self, name, cls, rng, context=None, **kwargs):
+        """One raw file in memory and its drawn parameters."""
+        raw, header, params = simulate_frame(name, cls, rng, context=context, **kwargs)
+        return fits.HDUList([fits.PrimaryHDU(data=raw, header=header, uint=True)]), params
+
+    def night_frame(self, name, item, rng, context, elapsed, seq):
+        """Frame ``seq`` of a night plan after ``elapsed`` seconds."""
+        t, lamps = draw_exposure(name, item['cls'], rng, item['fault'])
+        phase = elapsed / (NIGHT_LENGTH_DAYS * 86400.0)
+        return self.simulate(name, item['cls'], rng, context=context, fault=item['fault'],
+                             phase=phase, exptime=t, lamps=lamps, dusk=item['dusk'], seq=seq)
+
+
+class LongslitEngine:
+    """The ``longslit`` engine: the photon model of :mod:`pypeit_spit.simulate.longslit`."""
+
+    takes_geometry = True
+    overhead_s = 60.0
+
+    def draw_context(self, name, rng, night=0, variety=True, geometry=None):
+        """The night context (:func:`~pypeit_spit.simulate.longslit.draw_longslit_context`)."""
+        return draw_longslit_context(name, rng, night=night, variety=variety, geometry=geometry)
+
+    def simulate(self, name, cls, rng, context=None, **kwargs):
+        """One raw file in memory and its drawn parameters."""
+        return simulate_longslit(name, cls, rng, context=context, **kwargs)
+
+    def night_frame(self, name, item, rng, context, elapsed, seq):
+        """Frame ``seq`` of a night plan after ``elapsed`` seconds."""
+        phase = min(elapsed / (NIGHT_LENGTH_DAYS * 86400.0), 1.0)
+        return self.simulate(name, item['cls'], rng, context=context, fault=item['fault'],
+                             phase=phase, dusk=item['dusk'], seq=seq)
+
+
+#: The simulations, by the ``engine`` an instrument's format names.
+ENGINES = {'kast': KastEngine(), 'longslit': LongslitEngine()}
+
+
+def engine_for(name):
+    """
+    The engine that simulates a spectrograph.
+
+    Parameters
+    ----------
+    name : str
+        A name of :data:`~pypeit_spit.simulate.params.SPECTROGRAPHS`.
+
+    Returns
+    -------
+    `KastEngine` or `LongslitEngine`
+    """
+    return ENGINES[get_format(name).engine]
 
 
 def plan_night(camera, rng, faults=0.0, scale=1.0):
@@ -100,7 +164,7 @@ def plan_night(camera, rng, faults=0.0, scale=1.0):
     for i, cls in enumerate(seq + dusk + night + morning):
         fault = None
         if faults > 0 and rng.random() < faults:
-            options = _faults_for(camera, cls)
+            options = get_format(camera).faults(cls)
             fault = options[int(rng.integers(len(options)))] if options else None
         plan.append(dict(cls=cls, fault=fault, dusk=(cls == 'standard' and i < len(seq) + len(dusk)
                                                      and rng.random() < 0.5)))
@@ -215,46 +279,19 @@ def iter_night(camera, outdir, seed, night_index=0, faults=0.0, scale=1.0, compr
     sub.mkdir(parents=True, exist_ok=True)
     plan = plan_night(camera, _frame_rng(seed, camera, night_index, _PLAN_SLOT), faults=faults,
                       scale=scale)
-    if camera in CAMERAS:
-        yield from _kast_night(camera, sub, seed, night_index, plan, compress)
-    else:
-        yield from _longslit_night(camera, sub, seed, night_index, plan, compress, geometry)
-
-
-def _kast_night(camera, sub, seed, night_index, plan, compress):
-    ctx = draw_context(camera, _frame_rng(seed, camera, night_index, _CONTEXT_SLOT),
-                       night=night_index)
-    prefix = CAMERA[camera]['prefix']
-    ext = '.fits.gz' if compress else '.fits'
+    fmt, engine = get_format(camera), engine_for(camera)
+    ctx = engine.draw_context(camera, _frame_rng(seed, camera, night_index, _CONTEXT_SLOT),
+                              night=night_index, geometry=geometry)
+    gz = '.gz' if compress and not fmt.suffix.endswith(('.fz', '.gz')) else ''
     elapsed = 0.0
     for i, item in enumerate(plan):
         rng = _frame_rng(seed, camera, night_index, i)
-        t, lamps = draw_exposure(camera, item['cls'], rng, item['fault'])
-        phase = elapsed / (NIGHT_LENGTH_DAYS * 86400.0)
-        raw, header, params = simulate_frame(camera, item['cls'], rng, context=ctx,
-                                             fault=item['fault'], phase=phase, exptime=t,
-                                             lamps=lamps, dusk=item['dusk'], seq=i + 1)
-        elapsed += t + 40.0 + (rng.exponential(300.0) if item['cls'] in ('science', 'standard') else 0)
-        name = f'{prefix}{i + 1}{ext}'
-        write_frame(sub / name, raw, header)
-        yield sub / name, _row(params, f'{sub.name}/{name}', seed, camera, night_index)
-
-
-def _longslit_night(camera, sub, seed, night_index, plan, compress, geometry=None):
-    from pypeit_spit.simulate.longslit import draw_longslit_context, simulate_longslit
-    ctx = draw_longslit_context(camera, _frame_rng(seed, camera, night_index, _CONTEXT_SLOT),
-                                night=night_index, geometry=geometry)
-    elapsed = 0.0
-    gz = '.gz' if compress and not ctx.fmt.suffix.endswith(('.fz', '.gz')) else ''
-    for i, item in enumerate(plan):
-        rng = _frame_rng(seed, camera, night_index, i)
-        phase = min(elapsed / (NIGHT_LENGTH_DAYS * 86400.0), 1.0)
-        hdul, params = simulate_longslit(camera, item['cls'], rng, context=ctx,
-                                         fault=item['fault'], phase=phase, dusk=item['dusk'],
-                                         seq=i + 1)
+        hdul, params = engine.night_frame(camera, item, rng, ctx, elapsed, seq=i + 1)
         t = params['exptime']
-        elapsed += t + 60.0 + (rng.exponential(300.0) if item['cls'] in ('science', 'standard') else 0)
-        name = params.pop('file_name') + gz
+        elapsed += t + engine.overhead_s + (rng.exponential(300.0)
+                                            if item['cls'] in ('science', 'standard') else 0)
+        name = params.pop('file_name', None) or fmt.file_name(i + 1)
+        name += gz
         hdul.writeto(sub / name, overwrite=True, output_verify='silentfix')
         yield sub / name, _row(params, f'{sub.name}/{name}', seed, camera, night_index)
 
@@ -291,7 +328,7 @@ def simulate_nights(camera, nights, outdir, seed, faults=0.0, scale=1.0, first_n
         Write ``.gz`` files.
     geometry : dict, optional
         Long-slit spectrographs: overrides of the drawn read-out geometry (e.g.
-        ``{'binning': (2, 2)}``); ignored for Kast.
+        ``{'binning': (2, 2)}``); ignored by the ``kast`` engine.
 
     Returns
     -------

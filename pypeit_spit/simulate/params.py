@@ -21,7 +21,7 @@ log-uniformly. Everything in ADU refers to counts above the bias level.
 
 from pypeit_spit.vocab import CLASSES  # noqa: F401  (the true classes, in the network's order)
 
-__all__ = ['SIMULATOR_VERSION', 'CAMERAS', 'CLASSES', 'CAMERA', 'SETUPS', 'LAMP_SLOTS', 'LAMP_IONS', 'RANGES',
+__all__ = ['SIMULATOR_VERSION', 'CAMERAS', 'CLASSES', 'LAMP_SLOTS', 'LAMP_IONS', 'RANGES',
            'NIGHT', 'FAULTS', 'STANDARD_NAMES', 'LONGSLIT', 'GENERIC', 'SPECTROGRAPHS',
            'PHOTON', 'LAYOUT', 'INSTRUMENTS', 'GENERIC_RANGES', 'BIAS_ADU']
 
@@ -32,118 +32,6 @@ SIMULATOR_VERSION = 1
 
 #: The three simulated cameras (PypeIt spectrograph names).
 CAMERAS = ('shane_kast_blue', 'shane_kast_red', 'shane_kast_red_ret')
-
-
-#: Per-camera facts that PypeIt does not carry (window sizes, bias levels, noise
-#: measurements, dates). Detector sections, gain, read noise, orientation and saturation
-#: come from PypeIt itself (:mod:`pypeit_spit.simulate.detector`).
-CAMERA = {
-    'shane_kast_blue': dict(
-        prefix='b', version='kastb', dsensor='Fairchild CCD 3041 2Kx2K', dnaxis=(2048, 2110),
-        ncols=2112,                     # [RAW] NAXIS1
-        cameraid=19, geomcode=6, ampsrow=2, tempdet=192.7,                    # [RAW]
-        readspd=(80,),                  # [RAW] 2015 and [1.4] 2017-18: READ-SPD 80
-        # spatial window rows: 350 measured on every 2015 and 2017-18 frame [RAW][1.4];
-        # other windows up to the unvignetted 337 px slit plus margins [LICK obsHints]
-        # -> [ASSUMED] 260-450
-        nspat_typical=350, nspat=(260, 450), p_typical_window=0.7,
-        # window start row CRVAL2U: 1260 (2015 [RAW]), 1275 (2017-18 [1.4]); others [ASSUMED]
-        crval2u=((1260, 0.35), (1275, 0.45), (1200, 0.1), (1300, 0.1)),
-        bias=(900.0, 1080.0),           # [RAW] 941-966; [1.4] overscan medians 910-1070
-        amp_offset=(-30.0, 30.0),       # [RAW] amp2 - amp1 = +22 ADU; sign/size [ASSUMED]
-        bias_drift=(-5.0, 5.0),         # [RAW] overscan drifts 941-949 over a night
-        ronoise_scale=(0.85, 1.1),      # [RAW] 3.3-3.4 e- measured vs 3.7 e- [PK]
-        edge_col_offset=(-15.0, -5.0),  # [RAW] first/last data column 8-13 ADU low
-        slit_px=(250.0, 337.0),         # [RAW] lit rows 23-328 (306 px); [LICK] 145" = 337 px
-        cr_rate=(0.03, 0.07),           # [RAW] ~40 CR groups / 1200 s / 0.72 Mpx -> 0.047 /s/Mpx
-        cr_len=(1, 6),                  # thinned, back-illuminated CCD [LICK sla]: short tracks [ASSUMED]
-        years=(2008, 2024),             # [SPIT] 2008-2016 nights; [1.4] 2017-18; blue arm unchanged
-        sky_scale=1.0,
-    ),
-    'shane_kast_red': dict(
-        prefix='r', version='kastr', dsensor='2k x 4k Hamamatsu', dnaxis=(1024, 4096),
-        cameraid=11, geomcode=1, ampsrow=2, tempdet=-115.0,                    # [PKdep][LICK]
-        readspd=(40,),                  # [1.4] READ-SPD 40 on all 27 real 2017-18 frames
-        # The real 2017-18 format [1.4]: 2725 spectral rows, 405 or 440 data columns,
-        # COVER 100, CRVAL1U 400, CRVAL2U 3400, CDELT2U -1. Other windows keep variety:
-        # spectral 2300-4096 rows ("spectrum covers rows 760-3310" [LICK]; full 4096),
-        # spatial 300-480 columns ([LICK obsHints] 410 px), start column 200-450, COVER
-        # 32-100, CRVAL2U 2500-3600 [ASSUMED].
-        p_typical_window=0.6,
-        typical=dict(nspec=2725, nspat=(405, 440), crval1u=400, cover=100, crval2u=3400),
-        nspec=(2300, 4096), nspat=(300, 480), crval1u=(200, 450), cover=(32, 50, 100),
-        crval2u=(2500, 3600),
-        lit_spec=(2450, 2650),          # [LICK] 2550 lit rows, a mask blocks the rest
-        bias=(800.0, 1300.0),           # [1.4] overscan medians 1000-1037; widened [ASSUMED]
-        amp_offset=(-40.0, 40.0),       # [ASSUMED]
-        bias_drift=(-5.0, 5.0),         # [ASSUMED] like blue
-        ronoise_scale=(0.9, 1.3),       # [ASSUMED] around PypeIt's 3.8 e-
-        edge_col_offset=(-10.0, 5.0),   # [ASSUMED]
-        slit_px=(280.0, 337.0),         # [LICK] 145" / 0.43"/px
-        cr_rate=(0.08, 0.2),            # [LICK] thick chip "very sensitive to cosmic rays"
-        cr_len=(1, 15),                 # thick, deep-depletion CCD: long tracks [ASSUMED]
-        red_cut=10400.0,                # half response of the thick CCD (vs 9800 A) [ASSUMED]; 300/7500 template reaches 12051 A [ARX]
-        years=(2016.8, 2025),           # [LICK] Hamamatsu since Sept 2016
-        # sky per pixel vs blue: [1.4] red science medians 30-200 ADU above the overscan in
-        # 450-600 s with 300/7500 (2.5 A/px), i.e. ~8x the blue rate per A [1.4][RAW]
-        sky_scale=8.0,
-    ),
-    'shane_kast_red_ret': dict(
-        prefix='r', version='kastr', dsensor='Ret 400x1200', dnaxis=(1200, 400),
-        ncols=1232,                     # [RAW r6] NAXIS1
-        cameraid=11, geomcode=1, ampsrow=1, tempdet=-115.0,                    # [RAW r6]
-        readspd=(160,),                 # [RAW r6]
-        nspat_typical=250, nspat=(200, 400), p_typical_window=0.7,             # [RAW r6] 250 rows
-        bias=(1100.0, 1200.0),          # [RAW r6] overscan 1137
-        data_offset=(5.0, 15.0),        # [RAW r6] data baseline 1148 vs overscan 1137
-        amp_offset=(0.0, 0.0),          # one amplifier [PK]
-        bias_drift=(-5.0, 5.0),         # [ASSUMED] like blue
-        ronoise_scale=(1.0, 1.5),       # [RAW r6] overscan 5.9 ADU ~ 18 e- vs 12.5 e- [PK]
-        edge_col_offset=(-25.0, -15.0), # [RAW r6] column 1201 ~ 1115 vs 1137
-        slit_px=(170.0, 240.0),         # [LICK] 145" / 0.774"/px = 187 px; r6 window 250 rows
-        cr_rate=(0.03, 0.1),            # [ASSUMED] 27 um pixels, thinned CCD
-        cr_len=(1, 5),                  # [ASSUMED] large pixels: short tracks
-        crval2u=((0, 1.0),),            # [RAW r6] CRVAL2U 0, CDELT2U +1
-        years=(2008, 2016.6),           # [SPIT][LICK] Reticon before Sept 2016
-        sky_scale=3.0,
-    ),
-}
-
-#: Dispersers in use per camera. ``wave`` = (first, last) wavelength in Angstrom over
-#: ``npix`` pixels of the PypeIt template or solution; ``weight`` = how often a night uses
-#: it; ``dichroics`` = BSPLIT_N choices; ``tilt`` = GRTILT_P range (red).
-SETUPS = {
-    'shane_kast_blue': [
-        # [ARX][JSON] 600/4310: b1 Legendre fit 3428 -> 5516 A over 2048 columns
-        dict(name='600/4310', wave=(3428.0, 5516.0), npix=2048, curv=36.3, weight=0.5,
-             dichroics=('d55', 'd57', 'd46'), blaze=4340.0),
-        dict(name='452/3306', wave=(3099.0, 5980.0), npix=2048, curv=50.0, weight=0.25,
-             dichroics=('d57', 'd55'), blaze=4780.0),                          # [ARX][LICK]
-        dict(name='830/3460', wave=(3272.0, 4562.0), npix=2048, curv=20.0, weight=0.25,
-             dichroics=('d46',), blaze=3880.0),                                # [ARX][LICK]
-    ],
-    'shane_kast_red': [
-        dict(name='600/7500', wave=(5435.0, 8852.0), npix=2680, curv=40.0, weight=0.35,
-             dichroics=('d57', 'd55'), tilt=(10700, 10900), blaze=7500.0),    # [ARX][DS]
-        dict(name='300/7500', wave=(5173.0, 12051.0), npix=2725, curv=80.0, weight=0.25,
-             dichroics=('d57', 'clear', 'd55'), tilt=(3700, 3900), blaze=7500.0),
-        dict(name='1200/5000', wave=(4598.0, 6337.0), npix=2725, curv=20.0, weight=0.2,
-             dichroics=('d57', 'd46'), tilt=(24700, 24800), blaze=5000.0),
-        # 600/5000: no template [PK]; dispersion as 600/7500 [ASSUMED], centred 5600 A
-        dict(name='600/5000', wave=(3900.0, 7300.0), npix=2680, curv=40.0, weight=0.2,
-             dichroics=('d46', 'd55'), tilt=(9950, 10000), blaze=5000.0),
-    ],
-    'shane_kast_red_ret': [
-        # [JSON kastr] Reticon 600/7500: 5373 -> 8174 A over 1199 px
-        dict(name='600/7500', wave=(5373.0, 8174.0), npix=1199, curv=30.0, weight=0.5,
-             dichroics=('d55', 'd46'), tilt=(10700, 10900), blaze=7500.0),
-        # 1200/5000 as in r6 (tilt 25499) [RAW]; 0.64 A/15um -> 1.15 A/27um px [ASSUMED]
-        dict(name='1200/5000', wave=(5200.0, 6580.0), npix=1200, curv=15.0, weight=0.3,
-             dichroics=('d55',), tilt=(25400, 25600), blaze=5000.0),
-        dict(name='300/7500', wave=(5000.0, 10480.0), npix=1200, curv=60.0, weight=0.2,
-             dichroics=('d55', 'clear'), tilt=(3700, 3900), blaze=7500.0),   # [ASSUMED] 4.6 A/px
-    ],
-}
 
 #: Lamp slots: header letter -> LAMPNAMx value [RAW]. 1-5 are flat-field lamps, A-K line lamps.
 LAMP_SLOTS = {'1': 'Blue', '2': 'Red', '3': 'Spare3', '4': 'Spare4', '5': 'Sup_Blue',
@@ -157,12 +45,8 @@ LAMP_IONS = {'D': (('ArI', 1.0),), 'E': (('NeI', 0.1),), 'F': (('HeI', 1.0),),
              'J': (('NeI', 1.0),)}
 
 RANGES = {
-    # --- exposure times (s); PypeIt Kast windows [PK]: bias <= 0.001, arc <= 61,
-    # standard 1 < t <= 61, science > 61, flat > 0
-    'exptime_arc_blue': (5, 60),        # [RAW] 30 s; [DS] 15-30 s blue
-    'exptime_arc_red': (1, 30),         # [RAW r6] 2 s; [DS] 1-8 s red (one 60 s)
-    'exptime_flat_blue': (5, 40),       # [RAW] 15 s, one 30 s; [DS] 20-30 s
-    'exptime_flat_red': (1, 15),        # [DS] 1-10 s
+    # --- exposure times (s), within PypeIt's Kast windows (read from PypeIt; arc and
+    # flat ranges per camera in INSTRUMENTS)
     'exptime_standard': (3, 60),        # [RAW] 30 s; [DS] 30-180 s (>61 s typed science by PypeIt)
     'exptime_science': (100, 3600),     # [DS] 100-1200 s; [SPIT] nights up to 1 h [ASSUMED top]
     'exptime_dark': (60, 900),          # fault: a dark typed as bias [ASSUMED]
@@ -181,7 +65,6 @@ RANGES = {
     'flat_saturated_peak': (70000.0, 1.2e5),  # [RAW] 30 s flat saturates (65535, median 17000); capped so that most of the slit stays below saturation
     'p_flat_saturated': 0.1,            # [RAW] 1 of 12 flats that night
     'lamp_temp_k': (2800.0, 3400.0),    # quartz lamp colour temperature [ASSUMED]
-    'p_superblue': 0.6,                 # [RAW] blue flats use Sup_Blue only
     'scatter_frac': (0.003, 0.015),     # [RAW] 230-500 ADU outside slit at 34000 peak
     'prnu': (0.003, 0.012),             # pixel response non-uniformity [ASSUMED]
     'p_twilight': 0.08,                 # share of simulated flats that are twilight (in-memory path) [SPIT notes]
@@ -230,12 +113,24 @@ RANGES = {
     'slit_edge_width_px': (1.0, 4.0),   # [ASSUMED]
     'slit_gradient': (-0.15, 0.15),     # illumination gradient along slit [ASSUMED]
     'wave_shift_px': (-40.0, 40.0),     # setup-to-setup wavelength shift [PKdep] tilt steps
-    # Kast binning (spectral, spatial). PypeIt reads no binning card for Kast (always
-    # '1,1' [PK]) and real headers carry none [RAW]; a binned read-out is written with
-    # CDELT1U/CDELT2U = binning (sensor pixels per raw pixel, the cards' meaning) and
-    # the real binned layout, which PypeIt's fixed sections then misread [ASSUMED]
-    'kast_binning': (((1, 1), 0.75), ((1, 2), 0.1), ((2, 1), 0.05), ((2, 2), 0.1)),
 }
+
+# Kast binning (spectral, spatial). PypeIt reads no binning card for Kast (always
+# '1,1' [PK]) and real headers carry none [RAW]; a binned read-out is written with
+# CDELT1U/CDELT2U = binning (sensor pixels per raw pixel, the cards' meaning) and
+# the real binned layout, which PypeIt's fixed sections then misread [ASSUMED]
+_KAST_BINNING = (((1, 1), 0.75), ((1, 2), 0.1), ((2, 1), 0.05), ((2, 2), 0.1))
+
+# What the two red cameras (Hamamatsu and Reticon) share: the red arm's lamps (line-lamp
+# slots of arcs [RAW r6][DS], flat lamps [DS]) and exposure ranges.
+_KAST_RED_ARM = dict(
+    arm='red', binning=_KAST_BINNING,
+    exptime=dict(arc=(1, 30),       # [RAW r6] 2 s; [DS] 1-8 s red (one 60 s)
+                 flat=(1, 15)),     # [DS] 1-10 s
+    arc_slots=dict(sets=(('H', 'J'), ('F', 'H', 'J'), ('G', 'H', 'J'), ('E', 'H'), ('D', 'H', 'J'),
+                         ('F', 'G', 'H', 'J')), weights=(0.5, 0.1, 0.1, 0.1, 0.1, 0.1)),
+    flat_slots=dict(sets=(('2',), ('1', '2'), ('1',), ('5',)), weights=(0.5, 0.25, 0.1, 0.15)),
+)
 
 #: Frames per class in one night of one camera: (low, high) of a uniform integer draw,
 #: roughly half of [SPIT] per-night numbers for both arms (flats 37, science 24, bias 21,
@@ -336,7 +231,23 @@ LAYOUT = {
 #: broad range replaced them rather than a fit to those frames.)
 BIAS_ADU = (200.0, 4000.0)
 
-#: Every long-slit instrument's facts PypeIt does not hold. Keys:
+#: Every simulated instrument's facts PypeIt does not hold, one entry per PypeIt
+#: spectrograph name, read through its format
+#: (:attr:`pypeit_spit.simulate.instruments.base.InstrumentFormat.p`); PypeIt's own facts
+#: (sections, gains, read noise, orientation, exposure windows, lamps) are read from its
+#: spectrograph classes at run time.
+#:
+#: Kast cameras (levels measured in ADU, the ``kast`` engine of
+#: :mod:`pypeit_spit.simulate.frame`): ``prefix`` (file names), header values
+#: (``version``, ``dsensor``, ``cameraid`` ...), the read-out window, bias and noise
+#: levels, ``slit_px``, ``cr_rate``/``cr_len``, ``years``, ``sky_scale``, ``arm``,
+#: ``binning``, ``exptime`` (arc and flat ranges, s), ``arc_slots``/``flat_slots`` (the
+#: :data:`LAMP_SLOTS` observers light) and ``setups`` (dispersers in use: ``wave`` =
+#: (first, last) wavelength in Angstrom over ``npix`` pixels of the PypeIt template or
+#: solution; ``weight`` = how often a night uses it; ``dichroics`` = BSPLIT_N choices;
+#: ``tilt`` = GRTILT_P range, red).
+#:
+#: Long-slit spectrographs (photon model, :mod:`pypeit_spit.simulate.longslit`):
 #: ``binning`` ((spectral, spatial), weight) -- first entry = the common one; ``years``;
 #: ``gratings`` (``name``, ``disp`` A per unbinned px, ``cwave`` central wavelength
 #: range, ``blaze`` A, ``weight``, optional ``angle``/``ions``); ``dichroics``;
@@ -349,6 +260,121 @@ BIAS_ADU = (200.0, 4000.0)
 #: (events/s/Mpx), ``cr_len`` (px); ``faults`` (the header faults that mislead this
 #: instrument's rules); ``p_standard_typed`` etc. as noted.
 INSTRUMENTS = {
+    # --- Lick/Kast: levels measured in ADU on real frames (sources at the top of the module)
+    'shane_kast_blue': dict(
+        prefix='b', version='kastb', dsensor='Fairchild CCD 3041 2Kx2K', dnaxis=(2048, 2110),
+        ncols=2112,                     # [RAW] NAXIS1
+        cameraid=19, geomcode=6, ampsrow=2, tempdet=192.7,                    # [RAW]
+        readspd=(80,),                  # [RAW] 2015 and [1.4] 2017-18: READ-SPD 80
+        # spatial window rows: 350 measured on every 2015 and 2017-18 frame [RAW][1.4];
+        # other windows up to the unvignetted 337 px slit plus margins [LICK obsHints]
+        # -> [ASSUMED] 260-450
+        nspat_typical=350, nspat=(260, 450), p_typical_window=0.7,
+        # window start row CRVAL2U: 1260 (2015 [RAW]), 1275 (2017-18 [1.4]); others [ASSUMED]
+        crval2u=((1260, 0.35), (1275, 0.45), (1200, 0.1), (1300, 0.1)),
+        cdelt2u=-1,                     # rows counted down the sensor: CDELT2U -1 [RAW]
+        bias=(900.0, 1080.0),           # [RAW] 941-966; [1.4] overscan medians 910-1070
+        amp_offset=(-30.0, 30.0),       # [RAW] amp2 - amp1 = +22 ADU; sign/size [ASSUMED]
+        bias_drift=(-5.0, 5.0),         # [RAW] overscan drifts 941-949 over a night
+        ronoise_scale=(0.85, 1.1),      # [RAW] 3.3-3.4 e- measured vs 3.7 e- [PK]
+        edge_col_offset=(-15.0, -5.0),  # [RAW] first/last data column 8-13 ADU low
+        slit_px=(250.0, 337.0),         # [RAW] lit rows 23-328 (306 px); [LICK] 145" = 337 px
+        cr_rate=(0.03, 0.07),           # [RAW] ~40 CR groups / 1200 s / 0.72 Mpx -> 0.047 /s/Mpx
+        cr_len=(1, 6),                  # thinned, back-illuminated CCD [LICK sla]: short tracks [ASSUMED]
+        years=(2008, 2024),             # [SPIT] 2008-2016 nights; [1.4] 2017-18; blue arm unchanged
+        sky_scale=1.0,
+        arm='blue', binning=_KAST_BINNING,
+        exptime=dict(arc=(5, 60),       # [RAW] 30 s; [DS] 15-30 s blue
+                     flat=(5, 40)),     # [RAW] 15 s, one 30 s; [DS] 20-30 s
+        # line-lamp slots (LAMP_SLOTS) of arcs [RAW][DS]; flats: Sup_Blue alone [RAW] with
+        # probability 0.6, else one of the sets
+        arc_slots=dict(sets=(('F', 'G'), ('F', 'G', 'D'), ('G',), ('F', 'G', 'J'), ('F', 'G', 'H', 'J')),
+                       weights=(0.6, 0.1, 0.05, 0.1, 0.15)),
+        flat_slots=dict(alone=(('5',), 0.6), sets=(('1',), ('1', '5'), ('1', '2')), weights=None),
+        # dispersers in use (see the key list of INSTRUMENTS)
+        setups=[
+            # [ARX][JSON] 600/4310: b1 Legendre fit 3428 -> 5516 A over 2048 columns
+            dict(name='600/4310', wave=(3428.0, 5516.0), npix=2048, curv=36.3, weight=0.5,
+                 dichroics=('d55', 'd57', 'd46'), blaze=4340.0),
+            dict(name='452/3306', wave=(3099.0, 5980.0), npix=2048, curv=50.0, weight=0.25,
+                 dichroics=('d57', 'd55'), blaze=4780.0),                          # [ARX][LICK]
+            dict(name='830/3460', wave=(3272.0, 4562.0), npix=2048, curv=20.0, weight=0.25,
+                 dichroics=('d46',), blaze=3880.0),                                # [ARX][LICK]
+        ],
+    ),
+    'shane_kast_red': dict(
+        prefix='r', version='kastr', dsensor='2k x 4k Hamamatsu', dnaxis=(1024, 4096),
+        cameraid=11, geomcode=1, ampsrow=2, tempdet=-115.0,                    # [PKdep][LICK]
+        readspd=(40,),                  # [1.4] READ-SPD 40 on all 27 real 2017-18 frames
+        # The real 2017-18 format [1.4]: 2725 spectral rows, 405 or 440 data columns,
+        # COVER 100, CRVAL1U 400, CRVAL2U 3400, CDELT2U -1. Other windows keep variety:
+        # spectral 2300-4096 rows ("spectrum covers rows 760-3310" [LICK]; full 4096),
+        # spatial 300-480 columns ([LICK obsHints] 410 px), start column 200-450, COVER
+        # 32-100, CRVAL2U 2500-3600 [ASSUMED].
+        p_typical_window=0.6,
+        typical=dict(nspec=2725, nspat=(405, 440), crval1u=400, cover=100, crval2u=3400),
+        nspec=(2300, 4096), nspat=(300, 480), crval1u=(200, 450), cover=(32, 50, 100),
+        crval2u=(2500, 3600), cdelt2u=-1,                                   # [1.4] CDELT2U -1
+        lit_spec=(2450, 2650),          # [LICK] 2550 lit rows, a mask blocks the rest
+        bias=(800.0, 1300.0),           # [1.4] overscan medians 1000-1037; widened [ASSUMED]
+        amp_offset=(-40.0, 40.0),       # [ASSUMED]
+        bias_drift=(-5.0, 5.0),         # [ASSUMED] like blue
+        ronoise_scale=(0.9, 1.3),       # [ASSUMED] around PypeIt's 3.8 e-
+        edge_col_offset=(-10.0, 5.0),   # [ASSUMED]
+        slit_px=(280.0, 337.0),         # [LICK] 145" / 0.43"/px
+        cr_rate=(0.08, 0.2),            # [LICK] thick chip "very sensitive to cosmic rays"
+        cr_len=(1, 15),                 # thick, deep-depletion CCD: long tracks [ASSUMED]
+        red_cut=10400.0,                # half response of the thick CCD (vs 9800 A) [ASSUMED]; 300/7500 template reaches 12051 A [ARX]
+        years=(2016.8, 2025),           # [LICK] Hamamatsu since Sept 2016
+        # sky per pixel vs blue: [1.4] red science medians 30-200 ADU above the overscan in
+        # 450-600 s with 300/7500 (2.5 A/px), i.e. ~8x the blue rate per A [1.4][RAW]
+        sky_scale=8.0,
+        **_KAST_RED_ARM,
+        # dispersers in use (see the key list of INSTRUMENTS)
+        setups=[
+            dict(name='600/7500', wave=(5435.0, 8852.0), npix=2680, curv=40.0, weight=0.35,
+                 dichroics=('d57', 'd55'), tilt=(10700, 10900), blaze=7500.0),    # [ARX][DS]
+            dict(name='300/7500', wave=(5173.0, 12051.0), npix=2725, curv=80.0, weight=0.25,
+                 dichroics=('d57', 'clear', 'd55'), tilt=(3700, 3900), blaze=7500.0),
+            dict(name='1200/5000', wave=(4598.0, 6337.0), npix=2725, curv=20.0, weight=0.2,
+                 dichroics=('d57', 'd46'), tilt=(24700, 24800), blaze=5000.0),
+            # 600/5000: no template [PK]; dispersion as 600/7500 [ASSUMED], centred 5600 A
+            dict(name='600/5000', wave=(3900.0, 7300.0), npix=2680, curv=40.0, weight=0.2,
+                 dichroics=('d46', 'd55'), tilt=(9950, 10000), blaze=5000.0),
+        ],
+    ),
+    'shane_kast_red_ret': dict(
+        prefix='r', version='kastr', dsensor='Ret 400x1200', dnaxis=(1200, 400),
+        ncols=1232,                     # [RAW r6] NAXIS1
+        cameraid=11, geomcode=1, ampsrow=1, tempdet=-115.0,                    # [RAW r6]
+        readspd=(160,),                 # [RAW r6]
+        nspat_typical=250, nspat=(200, 400), p_typical_window=0.7,             # [RAW r6] 250 rows
+        bias=(1100.0, 1200.0),          # [RAW r6] overscan 1137
+        data_offset=(5.0, 15.0),        # [RAW r6] data baseline 1148 vs overscan 1137
+        amp_offset=(0.0, 0.0),          # one amplifier [PK]
+        bias_drift=(-5.0, 5.0),         # [ASSUMED] like blue
+        ronoise_scale=(1.0, 1.5),       # [RAW r6] overscan 5.9 ADU ~ 18 e- vs 12.5 e- [PK]
+        edge_col_offset=(-25.0, -15.0), # [RAW r6] column 1201 ~ 1115 vs 1137
+        slit_px=(170.0, 240.0),         # [LICK] 145" / 0.774"/px = 187 px; r6 window 250 rows
+        cr_rate=(0.03, 0.1),            # [ASSUMED] 27 um pixels, thinned CCD
+        cr_len=(1, 5),                  # [ASSUMED] large pixels: short tracks
+        crval2u=((0, 1.0),), cdelt2u=1,  # [RAW r6] CRVAL2U 0, CDELT2U +1
+        years=(2008, 2016.6),           # [SPIT][LICK] Reticon before Sept 2016
+        sky_scale=3.0,
+        **_KAST_RED_ARM,
+        # dispersers in use (see the key list of INSTRUMENTS)
+        setups=[
+            # [JSON kastr] Reticon 600/7500: 5373 -> 8174 A over 1199 px
+            dict(name='600/7500', wave=(5373.0, 8174.0), npix=1199, curv=30.0, weight=0.5,
+                 dichroics=('d55', 'd46'), tilt=(10700, 10900), blaze=7500.0),
+            # 1200/5000 as in r6 (tilt 25499) [RAW]; 0.64 A/15um -> 1.15 A/27um px [ASSUMED]
+            dict(name='1200/5000', wave=(5200.0, 6580.0), npix=1200, curv=15.0, weight=0.3,
+                 dichroics=('d55',), tilt=(25400, 25600), blaze=5000.0),
+            dict(name='300/7500', wave=(5000.0, 10480.0), npix=1200, curv=60.0, weight=0.2,
+                 dichroics=('d55', 'clear'), tilt=(3700, 3900), blaze=7500.0),   # [ASSUMED] 4.6 A/px
+        ],
+    ),
+    # --- long-slit spectrographs beyond Kast (photon model)
     'wht_isis_blue': dict(
         prefix='r', instrument_card='ISIS', arm='blue', run0=(2200000, 2600000),  # [HDR] r2324566.fit
         binning=(((1, 2), 0.45), ((1, 1), 0.3), ((2, 2), 0.25)),      # [HDR] CCDXBIN 2, CCDYBIN 1; others [ASSUMED]

@@ -38,7 +38,8 @@ from pypeit import log
 
 from pypeit_spit.errors import DatasetError
 from pypeit_spit.preprocess.contract import IMAGE_SHAPE, PREPROCESS_VERSION, STAT_NAMES
-from pypeit_spit.simulate.params import CAMERAS, GENERIC, SIMULATOR_VERSION, SPECTROGRAPHS
+from pypeit_spit.simulate.night import engine_for, iter_night
+from pypeit_spit.simulate.params import GENERIC, SIMULATOR_VERSION, SPECTROGRAPHS
 from pypeit_spit.training.dataset import FrameSet
 from pypeit_spit.vocab import CLASSES
 
@@ -199,7 +200,7 @@ def plan_units(instruments, nights, seed, first_night=0, faults=0.1, scale=1.0,
     for inst in dict.fromkeys(instruments):
         o = overrides.get(inst, {})
         geo = o.get('geometry', geometry)
-        geo = () if inst in CAMERAS else _geometry_key(geo)
+        geo = _geometry_key(geo) if engine_for(inst).takes_geometry else ()
         for k in range(first_night, first_night + int(o.get('nights', nights))):
             units.append(UnitSpec(inst, int(seed), k, float(faults),
                                   float(o.get('scale', scale)), geo, float(generic_fraction)))
@@ -266,7 +267,6 @@ def _build_unit(unit, folder):
     """:func:`build_unit` in the threads it runs with."""
     from pypeit_spit.errors import FrameError
     from pypeit_spit.pipeline.prepare import prepare_frame
-    from pypeit_spit.simulate.night import iter_night
     from pypeit_spit.io.sites import use_offline_sites
 
     use_offline_sites()       # PypeIt's readers and the simulator need the observatories

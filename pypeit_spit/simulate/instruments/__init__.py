@@ -1,9 +1,12 @@
 """
-Raw formats and headers of the supported long-slit spectrographs (one module per family).
+Raw formats and headers of every simulated spectrograph (one module per family).
 
 :func:`get_format` returns the :class:`~pypeit_spit.simulate.instruments.base.InstrumentFormat`
-of a PypeIt spectrograph name (or ``generic``). To add an instrument: write its facts in
-:data:`pypeit_spit.simulate.params.INSTRUMENTS`, subclass ``InstrumentFormat`` (its
+of a PypeIt spectrograph name (or ``generic``), Kast included: its ``p`` is the
+instrument's entry of :data:`pypeit_spit.simulate.params.INSTRUMENTS`, its ``engine`` the
+simulation that draws its frames (``kast`` or ``longslit``, see
+:mod:`pypeit_spit.simulate.night`). To add an instrument: write its facts in
+:data:`~pypeit_spit.simulate.params.INSTRUMENTS`, subclass ``InstrumentFormat`` (its
 ``layout`` and ``compound_cards``), register it in :data:`FORMATS`, and add it to
 ``params.LONGSLIT``; the tests then check that PypeIt's rules type its nights right.
 """
@@ -13,6 +16,9 @@ __all__ = ['FORMATS', 'get_format']
 
 #: PypeIt spectrograph name -> ``module:Class`` of its format.
 FORMATS = {
+    'shane_kast_blue': 'shane_kast:KastBlue',
+    'shane_kast_red': 'shane_kast:KastRed',
+    'shane_kast_red_ret': 'shane_kast:KastRedRet',
     'wht_isis_blue': 'wht_isis:ISISBlue',
     'wht_isis_red': 'wht_isis:ISISRed',
     'p200_dbsp_blue': 'p200_dbsp:DBSPBlue',
@@ -41,7 +47,7 @@ def get_format(name):
     Parameters
     ----------
     name : str
-        PypeIt spectrograph name of a supported long-slit instrument, or ``generic``.
+        PypeIt spectrograph name of a simulated instrument, or ``generic``.
 
     Returns
     -------

@@ -91,9 +91,14 @@ class InstrumentFormat:
     det_order : tuple of int or None
         Detector order along the arrangement axis (increasing wavelength for
         ``'spec'``).
+    engine : str
+        The simulation that draws its frames: ``'longslit'`` (the photon model of
+        :mod:`pypeit_spit.simulate.longslit`) or ``'kast'`` (levels measured in ADU,
+        :mod:`pypeit_spit.simulate.frame`).
     """
 
     name = None
+    engine = 'longslit'
     suffix = '.fits'
     dets = (1,)
     arrangement = 'spat'
