@@ -24,7 +24,7 @@ from pypeit_spit.archive.catalog import find_night, read_catalog
 from pypeit_spit.archive.identify import GENERIC
 from pypeit_spit.archive.night import TypingOptions, _iso
 from pypeit_spit.console import progress as console_progress
-from pypeit_spit.io.load import size_limit
+from pypeit_spit.io.loaded import size_limit
 from pypeit_spit.io.paths import display_names, natural_key
 from pypeit_spit.io.spectrograph import get_spectrograph
 from pypeit_spit.pipeline.reader import Reader

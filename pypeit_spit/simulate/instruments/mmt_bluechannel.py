@@ -53,7 +53,10 @@ class BlueChannel(InstrumentFormat):
     def arc_ions(self, lamp_set, header_cards=None):
         from astropy.table import Table
         value = lamp_set.get('meta', {}).get('lampstat01', 'HeNeAr')
-        return [str(x) for x in self.spec.get_lamps(Table({'lampstat01': [value]}))]
+        # sorted: PypeIt's get_lamps returns them in a set's order, which follows the
+        # interpreter's string hashing (PYTHONHASHSEED), so that the same seed drew
+        # different arc pixels in different processes
+        return sorted(str(x) for x in self.spec.get_lamps(Table({'lampstat01': [value]})))
 
     def file_name(self, seq, frame):
         t = Time(frame.mjd, format='mjd')
