@@ -1,4 +1,8 @@
 """Tests of the Kast raw-frame simulator (pypeit_spit.simulate, the Kast path)."""
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from astropy.io import fits
@@ -152,3 +156,19 @@ def test_kast_facts_covered():
     from pypeit_spit.simulate.compare import kast_facts_table
     tab = kast_facts_table(nsim=12, seed=1)
     assert np.all(tab['covers']), str(tab[~tab['covers']])
+
+
+def test_simulator_api_works_offline_in_a_fresh_interpreter(tmp_path):
+    """The simulator's API, called from a fresh interpreter with an empty astropy cache
+    and no commands run first, finds PypeIt's observatories offline (through
+    io.spectrograph) instead of trying to download astropy's sites list."""
+    code = ('import numpy as np\n'
+            'from pypeit_spit.simulate import simulate_raw\n'
+            "hdul, p = simulate_raw('keck_lris_blue', 'arc', np.random.default_rng(1))\n"
+            'print(len(hdul))\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith('XDG_')}
+    env['HOME'] = str(tmp_path)
+    run = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                         env=env, cwd=tmp_path, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split()[-1] == '5'

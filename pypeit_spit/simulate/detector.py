@@ -169,8 +169,8 @@ def get_layout(camera, nspat, nspec=None, crval1u=0, cover=32, binning=(1, 1), c
     -------
     Layout
     """
-    from pypeit.spectrographs.util import load_spectrograph
-    spec = load_spectrograph(camera)
+    from pypeit_spit.io.spectrograph import get_spectrograph  # offline sites first
+    spec = get_spectrograph(camera)
     c = INSTRUMENTS[camera]
     bspec, bspat = binning
     if 'typical' in c:      # sections derived by PypeIt from header cards (Kast red)

@@ -111,8 +111,8 @@ class InstrumentFormat:
     @cached_property
     def spec(self):
         """The PypeIt spectrograph object."""
-        from pypeit.spectrographs.util import load_spectrograph
-        return load_spectrograph(self.name)
+        from pypeit_spit.io.spectrograph import get_spectrograph  # offline sites first
+        return get_spectrograph(self.name)
 
     @cached_property
     def p(self):
