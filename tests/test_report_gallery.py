@@ -13,7 +13,10 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from pypeit_spit.report.gallery import FLAGGED, build_gallery, display_names, thumbnail_name
+from pypeit_spit.io.paths import display_names
+from pypeit_spit.report.gallery import build_gallery
+from pypeit_spit.report.gallery_frames import FLAGGED
+from pypeit_spit.report.thumbnails import thumbnail_name
 from pypeit_spit.model.spit_model import SpitModel
 from pypeit_spit.scripts.spit_gallery import SpitGallery
 from pypeit_spit.vocab import CLASSES
@@ -409,7 +412,7 @@ def test_page_in_headless_chromium(kast_gallery, tmp_path):
     # the border, the thumbnail's grey levels, not a white box with a broken image
     from matplotlib.colors import to_rgb
 
-    from pypeit_spit.report.gallery import COLOURS
+    from pypeit_spit.report.gallery_frames import COLOURS
     border = np.rint(np.array(to_rgb(COLOURS[dom.tiles[0]['status']])) * 255).astype(int)
     top, bottom, left, right = _first_box(np.all(np.abs(img.astype(int) - border)
                                                  <= 2, axis=-1))

@@ -28,9 +28,10 @@ from pypeit_spit.io.loaded import size_limit
 from pypeit_spit.io.paths import display_names, natural_key
 from pypeit_spit.io.spectrograph import get_spectrograph
 from pypeit_spit.pipeline.reader import Reader
-from pypeit_spit.report.gallery import (INDEX_NAME, SHEET_NAME, STATUSES, Frame, Gallery,
-                                        Thumbnails, sheet_shrink, write_contact_sheet,
-                                        write_html)
+from pypeit_spit.report.contact_sheet import write_contact_sheet
+from pypeit_spit.report.gallery_frames import INDEX_NAME, SHEET_NAME, STATUSES, Frame, Gallery
+from pypeit_spit.report.gallery_html import write_html
+from pypeit_spit.report.thumbnails import Thumbnails, sheet_shrink
 from pypeit_spit.vocab import NEEDS_A_LOOK, UNKNOWN
 
 __all__ = ['night_gallery', 'file_changed']
@@ -185,7 +186,7 @@ def night_gallery(catalog, night, outdir, workers=1, user_file=None, progress=Fa
 
     Returns
     -------
-    `pypeit_spit.report.gallery.Gallery`
+    `pypeit_spit.report.gallery_frames.Gallery`
         Its frames in display order (needs a look first), each with ``no_image`` set
         where the file is no longer as catalogued or cannot be read now.
 

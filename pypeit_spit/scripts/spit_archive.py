@@ -107,7 +107,7 @@ class SpitArchive(SpitScript):
                 raise UsageError(f'--export {args.export}: give a .ecsv or .csv file name')
             check_output(args.export, what='export file')
         if args.gallery is not None:
-            from pypeit_spit.report.gallery import INDEX_NAME, SHEET_NAME
+            from pypeit_spit.report.gallery_frames import INDEX_NAME, SHEET_NAME
             if args.outdir is None:
                 raise UsageError('--gallery writes into a folder: give -d/--output_path '
                                  'OUTDIR')

@@ -47,7 +47,7 @@ class SpitGallery(SpitScript):
         """A mistyped folder is a usage error (exit 2), not an unreadable frame."""
         from pypeit_spit.io.paths import check_inputs
         from pypeit_spit.errors import UsageError
-        from pypeit_spit.report.gallery import split_inputs
+        from pypeit_spit.report.gallery_inputs import split_inputs
         if args.outdir is None:
             raise UsageError('the output folder is required: -d/--output_path DIR')
         split_inputs(args.inputs)      # a .pypeit file mixed with raw inputs: that first

@@ -86,8 +86,8 @@ class SpitPng(SpitScript):
         """Classify the frames (in batches) and write their captioned images."""
         from pathlib import Path
 
-        from pypeit_spit.io.paths import expand_paths
-        from pypeit_spit.report.gallery import classify_frames, display_names
+        from pypeit_spit.io.paths import display_names, expand_paths
+        from pypeit_spit.report.gallery import classify_frames
         from pypeit_spit.report.png import FLIP_SUFFIXES, frame_stem, write_annotated_png
         from pypeit_spit.preprocess.contract import flips
         from pypeit_spit.scripts.base import EXIT_OK, EXIT_PARTIAL
