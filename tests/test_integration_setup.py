@@ -158,9 +158,19 @@ def test_wrong_lamp_cards(kastframes, tmp_path):
     by_rules, by_spit = typed(rules), typed(spit)
     # the header rules read the lamps-off arc and flats as standards
     assert by_rules['b1.fits.gz'] == 'standard' and by_rules['b3.fits.gz'] == 'standard'
-    assert sum(by_rules[k] != v for k, v in want.items()) == 3
-    assert by_spit == want
-    load_vanilla(spit / 'shane_kast_blue_A' / 'shane_kast_blue_A.pypeit', tmp_path)
+    wrong = {k for k, v in want.items() if by_rules[k] != v}
+    assert len(wrong) == 3
+    # a SPIT always right and sure does not override them: every lamp card off on a frame
+    # the rules call a standard is a soft fact against an arc or a flat (issue 24: a model
+    # that lies must not retype a standard silently), so each is a conflict typed as the
+    # rules type it, for the user to settle; every other frame as it should be
+    data = data_rows(spit / 'shane_kast_blue_A' / 'shane_kast_blue_A.pypeit')
+    source = {str(f): str(s) for f, s in zip(data['filename'], data['spit_src'])}
+    assert {k: (by_spit[k], source[k]) for k in wrong} == {k: ('standard', 'conflict')
+                                                           for k in wrong}
+    assert {k: by_spit[k] for k in want if k not in wrong} == \
+        {k: v for k, v in want.items() if k not in wrong}
+    # (no run_pypeit load here: until the user settles the conflicts the night has no arc)
 
 
 def test_simulated_night(tmp_path):
@@ -196,7 +206,12 @@ def test_simulated_night(tmp_path):
     # a SPIT that is always right and sure: every frame the rules mistype is typed right
     # by SPIT's override, or (where a header fact objects) flagged as a conflict
     assert not {k for k in wrong_spit if source[k] != 'conflict'}, 'silently wrong'
-    assert sum(source[k] == 'spit' for k in wrong_rules) >= len(wrong_rules) // 2
+    # every frame the rules mistype is typed right by SPIT or flagged; SPIT fixes some
+    # (not those whose lamp cards all read off while the rules say sky: a soft fact,
+    # issue 24, makes them conflicts)
+    assert all(source[k] in ('spit', 'conflict') for k in wrong_rules)
+    assert all(by_spit[k] == want[k] for k in wrong_rules if source[k] == 'spit')
+    assert any(source[k] == 'spit' for k in wrong_rules)
     assert set(by_spit) == set(want)
 
 

@@ -36,7 +36,8 @@ from pypeit import log
 
 from pypeit_spit.integration.config import InstrumentConfig, instrument_config
 from pypeit_spit.integration.decision import DecisionParams, decide_frame
-from pypeit_spit.integration.rules import hard_facts, header_facts, lamp_facts, rule_bits
+from pypeit_spit.integration.rules import (hard_facts, header_facts, lamp_facts, rule_bits,
+                                           soft_facts)
 from pypeit_spit.pipeline.classify import classify_files
 from pypeit_spit.vocab import CLASSES, FRAMETYPE_TO_CLASS, ON_SKY, UNKNOWN, count_outcomes
 
@@ -289,9 +290,11 @@ def type_frames(fitstbl, verdicts=None, config=None, spit_column=None, current=N
                 voted = verdict.voted
                 if on_sky is not None and voted in ON_SKY:
                     voted = on_sky
+                doubted, doubt = soft_facts(i, CLASSES, rules_classes, lamps)
                 decision = decide_frame(p, answer, votes, rules_classes, plaus, params,
                                         CLASSES, voted=voted or None, allowed=allowed,
-                                        excluded=excluded, shown=raw)
+                                        excluded=excluded, shown=raw, doubted=doubted,
+                                        doubt=doubt)
                 spit_settled = decision.cls or UNKNOWN
 
         kept_rules = _allowed_bits(bm, rules_i, allowed, dtype)
