@@ -111,7 +111,7 @@ def test_setup_config_interpolation_loop_one_line(one_frame, tmp_path, where):
 
 def _garbage_frames(folder, realframes):
     """Garbage pixels under a real Kast bias's header (valid headers: the rules type
-    them bias): uniform noise, random bits (16-bit and float), a constant, NaN."""
+    them bias): uniform noise, random bits (16-bit and float), a constant, NaN, inf."""
     folder.mkdir(exist_ok=True)
     with fits.open(realframes / 'shane_kast_blue' / 'b14.fits.gz') as hdul:
         header, shape = hdul[0].header.copy(), hdul[0].data.shape
@@ -126,7 +126,8 @@ def _garbage_frames(folder, realframes):
             'bits_float32.fits': np.frombuffer(rng.bytes(shape[0] * shape[1] * 4),
                                                '>f4').reshape(shape),
             'constant.fits': np.full(shape, 1000, np.uint16),
-            'nan.fits': np.full(shape, np.nan, np.float32)}
+            'nan.fits': np.full(shape, np.nan, np.float32),
+            'inf.fits': np.full(shape, np.inf, np.float32)}
     for name, pixels in data.items():
         fits.PrimaryHDU(pixels, header=header).writeto(folder / name)
     return sorted(data)
@@ -159,11 +160,12 @@ def test_classify_garbage_flagged_not_typed(realframes, tmp_path):
         proc = run_command('pypeit_spit_classify', folder, *extra, '--no-progress',
                            timeout=300)
         assert 'Traceback' not in proc.stderr, proc.stderr[-3000:]
-        assert proc.returncode == 1, proc.stderr[-3000:]   # nan.fits: no usable pixel
+        # every frame read and typed or flagged (all NaN / inf: no data, flagged too)
+        assert proc.returncode == 0, proc.stderr[-3000:]
         rows = {line.split()[0]: line for line in proc.stdout.splitlines() if line.strip()}
         for name in names:
             assert rows[name].split()[1] == 'unknown', rows[name]
-            assert 'no calibration' in rows[name] or 'no usable pixel' in rows[name]
+            assert 'no calibration' in rows[name]
         assert 'no calibration' not in rows['b14.fits.gz']
         if extra:   # (the generic loader's bias is below the model's cut: unknown)
             assert rows['b14.fits.gz'].split()[1] == 'bias'
@@ -188,14 +190,15 @@ def test_setup_garbage_flagged_never_typed(realframes, tmp_path):
         for line in lines[3:]:
             cells = [c.strip() for c in line.split('|')]
             rows[cells[0].lstrip('# ').strip()] = dict(zip(header, cells))
-    for name in names:
-        if name == 'nan.fits':   # no pixel to read: unreadable to SPIT, rules' type kept
-            assert rows[name]['spit_src'] == 'unreadable', rows[name]
-            continue
+    for name in names:   # all NaN / inf too: read, no data, flagged (issue 24)
         assert rows[name]['frametype'] in ('None', ''), rows[name]
         assert rows[name]['spit_src'] == 'flagged', rows[name]
     assert rows['b14.fits.gz']['frametype'] == 'bias'
     assert rows['b1.fits.gz']['frametype'] == 'arc,tilt'
+    # one line on stdout naming each, with its reason
+    for name in names:
+        assert any(line.strip().startswith(f'{name}: flagged') and 'no calibration' in line
+                   for line in proc.stdout.splitlines()), (name, proc.stdout)
 
 
 # ------------------------------------------------------------------ model files

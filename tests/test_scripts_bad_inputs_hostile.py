@@ -413,3 +413,62 @@ def test_export_output_refused_before_the_work(tmp_path, target, message):
     assert len(errors) == 1 and f'{tmp_path / target}: {message}' in errors[0]
     assert model.read_bytes() == b'not read: refused before'
     assert (tmp_path / 'pipe').is_fifo() and (tmp_path / 'folder').is_dir()
+
+
+# ------------------------------------------------------------------ pixels that are no data
+
+def _with_pixels(source, dest, pixels):
+    """``dest``: the simulated frame ``source``'s header (valid: the rules type it) over
+    other pixels (float32 when they are not integers)."""
+    with fits.open(source) as hdul:
+        header = hdul[0].header.copy()
+    for key in ('BZERO', 'BSCALE'):
+        header.remove(key, ignore_missing=True)
+    fits.PrimaryHDU(pixels, header=header).writeto(dest)
+
+
+def test_frames_of_no_data_are_flagged_by_every_command(night, tmp_path):
+    """All NaN, all inf, no variance at all (constant): each read, flagged with a one-line
+    reason naming the file by setup (untyped, commented out: never SPIT's type nor the
+    rules'), classify (its flag, exit 0: typed as far as it goes) and check (the row
+    commented out: nothing active to settle); the night's frames typed."""
+    shape = fits.getdata(night / 'b27.fits.gz').shape
+    bad = {'nan.fits': np.full(shape, np.nan, np.float32),
+           'inf.fits': np.full(shape, -np.inf, np.float32),
+           'zero_variance.fits': np.full(shape, 1200, np.uint16)}
+    for name, pixels in bad.items():
+        _with_pixels(night / 'b27.fits.gz', night / name, pixels)
+    reason = {'nan.fits': 'no calibration: no usable pixel values (all NaN, infinite or '
+                          'beyond \u00b11e+30)',
+              'zero_variance.fits': 'no calibration: every pixel has the same value (1200)'}
+    reason['inf.fits'] = reason['nan.fits']
+    out = tmp_path / 'out'
+    proc = run_command('pypeit_spit_setup', '-r', night, '-s', 'shane_kast_blue', '-c', 'all',
+                       '-d', out, '--log_file', 'None', timeout=300)
+    assert proc.returncode == 0 and 'Traceback' not in proc.stderr, proc.stderr[-3000:]
+    lines = proc.stdout.splitlines()
+    for name, why in reason.items():
+        assert sum(line.strip() == f'{name}: flagged, untyped, commented out ({why})'
+                   for line in lines) == 1, (name, proc.stdout)
+    pfile = next(out.glob('*/*.pypeit'))
+    from pypeit.inputfiles import PypeItFile
+    data = PypeItFile.from_file(str(pfile), preserve_comments=True).data
+    rows = {str(f).lstrip('# '): (str(f), str(t), str(s)) for f, t, s in
+            zip(data['filename'], data['frametype'], data['spit_src'])}
+    for name in bad:
+        assert rows[name] == (f'# {name}', 'None', 'flagged'), rows[name]
+    assert {rows[n][2] for n in NIGHT} <= {'agree', 'rules', 'spit'}, rows
+
+    proc = run_command('pypeit_spit_classify', *[night / n for n in bad], night / 'b14.fits.gz',
+                       '-s', 'shane_kast_blue', '--no-progress', timeout=300)
+    assert proc.returncode == 0 and 'Traceback' not in proc.stderr, proc.stderr[-3000:]
+    for name, why in reason.items():
+        row = next(line for line in proc.stdout.splitlines() if line.startswith(name))
+        assert row.split()[1] == 'unknown' and row.rstrip().endswith(why), row
+        assert sum(f'{night / name}: {why}' in line for line in proc.stderr.splitlines()) == 1
+
+    proc = run_command('pypeit_spit_check', pfile, '--all', timeout=300)
+    assert proc.returncode == 0 and 'Traceback' not in proc.stderr, proc.stderr[-3000:]
+    for name in bad:
+        assert sum(name in line and 'flagged' in line for line in proc.stdout.splitlines()) \
+            == 1, proc.stdout

@@ -64,7 +64,7 @@ import numpy as np
 from astropy.io import fits
 
 from pypeit_spit.defaults import DEFAULTS
-from pypeit_spit.errors import FrameError, UsageError
+from pypeit_spit.errors import FrameError, PixelError, UsageError
 from pypeit_spit.io.spectrograph import get_spectrograph
 from pypeit_spit.preprocess.stats import median, robust_sigma
 
@@ -574,7 +574,7 @@ def _replace_bad(path, image, n_bad_raw=None):
 
     Raises
     ------
-    FrameError
+    PixelError
         No usable pixel, or more than :data:`MAX_BAD_FRACTION` unusable.
     """
     if image.size and -MAX_ABS_VALUE <= image.min() and image.max() <= MAX_ABS_VALUE:
@@ -587,9 +587,9 @@ def _replace_bad(path, image, n_bad_raw=None):
         bad_fraction = max(bad_fraction, n_bad_raw[0] / n_bad_raw[1])
     what = f'NaN, infinite or beyond \u00b1{MAX_ABS_VALUE:.0e}'
     if n_usable == 0:
-        raise FrameError(path, f'no usable pixel values (all {what})')
+        raise PixelError(path, f'no usable pixel values (all {what})')
     if bad_fraction > MAX_BAD_FRACTION:
-        raise FrameError(path, f'{100 * bad_fraction:.0f}% of the pixel values are unusable '
+        raise PixelError(path, f'{100 * bad_fraction:.0f}% of the pixel values are unusable '
                                f'({what})')
     if n_usable == size:
         return image
@@ -1044,7 +1044,7 @@ def load_with_pypeit(path, spectrograph, det=1, max_pixels=None, fallback=True):
             frame = _load_with_pypeit(path, plain, None, spec, det, limit, fallback,
                                       probe_first=plain.stat().st_size > limit)
         except FrameError as exc:
-            raise FrameError(path, exc.reason.replace(str(plain), str(p))) from exc
+            raise type(exc)(path, exc.reason.replace(str(plain), str(p))) from exc
         frame.loader = frame.loader.replace(str(plain), str(p))
         return frame
 
@@ -1080,7 +1080,7 @@ def _load_with_pypeit(path, p, compression, spec, det, limit, fallback, probe_fi
             frame = load_generic(p, max_pixels=limit, _probe_result=probe)
         except FrameError as gen:
             # The generic loader names the defect (truncated, no usable pixels...).
-            raise FrameError(path, gen.reason) from exc
+            raise type(gen)(path, gen.reason) from exc
     frame.path = str(path)
     frame.loader = f'generic ({why})'
     return frame

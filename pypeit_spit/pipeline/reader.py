@@ -16,15 +16,16 @@ from concurrent.futures.process import BrokenProcessPool
 import numpy as np
 from pypeit import log
 
-from pypeit_spit.errors import FrameError, UsageError
+from pypeit_spit.errors import FrameError, PixelError, UsageError
 from pypeit_spit.io.load import remove_plain_copies, size_limit
 from pypeit_spit.io.spectrograph import get_spectrograph
 from pypeit_spit.model.inference import infer
 from pypeit_spit.model.store import get_model
-from pypeit_spit.pipeline.prepare import prepare_frame
+from pypeit_spit.pipeline.prepare import Prepared, prepare_frame
+from pypeit_spit.preprocess.contract import IMAGE_SHAPE, STAT_NAMES
 
 __all__ = ['PROCESSES_AVAILABLE', 'MIN_FRAMES_FOR_PROCESSES', 'check_arguments',
-           'prepare_one', 'settings_key', 'infer_one', 'keep_freed_memory', 'Reader',
+           'prepare_one', 'no_data', 'settings_key', 'infer_one', 'keep_freed_memory', 'Reader',
            'Prefetch']
 
 
@@ -62,7 +63,8 @@ def prepare_one(path, spectrograph, det, max_pixels, extract=None):
     """
     Read and pre-process one frame: ``(Prepared, None)``, or ``(None, reason)`` when it
     cannot be (an unexpected error is logged with its traceback, and still only costs
-    this frame). With ``extract``, a frame read by PypeIt's reader also gets
+    this frame); a frame whose pixel values are no data
+    (:class:`~pypeit_spit.errors.PixelError`) is a flagged :func:`no_data` frame. With ``extract``, a frame read by PypeIt's reader also gets
     ``extract(spectrograph, headers)`` as its ``metadata`` (e.g. PypeIt's header
     metadata, :func:`pypeit_spit.integration.rules.header_metadata`; None when it
     fails); its headers are not kept.
@@ -76,6 +78,8 @@ def prepare_one(path, spectrograph, det, max_pixels, extract=None):
                 prep.metadata = None
         prep.headers = None
         return prep, None
+    except PixelError as exc:   # read, but its pixel values are no data: a quality flag
+        return no_data(path, exc.reason), None
     except FrameError as exc:
         return None, exc.reason
     except MemoryError:
@@ -85,6 +89,17 @@ def prepare_one(path, spectrograph, det, max_pixels, extract=None):
                     f'{traceback.format_exc()}')
         text = ' '.join(str(exc).split())
         return None, f'internal error ({type(exc).__name__}: {text})'
+
+
+def no_data(path, reason):
+    """
+    The :class:`~pypeit_spit.pipeline.prepare.Prepared` of a frame whose pixel values
+    are no data (all NaN, infinite...): flagged ``no calibration`` with ``reason``, a
+    blank image (never given to the network) and no header metadata.
+    """
+    return Prepared(path=str(path), image=np.zeros(IMAGE_SHAPE, dtype=np.uint8),
+                    stats=np.zeros(len(STAT_NAMES), dtype=np.float32), loader='',
+                    rows=slice(0, 0), flag=f'no calibration: {reason}')
 
 
 def settings_key(spectrograph, det, max_pixels):
