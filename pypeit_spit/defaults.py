@@ -37,6 +37,7 @@ class Defaults:
     batch_size : int
     max_pixels : int
     rules_error, near_zero, contradict, override, exptime_mismatch : float
+    bias_noise_factor, model_budget : float
     """
     enabled: bool
     model: str
@@ -50,6 +51,8 @@ class Defaults:
     contradict: float
     override: float
     exptime_mismatch: float
+    bias_noise_factor: float
+    model_budget: float
 
 
 def _read():

@@ -348,6 +348,75 @@ def test_classify_crafted_model_one_line(realframes, tmp_path):
         assert 'Loop' in errors[0]
 
 
+def _slow_graph(path, n_matmul):
+    """An allowed graph that runs long: image (210 x 650) times a 650 x 650 matrix,
+    ``n_matmul`` times over (one initializer: a small file), then pooled to 5 softmax
+    numbers; every operator on the allow-list, every shape as the contract says."""
+    from onnx import helper, numpy_helper
+    consts = [numpy_helper.from_array(np.full((650, 650), 1e-3, np.float32), 'w'),
+              numpy_helper.from_array(np.array([-1, 210, 650], np.int64), 'rows'),
+              numpy_helper.from_array(np.array([-1, 1, 210, 650], np.int64), 'planes')]
+    consts += [numpy_helper.from_array(np.array([v], np.int64), n)
+               for n, v in (('starts', 0), ('ends', 5), ('axes', 1))]
+    nodes = [helper.make_node('Reshape', ['image', 'rows'], ['x0'])]
+    nodes += [helper.make_node('MatMul', [f'x{k}', 'w'], [f'x{k + 1}']) for k in range(n_matmul)]
+    nodes += [helper.make_node('Reshape', [f'x{n_matmul}', 'planes'], ['y']),
+              helper.make_node('GlobalAveragePool', ['y'], ['pooled']),
+              helper.make_node('Flatten', ['pooled'], ['flat']),
+              helper.make_node('Concat', ['flat', 'stats'], ['c'], axis=1),
+              helper.make_node('Slice', ['c', 'starts', 'ends', 'axes'], ['s']),
+              helper.make_node('Softmax', ['s'], ['probs'], axis=1)]
+    return _graph_model(path, nodes, [('image', ('batch', 210, 650, 1)), ('stats', ('batch', 5))],
+                        [('probs', ('batch', 5))], initializers=consts)
+
+
+def test_model_first_run_budget(tmp_path):
+    """A model's first run has a wall-clock budget (the spec's model_budget): an allowed
+    graph of 1000 large MatMuls (about 3 s for one frame here) is stopped at a 0.2 s
+    budget and refused with one line; within a budget it loads and runs."""
+    import time
+
+    from pypeit_spit.defaults import DEFAULTS
+    from pypeit_spit.model.store import load_model
+    assert DEFAULTS.model_budget == 30.0
+    path = _slow_graph(tmp_path / 'slow.onnx', 1000)
+    assert path.stat().st_size < 2 * 2**20
+    start = time.monotonic()
+    with pytest.raises(ModelError, match=f'^{path}: its first run \\(one blank frame\\) took '
+                                         'longer than 0.2 s \\(model_budget\\): refused$'):
+        load_model(path, model_budget=0.2)
+    assert time.monotonic() - start < DEFAULTS.model_budget
+    quick = _slow_graph(tmp_path / 'quick.onnx', 2)
+    model = load_model(quick, model_budget=5.0)
+    assert model.predict(np.zeros((1, 210, 650), np.uint8), np.zeros((1, 5), np.float32)).shape \
+        == (1, 5)
+
+
+def test_setup_slow_model_refused_one_line(kastframes, tmp_path):
+    """As the installed command: setup with the slow graph and a configuration file
+    whose model_budget is 0.2 s: one line naming the model and the budget, exit 2, no
+    output folder made."""
+    model = _slow_graph(tmp_path / 'slow.onnx', 1000)
+    raw = tmp_path / 'raw'
+    raw.mkdir()
+    for name in ('b1.fits.gz', 'b14.fits.gz', 'b27.fits.gz'):
+        shutil.copy(kastframes / name, raw)
+    cfg = tmp_path / 'budget.cfg'
+    cfg.write_text('[shane_kast_blue]\nmodel_budget = 0.2\n')
+    out = tmp_path / 'out'
+    proc = run_command('pypeit_spit_setup', '-r', raw, '-s', 'shane_kast_blue', '-c', 'all',
+                       '-d', out, '--log_file', 'None', '--spit', '--spit-model', model,
+                       '--spit-config', cfg, env={'HOME': str(tmp_path)}, timeout=120)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode == 2, text[-3000:]
+    assert 'Traceback' not in text
+    errors = error_lines(text)
+    assert len(errors) == 1, text[-3000:]
+    assert f'{model}: its first run (one blank frame) took longer than 0.2 s (model_budget): ' \
+           'refused' in errors[0]
+    assert not out.exists()
+
+
 # ------------------------------------------------------------------ a night of only biases
 
 def _pypeit_rows(out):

@@ -64,7 +64,7 @@ def test_near_zero_rules_class_is_flagged():
     d = decide_frame(probs(science=0.8, arc=0.01), UNKNOWN, 4, {'arc'}, ONE, PARAMS, CLASSES,
                      allowed=allowed, excluded='exptime 1800 s excludes arc')
     assert (d.cls, d.source) == ('science', 'conflict')
-    assert 'rules arc excluded by the header (exptime 1800 s excludes arc)' in d.reason
+    assert 'rules arc excluded by the frame (exptime 1800 s excludes arc)' in d.reason
 
 
 def test_spit_sure_against_the_posterior_is_a_conflict():
@@ -80,7 +80,7 @@ def test_hard_facts_bound_any_answer():
     d = decide_frame(probs(bias=0.999), 'bias', 4, {'standard'}, ONE, PARAMS, CLASSES,
                      allowed=allowed, excluded='exptime 16 s excludes bias')
     assert (d.cls, d.source) == ('standard', 'conflict')
-    assert 'SPIT bias p=0.999 excluded by the header (exptime 16 s excludes bias)' in d.reason
+    assert 'SPIT bias p=0.999 excluded by the frame (exptime 16 s excludes bias)' in d.reason
     # the rules give nothing: left untyped, never bias
     d = decide_frame(probs(bias=0.999), 'bias', 4, set(), ONE, PARAMS, CLASSES,
                      allowed=allowed, excluded='exptime 16 s excludes bias')

@@ -210,7 +210,7 @@ def test_spit_sure_but_outvoted_is_a_conflict(kast_meta):
                       fake=fake_classifier({'b14.fits.gz': {'flat': 0.95, 'bias': 0.02}}))
     row = _row(res, 'b14.fits.gz')
     assert (row['frametype'], row['source']) == ('bias', 'conflict')
-    assert 'SPIT flat p=0.950 excluded by the header (exptime 0 s excludes' in row['reason']
+    assert 'SPIT flat p=0.950 excluded by the frame (exptime 0 s excludes' in row['reason']
 
 
 def test_unsure_spit_not_against_the_rules(kast_meta):

@@ -472,3 +472,62 @@ def test_frames_of_no_data_are_flagged_by_every_command(night, tmp_path):
     for name in bad:
         assert sum(name in line and 'flagged' in line for line in proc.stdout.splitlines()) \
             == 1, proc.stdout
+
+
+# ------------------------------------------------------------------ noise SPIT calls bias
+
+def test_not_a_bias_by_its_noise(loaderframes, kastframes):
+    """A bias's pixel noise is its detector's read noise (PypeIt's ronoise / gain): the
+    simulated biases of five spectrographs and Kast blue are far below the factor;
+    Gaussian noise of 300 ADU is not a bias."""
+    from pypeit_spit.defaults import DEFAULTS
+    from pypeit_spit.pipeline.prepare import prepare_frame
+    from pypeit_spit.preprocess.quality import not_a_bias
+    from simframes import LOADERS
+    frames = {name: spec for name, (spec, cls, _) in LOADERS.items() if cls == 'bias'}
+    for name, spec in [*frames.items(), ('b14.fits.gz', 'shane_kast_blue')]:
+        folder = kastframes if name.startswith('b14') else loaderframes
+        prep = prepare_frame(folder / name, spectrograph=spec)
+        assert prep.detector_noise is not None and prep.detector_noise > 0, name
+        assert prep.noise < 2 * prep.detector_noise, (name, prep.noise, prep.detector_noise)
+        assert not_a_bias(prep.noise, prep.detector_noise, DEFAULTS.bias_noise_factor) == ''
+    why = not_a_bias(300.0, 3.0833, DEFAULTS.bias_noise_factor)
+    assert why.startswith('no bias: pixel noise 300 ADU is 97 times')
+    assert not_a_bias(300.0, None, 10) == '' and not_a_bias(float('nan'), 3.0, 10) == ''
+
+
+def test_gaussian_noise_is_never_a_silent_bias(night, tmp_path):
+    """Gaussian noise of 300 ADU (no structure), which the bundled model calls bias at
+    p = 0.999: under a bias's header (0 s) setup flags it (no bias by its noise, and the
+    header allows nothing else), under a science frame's header a conflict typed
+    science naming the noise; classify shows the reason; the night's bias still bias."""
+    rng = np.random.default_rng(300)
+    shape = fits.getdata(night / 'b14.fits.gz').shape
+    for name, source in (('noise_bias.fits', 'b14.fits.gz'), ('noise_sci.fits', 'b27.fits.gz')):
+        _with_pixels(night / source, night / name,
+                     rng.normal(1000.0, 300.0, shape).astype(np.float32))
+    out = tmp_path / 'out'
+    proc = run_command('pypeit_spit_setup', '-r', night, '-s', 'shane_kast_blue', '-c', 'all',
+                       '-d', out, '--log_file', 'None', timeout=300)
+    assert proc.returncode == 0 and 'Traceback' not in proc.stderr, proc.stderr[-3000:]
+    lines = {line.strip().split(':')[0]: line.strip() for line in proc.stdout.splitlines()
+             if line.strip().startswith('noise_')}
+    assert lines['noise_bias.fits'].startswith('noise_bias.fits: flagged, untyped, commented '
+                                               'out (no calibration: no bias: pixel noise'), lines
+    assert lines['noise_sci.fits'].startswith('noise_sci.fits: conflict, typed science'), lines
+    assert 'no bias: pixel noise' in lines['noise_sci.fits']
+    from pypeit.inputfiles import PypeItFile
+    data = PypeItFile.from_file(str(next(out.glob('*/*.pypeit'))), preserve_comments=True).data
+    rows = {str(f).lstrip('# '): (str(t), str(s)) for f, t, s in
+            zip(data['filename'], data['frametype'], data['spit_src'])}
+    assert rows['noise_bias.fits'] == ('None', 'flagged')
+    assert rows['noise_sci.fits'] == ('science', 'conflict')
+    assert rows['b14.fits.gz'][0] == 'bias'
+
+    proc = run_command('pypeit_spit_classify', night / 'noise_bias.fits', night / 'b14.fits.gz',
+                       '-s', 'shane_kast_blue', '--no-progress', timeout=300)
+    assert proc.returncode == 0 and 'Traceback' not in proc.stderr, proc.stderr[-3000:]
+    row = next(line for line in proc.stdout.splitlines() if line.startswith('noise_bias'))
+    assert row.split()[1] == 'unknown' and 'no bias: pixel noise' in row, row
+    row = next(line for line in proc.stdout.splitlines() if line.startswith('b14'))
+    assert 'no bias' not in row, row

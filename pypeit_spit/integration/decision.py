@@ -202,11 +202,11 @@ def decide_frame(probs, answer, votes, rules_classes, plausibility, params, clas
                  else f'SPIT unsure ({votes}/4 votes; {_fmt(classes, said_p)})')
     rules_say = f'rules {"/".join(rules)}' if rules else 'rules untyped'
     if given and not rules:
-        rules_say = f'rules {"/".join(given)} excluded by the header ({excluded})'
+        rules_say = f'rules {"/".join(given)} excluded by the frame ({excluded})'
     best = f'posterior {_fmt(classes, post)}'
     if answer != UNKNOWN and not ok[classes.index(answer)]:
         # SPIT names a class the frame's own header excludes: never chosen.
-        why = f'{spit_says} excluded by the header ({excluded})'
+        why = f'{spit_says} excluded by the frame ({excluded})'
         if rules:
             rc = max(rules, key=lambda c: post[classes.index(c)])
             return Decision(rc, 'conflict', post, f'{why}; {rules_say}')
@@ -217,7 +217,7 @@ def decide_frame(probs, answer, votes, rules_classes, plausibility, params, clas
         if fc == named:
             return Decision(fc, 'conflict', post, f'{rules_say}; {spit_says}; {best}')
         return Decision('', 'conflict', post, f'{rules_say}; {spit_says}, its {named} '
-                                              f'excluded by the header ({excluded}): '
+                                              f'excluded by the frame ({excluded}): '
                                               'left untyped')
     if in_rules[f]:
         if answer == fc or (answer == UNKNOWN and winner == fc):

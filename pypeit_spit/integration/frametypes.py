@@ -170,7 +170,9 @@ def classify_metadata(fitstbl, config, spit_column=None, prefetch=None):
     paths = _frame_paths(fitstbl)
     verdicts = classify_files(paths, spectrograph=fitstbl.spectrograph, model=config.model,
                               batch_size=config.batch_size, threshold=config.threshold,
-                              max_pixels=config.max_pixels, prefetch=prefetch)
+                              max_pixels=config.max_pixels, prefetch=prefetch,
+                              bias_noise_factor=config.bias_noise_factor,
+                              model_budget=config.model_budget)
     if len(verdicts) != len(paths):
         raise RuntimeError(f'SPIT returned {len(verdicts)} verdicts for {len(paths)} frames')
     return verdicts
@@ -269,6 +271,15 @@ def type_frames(fitstbl, verdicts=None, config=None, spit_column=None, current=N
             flag = verdict.flag
             if spit_class != UNKNOWN and cfg.types_for(spit_class):
                 spit_bits = _names_to_bits(bm, cfg.types_for(spit_class), dtype)
+            if verdict.qa and not flag:
+                # a fact of the pixels: no bias, whatever SPIT or the rules say; where
+                # the header leaves nothing else (a 0-s exposure), no calibration at all
+                no_bias = allowed & np.array([c != 'bias' for c in CLASSES])
+                if no_bias.any():
+                    allowed = no_bias
+                    excluded = '; '.join(x for x in (excluded, verdict.qa) if x)
+                else:
+                    flag = f'no calibration: {verdict.qa}; {excluded}'
             if not err and not flag and mode == 'auto':
                 plaus, on_sky, evidence = header_facts(
                     fitstbl, i, CLASSES, cfg.types_for, std_radius=cfg.std_radius,
@@ -327,6 +338,8 @@ def type_frames(fitstbl, verdicts=None, config=None, spit_column=None, current=N
             source, reason = 'unreadable', f'SPIT cannot read the frame ({spit[i].error})'
         else:
             source, reason = decision.source, decision.reason
+            if spit[i].qa and spit[i].qa not in reason:
+                reason = f'{reason}; {spit[i].qa}'
             if not decision.cls:
                 bits[i] = _names_to_bits(bm, [], dtype)
             elif decision.cls in rules_classes and source == 'agree':

@@ -65,7 +65,7 @@ from astropy.io import fits
 
 from pypeit_spit.defaults import DEFAULTS
 from pypeit_spit.errors import FrameError, PixelError, UsageError
-from pypeit_spit.io.spectrograph import get_spectrograph
+from pypeit_spit.io.spectrograph import detector_noise, get_spectrograph
 from pypeit_spit.preprocess.stats import median, robust_sigma
 
 __all__ = ['LoadedFrame', 'load_frame', 'load_generic',
@@ -132,6 +132,10 @@ class LoadedFrame:
         Overscan level that was subtracted (median over amplifiers), when known.
     read_noise : float or None
         Robust pixel noise of the overscan in ADU, when known.
+    detector_noise : float or None
+        The spectrograph's own read noise of the detector(s) read, in ADU (PypeIt's
+        ``ronoise / gain``, median over amplifiers; PypeIt's reader only):
+        :func:`pypeit_spit.io.spectrograph.detector_noise`.
     raw_max : float
         Largest raw pixel value of the data region before any subtraction.
     header : `astropy.io.fits.Header` or None
@@ -145,6 +149,7 @@ class LoadedFrame:
     loader: str
     bias_level: float | None = None
     read_noise: float | None = None
+    detector_noise: float | None = None
     raw_max: float = np.nan
     header: fits.Header | None = field(default=None, repr=False)
     headers: list | None = field(default=None, repr=False)
@@ -937,13 +942,14 @@ def _rawimage(spec, p, det):
     return detpar, raw, datasec, oscansec, (header, headers)
 
 
-def _loaded(path, image, loader, levels, noises, raw_max, headers):
+def _loaded(path, image, loader, levels, noises, raw_max, headers, detpar=None):
     """A :class:`LoadedFrame` from PypeIt's (spectral, spatial) image: made
     spectral-horizontal, with the median overscan level and noise of the amplifiers;
     ``headers`` is ``(primary header, every header or None)`` (:func:`_rawimage`)."""
     return LoadedFrame(path=str(path), image=np.ascontiguousarray(image.T), loader=loader,
                        bias_level=float(np.median(levels)) if levels else None,
                        read_noise=float(np.median(noises)) if noises else None,
+                       detector_noise=detector_noise(detpar),
                        raw_max=raw_max, header=headers[0], headers=headers[1])
 
 
@@ -960,7 +966,8 @@ def _read_with_pypeit(path, p, spec, det):
     if mosaic is None:
         image, raw_max = _one_detector(path, raw, datasec, oscansec, detpar, spec, levels,
                                        noises)
-        return _loaded(path, image, f'pypeit:{spec.name}', levels, noises, raw_max, headers)
+        return _loaded(path, image, f'pypeit:{spec.name}', levels, noises, raw_max, headers,
+                       detpar)
     from pypeit.core.mosaic import build_image_mosaic
     parts, maxima = [], []
     for k, detector in enumerate(detpar.detectors):
@@ -975,7 +982,7 @@ def _read_with_pypeit(path, p, spec, det):
     except Exception as exc:
         return _read_with_pypeit_single(path, p, spec, det, reason=_one_line(exc))
     return _loaded(path, image, f'pypeit:{spec.name} (mosaic {",".join(map(str, mosaic))})',
-                   levels, noises, max(maxima), headers)
+                   levels, noises, max(maxima), headers, detpar)
 
 
 def _read_with_pypeit_single(path, p, spec, det, reason):
@@ -987,7 +994,7 @@ def _read_with_pypeit_single(path, p, spec, det, reason):
     levels, noises = [], []
     image, raw_max = _one_detector(path, raw, datasec, oscansec, detpar, spec, levels, noises)
     return _loaded(path, image, f'pypeit:{spec.name} (detector {det}; mosaic not read: '
-                                f'{reason})', levels, noises, raw_max, headers)
+                                f'{reason})', levels, noises, raw_max, headers, detpar)
 
 
 def load_with_pypeit(path, spectrograph, det=1, max_pixels=None, fallback=True):

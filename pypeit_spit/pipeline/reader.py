@@ -16,6 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 import numpy as np
 from pypeit import log
 
+from pypeit_spit.defaults import DEFAULTS
 from pypeit_spit.errors import FrameError, PixelError, UsageError
 from pypeit_spit.io.load import remove_plain_copies, size_limit
 from pypeit_spit.io.spectrograph import get_spectrograph
@@ -290,6 +291,9 @@ class Prefetch:
     processes : bool, optional
         Read in forked worker processes (where :data:`PROCESSES_AVAILABLE`, for at
         least :data:`MIN_FRAMES_FOR_PROCESSES` frames) instead of threads.
+    model_budget : float, optional
+        Seconds the model's first run may take when it is loaded
+        (:func:`pypeit_spit.model.store.get_model`).
 
     Examples
     --------
@@ -298,7 +302,8 @@ class Prefetch:
     """
 
     def __init__(self, paths, spectrograph=None, det=1, max_pixels=None, workers=2,
-                 limit=256, model=None, network=True, keep_images=False, processes=False):
+                 limit=256, model=None, network=True, keep_images=False, processes=False,
+                 model_budget=DEFAULTS.model_budget):
         check_arguments(det=det, workers=workers)
         spec = get_spectrograph(spectrograph) if spectrograph is not None else None
         self._key = settings_key(spec, det, max_pixels)
@@ -315,6 +320,7 @@ class Prefetch:
         #: The model the network ran with (None until loaded, or without one).
         self.model = None
         self._model_ref = model
+        self._model_budget = model_budget
         self._network = network
         self._keep_images = keep_images
         self._stop = threading.Event()
@@ -327,7 +333,7 @@ class Prefetch:
         try:
             if self._network:
                 try:   # the cached model classify_files will be given
-                    self.model = get_model(self._model_ref)
+                    self.model = get_model(self._model_ref, model_budget=self._model_budget)
                 except Exception:   # classify_files reports a bad model itself
                     self.model = None
             for _, handle, future in self._frames:
