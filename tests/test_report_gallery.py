@@ -227,13 +227,15 @@ def test_gallery_page(kast_gallery, faulted_night):
     assert len(page.tiles) == 27
     statuses = [t['status'] for t in page.tiles]
     flagged = [s in FLAGGED for s in statuses]
-    # flagged tiles first, the faulted frames among them: SPIT overruled the rules
+    # flagged tiles first, the faulted frames among them: SPIT against the rules, a
+    # conflict ("no lamp on" for a frame the rules call a standard is a soft fact
+    # against SPIT's arc or flat, issue 24)
     assert flagged == sorted(flagged, reverse=True)
     first = {t['name']: t for t in page.tiles[:sum(flagged)]}
     for name in FAULTED:
-        assert first[name]['status'] == 'spit', first
-        assert first[name]['badge'] == 'spit'
-        assert 'spit' in first[name]['class']
+        assert first[name]['status'] == 'conflict', first
+        assert first[name]['badge'] == 'conflict'
+        assert 'conflict' in first[name]['class']
         assert first[name]['rules'] == 'standard'
     assert first['b1.fits.gz']['spit'].startswith('arc ')
     # offline: no script, nothing but the thumbnails and the sheet next to the page
@@ -283,12 +285,12 @@ data end
     assert SpitGallery.run(SpitGallery.parse_args([str(pfile), '-d', str(out), '-v', '0'])) == 1
     page = parse_page((out / 'index.html').read_text())
     tiles = {t['name']: t for t in page.tiles}
-    # what needs a look (conflict, unreadable) before SPIT's overrulings
-    assert list(tiles)[:3] == ['b27.fits.gz', 'b99.fits.gz', 'b1.fits.gz']
+    # what needs a look (conflicts, then unreadable), each group in the file's order
+    assert list(tiles)[:3] == ['b27.fits.gz', 'b1.fits.gz', 'b99.fits.gz']
     assert tiles['b27.fits.gz']['status'] == 'conflict'     # the file against the typing
     assert tiles['b27.fits.gz']['file'] == 'standard'
     assert 'the .pypeit file says standard' in tiles['b27.fits.gz']['text']
-    assert tiles['b1.fits.gz']['status'] == 'spit'          # SPIT over the rules, as the file
+    assert tiles['b1.fits.gz']['status'] == 'conflict'      # SPIT's arc, lamps off: flagged
     assert tiles['b99.fits.gz']['status'] == 'unreadable'
     assert 'raw file not found' in tiles['b99.fits.gz']['text']
     assert tiles['b24.fits.gz']['status'] == 'agree'
@@ -322,7 +324,7 @@ def test_exit_statuses(faulted_night, tmp_path):
     assert '-o is deprecated: use -d/--output_path' in proc.stderr   # the old spelling works
     page = parse_page((tmp_path / 'out0' / 'index.html').read_text())
     assert [t['name'] for t in page.tiles] == ['b1.fits.gz', 'b14.fits.gz']
-    assert page.tiles[0]['status'] == 'spit'
+    assert page.tiles[0]['status'] == 'conflict'
 
     (good / 'junk.fits').write_text('not a FITS file')
     proc = run_command('pypeit_spit_gallery', good, '-d', tmp_path / 'out1', '-v', '0',
@@ -391,7 +393,7 @@ def test_page_in_headless_chromium(kast_gallery, tmp_path):
     flagged = [t['status'] in FLAGGED for t in dom.tiles]
     assert flagged == sorted(flagged, reverse=True)
     head = dom.tiles[:sum(flagged)]
-    assert {t['name'] for t in head if t['status'] == 'spit'} >= set(FAULTED)
+    assert {t['name'] for t in head if t['status'] == 'conflict'} >= set(FAULTED)
     assert all(t['badge'] == t['status'] for t in head)
     assert all(t['img'] for t in dom.tiles)
 
