@@ -37,6 +37,9 @@ class Defaults:
     batch_size : int
     max_pixels : int
     rules_error, near_zero, contradict, override, exptime_mismatch : float
+    bias_noise_factor, model_budget : float
+    distrust : float
+    distrust_min : int
     """
     enabled: bool
     model: str
@@ -50,6 +53,10 @@ class Defaults:
     contradict: float
     override: float
     exptime_mismatch: float
+    bias_noise_factor: float
+    model_budget: float
+    distrust: float
+    distrust_min: int
 
 
 def _read():

@@ -11,7 +11,7 @@ traceback.
 from pypeit import PypeItError
 
 __all__ = ['SpitError', 'UsageError', 'ConfigError', 'ModelError', 'FrameError',
-           'PypeItFileError', 'DatasetError', 'TrainError', 'HookError']
+           'PixelError', 'PypeItFileError', 'DatasetError', 'TrainError', 'HookError']
 
 
 class SpitError(PypeItError):
@@ -52,6 +52,15 @@ class FrameError(SpitError):
 
     def __reduce__(self):
         return (type(self), (self.path, self.reason))
+
+
+class PixelError(FrameError):
+    """
+    A frame read whole whose pixel values are no data (all, or most of them, NaN,
+    infinite or beyond any count): no calibration at all, as a dead read-out. Typing
+    flags it (the ``flagged`` outcome: never typed, commented out) instead of reporting
+    it unreadable and keeping the header rules' type.
+    """
 
 
 class PypeItFileError(SpitError, ValueError):

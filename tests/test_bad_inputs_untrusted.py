@@ -111,7 +111,7 @@ def test_setup_config_interpolation_loop_one_line(one_frame, tmp_path, where):
 
 def _garbage_frames(folder, realframes):
     """Garbage pixels under a real Kast bias's header (valid headers: the rules type
-    them bias): uniform noise, random bits (16-bit and float), a constant, NaN."""
+    them bias): uniform noise, random bits (16-bit and float), a constant, NaN, inf."""
     folder.mkdir(exist_ok=True)
     with fits.open(realframes / 'shane_kast_blue' / 'b14.fits.gz') as hdul:
         header, shape = hdul[0].header.copy(), hdul[0].data.shape
@@ -126,7 +126,8 @@ def _garbage_frames(folder, realframes):
             'bits_float32.fits': np.frombuffer(rng.bytes(shape[0] * shape[1] * 4),
                                                '>f4').reshape(shape),
             'constant.fits': np.full(shape, 1000, np.uint16),
-            'nan.fits': np.full(shape, np.nan, np.float32)}
+            'nan.fits': np.full(shape, np.nan, np.float32),
+            'inf.fits': np.full(shape, np.inf, np.float32)}
     for name, pixels in data.items():
         fits.PrimaryHDU(pixels, header=header).writeto(folder / name)
     return sorted(data)
@@ -159,11 +160,12 @@ def test_classify_garbage_flagged_not_typed(realframes, tmp_path):
         proc = run_command('pypeit_spit_classify', folder, *extra, '--no-progress',
                            timeout=300)
         assert 'Traceback' not in proc.stderr, proc.stderr[-3000:]
-        assert proc.returncode == 1, proc.stderr[-3000:]   # nan.fits: no usable pixel
+        # every frame read and typed or flagged (all NaN / inf: no data, flagged too)
+        assert proc.returncode == 0, proc.stderr[-3000:]
         rows = {line.split()[0]: line for line in proc.stdout.splitlines() if line.strip()}
         for name in names:
             assert rows[name].split()[1] == 'unknown', rows[name]
-            assert 'no calibration' in rows[name] or 'no usable pixel' in rows[name]
+            assert 'no calibration' in rows[name]
         assert 'no calibration' not in rows['b14.fits.gz']
         if extra:   # (the generic loader's bias is below the model's cut: unknown)
             assert rows['b14.fits.gz'].split()[1] == 'bias'
@@ -188,14 +190,15 @@ def test_setup_garbage_flagged_never_typed(realframes, tmp_path):
         for line in lines[3:]:
             cells = [c.strip() for c in line.split('|')]
             rows[cells[0].lstrip('# ').strip()] = dict(zip(header, cells))
-    for name in names:
-        if name == 'nan.fits':   # no pixel to read: unreadable to SPIT, rules' type kept
-            assert rows[name]['spit_src'] == 'unreadable', rows[name]
-            continue
+    for name in names:   # all NaN / inf too: read, no data, flagged (issue 24)
         assert rows[name]['frametype'] in ('None', ''), rows[name]
         assert rows[name]['spit_src'] == 'flagged', rows[name]
     assert rows['b14.fits.gz']['frametype'] == 'bias'
     assert rows['b1.fits.gz']['frametype'] == 'arc,tilt'
+    # one line on stdout naming each, with its reason
+    for name in names:
+        assert any(line.strip().startswith(f'{name}: flagged') and 'no calibration' in line
+                   for line in proc.stdout.splitlines()), (name, proc.stdout)
 
 
 # ------------------------------------------------------------------ model files
@@ -343,6 +346,75 @@ def test_classify_crafted_model_one_line(realframes, tmp_path):
         errors = error_lines(text)
         assert len(errors) == 1 and f'{model}: refused as a model' in errors[0], text[-2000:]
         assert 'Loop' in errors[0]
+
+
+def _slow_graph(path, n_matmul):
+    """An allowed graph that runs long: image (210 x 650) times a 650 x 650 matrix,
+    ``n_matmul`` times over (one initializer: a small file), then pooled to 5 softmax
+    numbers; every operator on the allow-list, every shape as the contract says."""
+    from onnx import helper, numpy_helper
+    consts = [numpy_helper.from_array(np.full((650, 650), 1e-3, np.float32), 'w'),
+              numpy_helper.from_array(np.array([-1, 210, 650], np.int64), 'rows'),
+              numpy_helper.from_array(np.array([-1, 1, 210, 650], np.int64), 'planes')]
+    consts += [numpy_helper.from_array(np.array([v], np.int64), n)
+               for n, v in (('starts', 0), ('ends', 5), ('axes', 1))]
+    nodes = [helper.make_node('Reshape', ['image', 'rows'], ['x0'])]
+    nodes += [helper.make_node('MatMul', [f'x{k}', 'w'], [f'x{k + 1}']) for k in range(n_matmul)]
+    nodes += [helper.make_node('Reshape', [f'x{n_matmul}', 'planes'], ['y']),
+              helper.make_node('GlobalAveragePool', ['y'], ['pooled']),
+              helper.make_node('Flatten', ['pooled'], ['flat']),
+              helper.make_node('Concat', ['flat', 'stats'], ['c'], axis=1),
+              helper.make_node('Slice', ['c', 'starts', 'ends', 'axes'], ['s']),
+              helper.make_node('Softmax', ['s'], ['probs'], axis=1)]
+    return _graph_model(path, nodes, [('image', ('batch', 210, 650, 1)), ('stats', ('batch', 5))],
+                        [('probs', ('batch', 5))], initializers=consts)
+
+
+def test_model_first_run_budget(tmp_path):
+    """A model's first run has a wall-clock budget (the spec's model_budget): an allowed
+    graph of 1000 large MatMuls (about 3 s for one frame here) is stopped at a 0.2 s
+    budget and refused with one line; within a budget it loads and runs."""
+    import time
+
+    from pypeit_spit.defaults import DEFAULTS
+    from pypeit_spit.model.store import load_model
+    assert DEFAULTS.model_budget == 30.0
+    path = _slow_graph(tmp_path / 'slow.onnx', 1000)
+    assert path.stat().st_size < 2 * 2**20
+    start = time.monotonic()
+    with pytest.raises(ModelError, match=f'^{path}: its first run \\(one blank frame\\) took '
+                                         'longer than 0.2 s \\(model_budget\\): refused$'):
+        load_model(path, model_budget=0.2)
+    assert time.monotonic() - start < DEFAULTS.model_budget
+    quick = _slow_graph(tmp_path / 'quick.onnx', 2)
+    model = load_model(quick, model_budget=5.0)
+    assert model.predict(np.zeros((1, 210, 650), np.uint8), np.zeros((1, 5), np.float32)).shape \
+        == (1, 5)
+
+
+def test_setup_slow_model_refused_one_line(kastframes, tmp_path):
+    """As the installed command: setup with the slow graph and a configuration file
+    whose model_budget is 0.2 s: one line naming the model and the budget, exit 2, no
+    output folder made."""
+    model = _slow_graph(tmp_path / 'slow.onnx', 1000)
+    raw = tmp_path / 'raw'
+    raw.mkdir()
+    for name in ('b1.fits.gz', 'b14.fits.gz', 'b27.fits.gz'):
+        shutil.copy(kastframes / name, raw)
+    cfg = tmp_path / 'budget.cfg'
+    cfg.write_text('[shane_kast_blue]\nmodel_budget = 0.2\n')
+    out = tmp_path / 'out'
+    proc = run_command('pypeit_spit_setup', '-r', raw, '-s', 'shane_kast_blue', '-c', 'all',
+                       '-d', out, '--log_file', 'None', '--spit', '--spit-model', model,
+                       '--spit-config', cfg, env={'HOME': str(tmp_path)}, timeout=120)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode == 2, text[-3000:]
+    assert 'Traceback' not in text
+    errors = error_lines(text)
+    assert len(errors) == 1, text[-3000:]
+    assert f'{model}: its first run (one blank frame) took longer than 0.2 s (model_budget): ' \
+           'refused' in errors[0]
+    assert not out.exists()
 
 
 # ------------------------------------------------------------------ a night of only biases

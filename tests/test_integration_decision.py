@@ -64,7 +64,7 @@ def test_near_zero_rules_class_is_flagged():
     d = decide_frame(probs(science=0.8, arc=0.01), UNKNOWN, 4, {'arc'}, ONE, PARAMS, CLASSES,
                      allowed=allowed, excluded='exptime 1800 s excludes arc')
     assert (d.cls, d.source) == ('science', 'conflict')
-    assert 'rules arc excluded by the header (exptime 1800 s excludes arc)' in d.reason
+    assert 'rules arc excluded by the frame (exptime 1800 s excludes arc)' in d.reason
 
 
 def test_spit_sure_against_the_posterior_is_a_conflict():
@@ -80,7 +80,7 @@ def test_hard_facts_bound_any_answer():
     d = decide_frame(probs(bias=0.999), 'bias', 4, {'standard'}, ONE, PARAMS, CLASSES,
                      allowed=allowed, excluded='exptime 16 s excludes bias')
     assert (d.cls, d.source) == ('standard', 'conflict')
-    assert 'SPIT bias p=0.999 excluded by the header (exptime 16 s excludes bias)' in d.reason
+    assert 'SPIT bias p=0.999 excluded by the frame (exptime 16 s excludes bias)' in d.reason
     # the rules give nothing: left untyped, never bias
     d = decide_frame(probs(bias=0.999), 'bias', 4, set(), ONE, PARAMS, CLASSES,
                      allowed=allowed, excluded='exptime 16 s excludes bias')
@@ -151,3 +151,37 @@ def test_invariants_on_random_evidence():
         if answer not in (UNKNOWN, d.cls):
             assert d.source == 'conflict'
     assert seen == set(OUTCOMES)
+
+
+def test_soft_fact_turns_an_override_into_a_conflict():
+    """SPIT sure of arc (p = 1, a lying model) on a frame the rules type standard with
+    every lamp off: without the soft fact SPIT overrides silently; with it, a conflict
+    typed standard (issue 24)."""
+    sure = probs(arc=0.99999, standard=1e-7)
+    d = decide_frame(sure, 'arc', 4, {'standard'}, ONE, PARAMS, CLASSES)
+    assert (d.cls, d.source) == ('arc', 'spit')
+    doubted = np.array([c in ('arc', 'flat') for c in CLASSES])
+    d = decide_frame(sure, 'arc', 4, {'standard'}, ONE, PARAMS, CLASSES, doubted=doubted,
+                     doubt='no lamp on')
+    assert (d.cls, d.source) == ('standard', 'conflict') and 'no lamp on' in d.reason
+    # a class no soft fact speaks against still overrides
+    d = decide_frame(probs(bias=0.99999, standard=1e-7), 'bias', 4, {'standard'}, ONE, PARAMS,
+                     CLASSES, doubted=doubted, doubt='no lamp on')
+    assert (d.cls, d.source) == ('bias', 'spit')
+
+
+def test_soft_facts_no_lamp_on():
+    """rules.soft_facts: no lamp on speaks against arc and flat only for a frame the
+    rules type as a sky frame, and only where the spectrograph reads its lamps."""
+    from pypeit_spit.integration.rules import soft_facts
+    off = {'arc': np.array([False, True]), 'flat': np.array([False, False])}
+    doubted, note = soft_facts(0, CLASSES, {'standard'}, off)
+    assert {c for c, d in zip(CLASSES, doubted) if d} == {'arc', 'flat'}
+    assert note.startswith('no lamp on')
+    assert not soft_facts(1, CLASSES, {'standard'}, off)[0].any()     # an arc lamp on
+    assert not soft_facts(0, CLASSES, {'bias'}, off)[0].any()         # not a sky frame
+    assert not soft_facts(0, CLASSES, {'standard', 'arc'}, off)[0].any()
+    assert not soft_facts(0, CLASSES, set(), off)[0].any()
+    assert not soft_facts(0, CLASSES, {'science'}, {'arc': None, 'flat': None})[0].any()
+    only_arc = soft_facts(0, CLASSES, {'science'}, {'arc': off['arc'], 'flat': None})[0]
+    assert {c for c, d in zip(CLASSES, only_arc) if d} == {'arc'}

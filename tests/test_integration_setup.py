@@ -159,6 +159,8 @@ def test_wrong_lamp_cards(kastframes, tmp_path):
     # the header rules read the lamps-off arc and flats as standards
     assert by_rules['b1.fits.gz'] == 'standard' and by_rules['b3.fits.gz'] == 'standard'
     assert sum(by_rules[k] != v for k, v in want.items()) == 3
+    # a sound model (no hard header fact contradicts it: not doubted) fixes the lamp
+    # cards left off
     assert by_spit == want
     load_vanilla(spit / 'shane_kast_blue_A' / 'shane_kast_blue_A.pypeit', tmp_path)
 

@@ -6,7 +6,7 @@ import pytest
 from pypeit_spit.errors import ModelError
 from pypeit_spit.integration import frametypes
 from pypeit_spit.integration.config import instrument_config
-from pypeit_spit.integration.frametypes import parse_mode, type_frames
+from pypeit_spit.integration.frametypes import doubt_of_model, parse_mode, type_frames
 from pypeit_spit.integration.hook import enabled, is_enabled
 from pypeit_spit.integration.rules import rule_bits
 from pypeit_spit.pipeline.verdict import FrameVerdict
@@ -139,8 +139,9 @@ def test_header_evidence_settles_science_and_standard(kast_meta):
 
 
 def test_faulted_lamp_cards(kast_meta):
-    """Lamp cards faulted as on a real night: SPIT overrides where it is sure; an unsure
-    science frame whose rules say arc is a conflict typed science, never silently tilt."""
+    """Lamp cards faulted as on a real night: SPIT overrides where it is sure (a sound
+    model, not doubted: "no lamp on" does not bind it); an unsure science frame whose
+    rules say arc is a conflict typed science, never silently tilt."""
     meta = faulted(kast_meta, arcs_flats_off=('b1.fits.gz', 'b3.fits.gz'),
                    lamp_on=('b27.fits.gz',))
     rules = dict(zip(meta['filename'], meta.type_bitmask.type_names(rule_bits(meta))))
@@ -160,6 +161,49 @@ def test_faulted_lamp_cards(kast_meta):
     others = [r for r in res.table if r['filename'] not in ('b1.fits.gz', 'b3.fits.gz',
                                                             'b27.fits.gz')]
     assert {r['source'] for r in others} == {'agree'}
+
+
+def test_a_doubted_model_is_bound_by_no_lamp_on(kast_meta):
+    """A model that lies (arc at p = 1 for every frame) is contradicted by the hard
+    header facts on most frames, so it is doubted for the run: the lamps-off standard
+    b24, which no hard fact rules out as an arc, is a conflict typed standard, not a
+    silent arc (issue 24). The same answer on b24 from an otherwise sound model (no
+    contradiction) is an override."""
+    cfg = instrument_config('shane_kast_blue', model='unused')
+    liar = {n: {'arc': 0.99999} for n in kast_meta['filename']}
+    res = typed(kast_meta, config=cfg, fake=fake_classifier(liar))
+    b24 = _row(res, 'b24.fits.gz')
+    assert (b24['frametype'], b24['source']) == ('standard', 'conflict')
+    assert 'no lamp on' in b24['reason'] and 'the model is doubted' in b24['reason']
+    assert not [r['filename'] for r in res.table
+                if r['source'] != 'conflict' and TRUTH[r['filename']] != 'arc']
+    res = typed(kast_meta, config=cfg, fake=fake_classifier({'b24.fits.gz': {'arc': 0.99999}}))
+    b24 = _row(res, 'b24.fits.gz')
+    assert (b24['frametype'], b24['source']) == ('arc,tilt', 'spit')
+
+
+def test_doubt_of_model_thresholds():
+    """doubt_of_model: at least distrust of the answered frames and distrust_min of
+    them contradicted; Unknown, unreadable, flagged and non-auto frames do not count."""
+    no_arc = np.array([c != 'arc' for c in CLASSES])
+    anything = np.ones(len(CLASSES), bool)
+
+    def verdicts(n):
+        return [FrameVerdict(f'f{k}', loader='fake', probs={c: 0.2 for c in CLASSES},
+                             votes=4, voted='arc', answer='arc', prob=0.99)
+                for k in range(n)]
+    v = verdicts(10)
+    allowed = [no_arc] * 2 + [anything] * 8
+    assert doubt_of_model(v, allowed, ['auto'] * 10, 0.2, 2).startswith(
+        'its answer is a class the header facts exclude on 2 of the 10 frames')
+    assert doubt_of_model(v, allowed, ['auto'] * 10, 0.21, 2) == ''
+    assert doubt_of_model(v, allowed, ['auto'] * 10, 0.2, 3) == ''
+    assert doubt_of_model(v, [anything] * 10, ['auto'] * 10, 0.0, 1) == ''
+    # only frames the model answers, in auto mode, count
+    unknown = [FrameVerdict('u', loader='fake', probs={c: 0.2 for c in CLASSES}, votes=2,
+                            voted='arc', answer=UNKNOWN, prob=0.4)] * 8
+    assert doubt_of_model(v[:2] + unknown, allowed, ['auto'] * 10, 1.0, 2)
+    assert doubt_of_model(v, allowed, ['keep', 'auto'] + ['auto'] * 8, 0.0, 2) == ''
 
 
 def test_lamp_facts(kast_meta):
@@ -203,7 +247,7 @@ def test_spit_sure_but_outvoted_is_a_conflict(kast_meta):
                       fake=fake_classifier({'b14.fits.gz': {'flat': 0.95, 'bias': 0.02}}))
     row = _row(res, 'b14.fits.gz')
     assert (row['frametype'], row['source']) == ('bias', 'conflict')
-    assert 'SPIT flat p=0.950 excluded by the header (exptime 0 s excludes' in row['reason']
+    assert 'SPIT flat p=0.950 excluded by the frame (exptime 0 s excludes' in row['reason']
 
 
 def test_unsure_spit_not_against_the_rules(kast_meta):
@@ -364,7 +408,7 @@ def test_hook_is_per_thread_and_reference_counted(kast_meta, spit_answers):
     for t in threads:
         t.join(60)
     assert seen['a'] == 'arc,tilt'                                # SPIT in the block
-    assert seen['outsider'] == ('standard', False, False)         # PypeIt's own rules
+    assert seen['outsider'] == ('standard', False, False)         # PypeIt's rules
     assert seen['b_enabled_after_a'] and seen['b_patched_after_a']
     assert PypeItMetaData.__dict__['get_frame_types'] is original
     assert not is_enabled()

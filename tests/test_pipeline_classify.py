@@ -99,13 +99,16 @@ def test_classify_files_keeps_order_and_survives_bad_files(tmp_path):
     assert 'not a FITS file' in errors['b.fits']
     assert 'empty' in errors['d.fits']
     assert 'does not exist' in errors['missing.fits']
-    assert 'no usable pixel values' in errors['e.fits']
     assert 'too small' in errors['g.fits']
     assert 'no HDU holds a 2-D image' in errors['h.fits']
     assert errors['i.fits.gz'] != ''
     # A constant frame is readable but no calibration: flagged, never typed (not bias).
     assert errors['f.fits'] == '' and t['class'][6] == 'unknown'
     assert t['flag'][6] == 'no calibration: every pixel has the same value (5)'
+    # All NaN: read, but no data: flagged too (issue 24), never typed.
+    assert errors['e.fits'] == ''
+    assert t['flag'][5] == ('no calibration: no usable pixel values (all NaN, infinite or '
+                            'beyond \u00b11e+30)')
     for name in ['b.fits', 'd.fits', 'missing.fits', 'e.fits', 'g.fits', 'h.fits', 'i.fits.gz']:
         row = t[[p.name for p in paths].index(name)]
         assert row['class'] == 'unknown' and row['votes'] == 0

@@ -36,6 +36,8 @@ from pypeit_spit.scripts.spit_classify import SpitClassify
 IS_ROOT = hasattr(os, 'geteuid') and os.geteuid() == 0
 
 NO_USABLE = 'no usable pixel values (all NaN, infinite or beyond \u00b11e+30)'
+#: The same frames as typing flags them: read, but no data (issue 24).
+NO_DATA = 'flag:no calibration: ' + NO_USABLE
 
 
 def _good(shape=(120, 400), seed=0):
@@ -169,19 +171,19 @@ def _build_frames(folder):
         [fits.PrimaryHDU(), fits.BinTableHDU.from_columns(
             [fits.Column('a', 'E', array=np.ones(10))])]).writeto(p))
 
-    # -- pixels
-    put('all_nan.fits', NO_USABLE, lambda p: fits.writeto(p, np.full((120, 400), np.nan)))
-    put('all_inf.fits', NO_USABLE, lambda p: fits.writeto(
+    # -- pixels that are no data: read, flagged as no calibration (never typed)
+    put('all_nan.fits', NO_DATA, lambda p: fits.writeto(p, np.full((120, 400), np.nan)))
+    put('all_inf.fits', NO_DATA, lambda p: fits.writeto(
         p, np.full((120, 400), -np.inf, dtype=np.float32)))
-    put('values_1e300.fits', NO_USABLE, lambda p: fits.writeto(
+    put('values_1e300.fits', NO_DATA, lambda p: fits.writeto(
         p, rng.normal(1.0, 0.1, (120, 400)) * 1e300))
 
     def mostly_nan(p):
         data = good.copy()
         data[:, :int(0.6 * data.shape[1])] = np.nan
         fits.writeto(p, data)
-    put('mostly_nan.fits', '60% of the pixel values are unusable (NaN, infinite or beyond '
-        '\u00b11e+30)', mostly_nan)
+    put('mostly_nan.fits', 'flag:no calibration: 60% of the pixel values are unusable (NaN, '
+        'infinite or beyond \u00b11e+30)', mostly_nan)
     put('tiny.fits', 'image of 4x300 pixels is too small',
         lambda p: fits.writeto(p, np.ones((4, 300))))
 
@@ -355,7 +357,7 @@ def kast_corpus(kastframes, loaderframes, tmp_path_factory):
     exp['b14_header_only.fits'] = ('no image data (header only)', '')
     fits.PrimaryHDU(np.full(data.shape, 1e300), header=header).writeto(
         folder / 'b14_1e300.fits')
-    exp['b14_1e300.fits'] = (NO_USABLE, '')
+    exp['b14_1e300.fits'] = (NO_DATA, '')
     fits.PrimaryHDU(data.astype(np.float32), header=header).writeto(folder / 'b14.fits')
     _truncate(folder / 'b14.fits', folder / 'b14_cut.fits', 0.5)
     exp['b14.fits'] = ('', 'pypeit:shane_kast_blue')
@@ -379,6 +381,10 @@ def test_classify_command_with_pypeit_reader(kast_corpus):
     rows = _rows(Table.read(folder.parent / 'k.ecsv'))
     assert sorted(rows) == sorted(expected)
     for name, (reason, loader) in expected.items():
+        if reason.startswith('flag:'):
+            assert (rows[name]['error'], rows[name]['flag']) == ('', reason[5:]), name
+            assert rows[name]['votes'] == 0
+            continue
         assert rows[name]['error'] == reason, (name, rows[name]['error'])
         assert rows[name]['loader'].startswith(loader), (name, rows[name]['loader'])
         if not reason:

@@ -413,3 +413,121 @@ def test_export_output_refused_before_the_work(tmp_path, target, message):
     assert len(errors) == 1 and f'{tmp_path / target}: {message}' in errors[0]
     assert model.read_bytes() == b'not read: refused before'
     assert (tmp_path / 'pipe').is_fifo() and (tmp_path / 'folder').is_dir()
+
+
+# ------------------------------------------------------------------ pixels that are no data
+
+def _with_pixels(source, dest, pixels):
+    """``dest``: the simulated frame ``source``'s header (valid: the rules type it) over
+    other pixels (float32 when they are not integers)."""
+    with fits.open(source) as hdul:
+        header = hdul[0].header.copy()
+    for key in ('BZERO', 'BSCALE'):
+        header.remove(key, ignore_missing=True)
+    fits.PrimaryHDU(pixels, header=header).writeto(dest)
+
+
+def test_frames_of_no_data_are_flagged_by_every_command(night, tmp_path):
+    """All NaN, all inf, no variance at all (constant): each read, flagged with a one-line
+    reason naming the file by setup (untyped, commented out: never SPIT's type nor the
+    rules'), classify (its flag, exit 0: typed as far as it goes) and check (the row
+    commented out: nothing active to settle); the night's frames typed."""
+    shape = fits.getdata(night / 'b27.fits.gz').shape
+    bad = {'nan.fits': np.full(shape, np.nan, np.float32),
+           'inf.fits': np.full(shape, -np.inf, np.float32),
+           'zero_variance.fits': np.full(shape, 1200, np.uint16)}
+    for name, pixels in bad.items():
+        _with_pixels(night / 'b27.fits.gz', night / name, pixels)
+    reason = {'nan.fits': 'no calibration: no usable pixel values (all NaN, infinite or '
+                          'beyond \u00b11e+30)',
+              'zero_variance.fits': 'no calibration: every pixel has the same value (1200)'}
+    reason['inf.fits'] = reason['nan.fits']
+    out = tmp_path / 'out'
+    proc = run_command('pypeit_spit_setup', '-r', night, '-s', 'shane_kast_blue', '-c', 'all',
+                       '-d', out, '--log_file', 'None', timeout=300)
+    assert proc.returncode == 0 and 'Traceback' not in proc.stderr, proc.stderr[-3000:]
+    lines = proc.stdout.splitlines()
+    for name, why in reason.items():
+        assert sum(line.strip() == f'{name}: flagged, untyped, commented out ({why})'
+                   for line in lines) == 1, (name, proc.stdout)
+    pfile = next(out.glob('*/*.pypeit'))
+    from pypeit.inputfiles import PypeItFile
+    data = PypeItFile.from_file(str(pfile), preserve_comments=True).data
+    rows = {str(f).lstrip('# '): (str(f), str(t), str(s)) for f, t, s in
+            zip(data['filename'], data['frametype'], data['spit_src'])}
+    for name in bad:
+        assert rows[name] == (f'# {name}', 'None', 'flagged'), rows[name]
+    assert {rows[n][2] for n in NIGHT} <= {'agree', 'rules', 'spit'}, rows
+
+    proc = run_command('pypeit_spit_classify', *[night / n for n in bad], night / 'b14.fits.gz',
+                       '-s', 'shane_kast_blue', '--no-progress', timeout=300)
+    assert proc.returncode == 0 and 'Traceback' not in proc.stderr, proc.stderr[-3000:]
+    for name, why in reason.items():
+        row = next(line for line in proc.stdout.splitlines() if line.startswith(name))
+        assert row.split()[1] == 'unknown' and row.rstrip().endswith(why), row
+        assert sum(f'{night / name}: {why}' in line for line in proc.stderr.splitlines()) == 1
+
+    proc = run_command('pypeit_spit_check', pfile, '--all', timeout=300)
+    assert proc.returncode == 0 and 'Traceback' not in proc.stderr, proc.stderr[-3000:]
+    for name in bad:
+        assert sum(name in line and 'flagged' in line for line in proc.stdout.splitlines()) \
+            == 1, proc.stdout
+
+
+# ------------------------------------------------------------------ noise SPIT calls bias
+
+def test_not_a_bias_by_its_noise(loaderframes, kastframes):
+    """A bias's pixel noise is its detector's read noise (PypeIt's ronoise / gain): the
+    simulated biases of five spectrographs and Kast blue are far below the factor;
+    Gaussian noise of 300 ADU is not a bias."""
+    from pypeit_spit.defaults import DEFAULTS
+    from pypeit_spit.pipeline.prepare import prepare_frame
+    from pypeit_spit.preprocess.quality import not_a_bias
+    from simframes import LOADERS
+    frames = {name: spec for name, (spec, cls, _) in LOADERS.items() if cls == 'bias'}
+    for name, spec in [*frames.items(), ('b14.fits.gz', 'shane_kast_blue')]:
+        folder = kastframes if name.startswith('b14') else loaderframes
+        prep = prepare_frame(folder / name, spectrograph=spec)
+        assert prep.detector_noise is not None and prep.detector_noise > 0, name
+        assert prep.noise < 2 * prep.detector_noise, (name, prep.noise, prep.detector_noise)
+        assert not_a_bias(prep.noise, prep.detector_noise, DEFAULTS.bias_noise_factor) == ''
+    why = not_a_bias(300.0, 3.0833, DEFAULTS.bias_noise_factor)
+    assert why.startswith('no bias: pixel noise 300 ADU is 97 times')
+    assert not_a_bias(300.0, None, 10) == '' and not_a_bias(float('nan'), 3.0, 10) == ''
+
+
+def test_gaussian_noise_is_never_a_silent_bias(night, tmp_path):
+    """Gaussian noise of 300 ADU (no structure), which the bundled model calls bias at
+    p = 0.999: under a bias's header (0 s) setup flags it (no bias by its noise, and the
+    header allows nothing else), under a science frame's header a conflict typed
+    science naming the noise; classify shows the reason; the night's bias still bias."""
+    rng = np.random.default_rng(300)
+    shape = fits.getdata(night / 'b14.fits.gz').shape
+    for name, source in (('noise_bias.fits', 'b14.fits.gz'), ('noise_sci.fits', 'b27.fits.gz')):
+        _with_pixels(night / source, night / name,
+                     rng.normal(1000.0, 300.0, shape).astype(np.float32))
+    out = tmp_path / 'out'
+    proc = run_command('pypeit_spit_setup', '-r', night, '-s', 'shane_kast_blue', '-c', 'all',
+                       '-d', out, '--log_file', 'None', timeout=300)
+    assert proc.returncode == 0 and 'Traceback' not in proc.stderr, proc.stderr[-3000:]
+    lines = {line.strip().split(':')[0]: line.strip() for line in proc.stdout.splitlines()
+             if line.strip().startswith('noise_')}
+    assert lines['noise_bias.fits'].startswith('noise_bias.fits: flagged, untyped, commented '
+                                               'out (no calibration: no bias: pixel noise'), lines
+    assert lines['noise_sci.fits'].startswith('noise_sci.fits: conflict, typed science'), lines
+    assert 'no bias: pixel noise' in lines['noise_sci.fits']
+    from pypeit.inputfiles import PypeItFile
+    data = PypeItFile.from_file(str(next(out.glob('*/*.pypeit'))), preserve_comments=True).data
+    rows = {str(f).lstrip('# '): (str(t), str(s)) for f, t, s in
+            zip(data['filename'], data['frametype'], data['spit_src'])}
+    assert rows['noise_bias.fits'] == ('None', 'flagged')
+    assert rows['noise_sci.fits'] == ('science', 'conflict')
+    assert rows['b14.fits.gz'][0] == 'bias'
+
+    proc = run_command('pypeit_spit_classify', night / 'noise_bias.fits', night / 'b14.fits.gz',
+                       '-s', 'shane_kast_blue', '--no-progress', timeout=300)
+    assert proc.returncode == 0 and 'Traceback' not in proc.stderr, proc.stderr[-3000:]
+    row = next(line for line in proc.stdout.splitlines() if line.startswith('noise_bias'))
+    assert row.split()[1] == 'unknown' and 'no bias: pixel noise' in row, row
+    row = next(line for line in proc.stdout.splitlines() if line.startswith('b14'))
+    assert 'no bias' not in row, row

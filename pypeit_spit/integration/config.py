@@ -35,7 +35,8 @@ __all__ = ['InstrumentConfig', 'user_config_path', 'read_config_file', 'load_con
 
 #: Keys of one spectrograph's settings (besides the ``types`` subsection).
 KEYS = ('enabled', 'model', 'threshold', 'header_evidence', 'std_radius', 'batch_size',
-        'max_pixels', 'rules_error', 'near_zero', 'contradict', 'override', 'exptime_mismatch')
+        'max_pixels', 'rules_error', 'near_zero', 'contradict', 'override', 'exptime_mismatch',
+        'bias_noise_factor', 'model_budget', 'distrust', 'distrust_min')
 
 
 #: Largest configuration file read (bytes): a real one is a few hundred bytes.
@@ -91,6 +92,16 @@ class InstrumentConfig(Defaults):
     rules_error, near_zero, contradict, override, exptime_mismatch : float
         The parameters of the typing decision
         (:mod:`pypeit_spit.integration.decision`).
+    bias_noise_factor : float
+        How many times the detector's read noise a bias's pixel noise may be
+        (:func:`pypeit_spit.preprocess.quality.not_a_bias`).
+    model_budget : float
+        Seconds the model's first run may take when it is loaded
+        (:func:`pypeit_spit.model.store.load_model`).
+    distrust : float
+    distrust_min : int
+        When the model is doubted for a run, so that soft header facts bind it
+        (:func:`pypeit_spit.integration.frametypes.doubt_of_model`).
     types : dict
         SPIT class -> list of PypeIt frame type names.
     sources : list of str

@@ -17,6 +17,13 @@ hard facts
     class's PypeIt range, the arc lamps on for a non-arc, the hatch or shutter closed
     for a frame on sky): such a class is **never** decided, whatever SPIT (or any
     model) says.
+soft facts
+    The classes the frame's header speaks against without excluding them
+    (:func:`pypeit_spit.integration.rules.soft_facts`: no lamp on for a frame the
+    rules type as a sky frame speaks against an arc and a flat), passed where the
+    run gives reason to doubt the model
+    (:func:`pypeit_spit.integration.frametypes.doubt_of_model`): SPIT may not
+    override the rules with such a class; the frame is a conflict instead.
 ``h``
     The plausibility of each class from sturdy header facts that the telescope's
     control system writes (:func:`pypeit_spit.integration.rules.header_facts`): the
@@ -41,14 +48,16 @@ and one of these outcomes is recorded for the frame (``spit_src``):
     more: it does not contradict the rules, whose types are kept.
 ``spit``
     SPIT overrides the rules: ``f`` is not a class the rules give, SPIT's answer (past
-    its cut) is ``f``, and the posterior of ``f`` is at least ``override``. Also when
-    the rules give nothing and SPIT answers.
+    its cut) is ``f``, the posterior of ``f`` is at least ``override``, and no soft
+    header fact speaks against ``f``. Also when the rules give nothing and SPIT
+    answers.
 ``conflict``
     SPIT and the rules contradict each other and neither is sure enough: SPIT answers
     (past its cut) a class the posterior does not choose; or ``f`` differs from the
     rules without the support to override them; or the rules' class is one SPIT gives
     less than ``near_zero``; or SPIT names a class the header excludes; or the rules
-    give nothing and SPIT is unsure. The frame is typed as the rules type it (SPIT's
+    give nothing and SPIT is unsure; or SPIT's sure answer is a class a soft header
+    fact speaks against. The frame is typed as the rules type it (SPIT's
     class only when the rules give nothing the header allows; untyped when that class
     is excluded too), never a third class neither source named; it is listed for the
     user to look at, and ``pypeit_spit_check`` fails until the user settles it in the
@@ -123,7 +132,8 @@ def _fmt(classes, values):
 
 
 def decide_frame(probs, answer, votes, rules_classes, plausibility, params, classes,
-                 voted=None, allowed=None, excluded='', shown=None):
+                 voted=None, allowed=None, excluded='', shown=None, doubted=None,
+                 doubt=''):
     """
     Decide one frame's class from SPIT, the header rules and the header facts.
 
@@ -150,6 +160,12 @@ def decide_frame(probs, answer, votes, rules_classes, plausibility, params, clas
         not allowed is never decided.
     excluded : str, optional
         Why classes are excluded (for the reason).
+    doubted : array_like of bool, shape (K,), or None, optional
+        The classes soft header facts speak against
+        (:func:`pypeit_spit.integration.rules.soft_facts`); None: none. SPIT never
+        overrides the rules with such a class (a conflict instead).
+    doubt : str, optional
+        Which soft fact (for the reason).
     shown : tuple or None, optional
         ``(answer, probabilities)`` as SPIT gave them, before header evidence
         changed them: what the reason prints (so that a frame's probability reads
@@ -188,11 +204,11 @@ def decide_frame(probs, answer, votes, rules_classes, plausibility, params, clas
                  else f'SPIT unsure ({votes}/4 votes; {_fmt(classes, said_p)})')
     rules_say = f'rules {"/".join(rules)}' if rules else 'rules untyped'
     if given and not rules:
-        rules_say = f'rules {"/".join(given)} excluded by the header ({excluded})'
+        rules_say = f'rules {"/".join(given)} excluded by the frame ({excluded})'
     best = f'posterior {_fmt(classes, post)}'
     if answer != UNKNOWN and not ok[classes.index(answer)]:
         # SPIT names a class the frame's own header excludes: never chosen.
-        why = f'{spit_says} excluded by the header ({excluded})'
+        why = f'{spit_says} excluded by the frame ({excluded})'
         if rules:
             rc = max(rules, key=lambda c: post[classes.index(c)])
             return Decision(rc, 'conflict', post, f'{why}; {rules_say}')
@@ -203,7 +219,7 @@ def decide_frame(probs, answer, votes, rules_classes, plausibility, params, clas
         if fc == named:
             return Decision(fc, 'conflict', post, f'{rules_say}; {spit_says}; {best}')
         return Decision('', 'conflict', post, f'{rules_say}; {spit_says}, its {named} '
-                                              f'excluded by the header ({excluded}): '
+                                              f'excluded by the frame ({excluded}): '
                                               'left untyped')
     if in_rules[f]:
         if answer == fc or (answer == UNKNOWN and winner == fc):
@@ -220,6 +236,10 @@ def decide_frame(probs, answer, votes, rules_classes, plausibility, params, clas
                                                   f'{classes[top]} p={format_prob(p[top])} '
                                                   f'({spit_says}); {best}')
         return Decision(fc, 'rules', post, f'{rules_say}; {spit_says}, not against them')
+    if answer == fc and doubted is not None and bool(np.asarray(doubted)[f]):
+        rc = max(rules, key=lambda c: post[classes.index(c)])
+        return Decision(rc, 'conflict', post, f'{spit_says} against {rules_say}: {doubt}; '
+                                              'typed as the rules type it')
     if answer == fc and post[f] >= params.override:
         return Decision(fc, 'spit', post, f'{spit_says} overrides {rules_say} '
                                           f'(posterior {format_prob(post[f])})')

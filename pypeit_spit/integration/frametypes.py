@@ -36,11 +36,12 @@ from pypeit import log
 
 from pypeit_spit.integration.config import InstrumentConfig, instrument_config
 from pypeit_spit.integration.decision import DecisionParams, decide_frame
-from pypeit_spit.integration.rules import hard_facts, header_facts, lamp_facts, rule_bits
+from pypeit_spit.integration.rules import (hard_facts, header_facts, lamp_facts, rule_bits,
+                                           soft_facts)
 from pypeit_spit.pipeline.classify import classify_files
 from pypeit_spit.vocab import CLASSES, FRAMETYPE_TO_CLASS, ON_SKY, UNKNOWN, count_outcomes
 
-__all__ = ['SPIT_COLUMNS', 'MODES', 'TypingResult', 'classify_metadata',
+__all__ = ['SPIT_COLUMNS', 'MODES', 'TypingResult', 'classify_metadata', 'doubt_of_model',
            'type_frames', 'apply_unknown_policy', 'add_spit_columns', 'parse_mode',
            'conflict_lines', 'typing_summary']
 
@@ -169,10 +170,56 @@ def classify_metadata(fitstbl, config, spit_column=None, prefetch=None):
     paths = _frame_paths(fitstbl)
     verdicts = classify_files(paths, spectrograph=fitstbl.spectrograph, model=config.model,
                               batch_size=config.batch_size, threshold=config.threshold,
-                              max_pixels=config.max_pixels, prefetch=prefetch)
+                              max_pixels=config.max_pixels, prefetch=prefetch,
+                              bias_noise_factor=config.bias_noise_factor,
+                              model_budget=config.model_budget)
     if len(verdicts) != len(paths):
         raise RuntimeError(f'SPIT returned {len(verdicts)} verdicts for {len(paths)} frames')
     return verdicts
+
+
+def doubt_of_model(verdicts, allowed, modes, distrust, distrust_min):
+    """
+    Whether the frames' own hard header facts give reason to doubt the model for a run.
+
+    A sound model names a class the hard facts exclude
+    (:func:`pypeit_spit.integration.rules.hard_facts`: exposure time out of the class's
+    range, a lamp on, the hatch closed) on almost no frame; a model that lies (e.g. an
+    arc at p = 1 for every frame, issue 24) does so on most of them. A doubted model is
+    bound by the soft header facts as well
+    (:func:`pypeit_spit.integration.rules.soft_facts`): its arc or flat on a frame the
+    rules call a sky frame with every lamp card off is then a conflict, not an
+    override. An undoubted model keeps fixing lamp cards left off (the header fault
+    SPIT is there to find).
+
+    Parameters
+    ----------
+    verdicts : sequence of `pypeit_spit.pipeline.verdict.FrameVerdict`
+    allowed : sequence of `numpy.ndarray` of bool
+        Per frame, the classes its hard facts allow (order of ``CLASSES``).
+    modes : sequence of str
+        Per frame, its ``spit`` mode: only ``auto`` frames count.
+    distrust : float
+        Fraction of the frames the model answers (past its cut) that must be
+        contradicted.
+    distrust_min : int
+        And at least this many frames.
+
+    Returns
+    -------
+    str
+        Why the model is doubted ('' when it is not).
+    """
+    answered = contradicted = 0
+    for verdict, ok, mode in zip(verdicts, allowed, modes):
+        if mode != 'auto' or verdict.error or verdict.flag or verdict.answer == UNKNOWN:
+            continue
+        answered += 1
+        contradicted += not bool(ok[CLASSES.index(verdict.answer)])
+    if contradicted and contradicted >= distrust_min and contradicted >= distrust * answered:
+        return (f'its answer is a class the header facts exclude on {contradicted} of the '
+                f'{answered} frames it answered')
+    return ''
 
 
 def type_frames(fitstbl, verdicts=None, config=None, spit_column=None, current=None,
@@ -246,6 +293,13 @@ def type_frames(fitstbl, verdicts=None, config=None, spit_column=None, current=N
     cols = {k: [] for k in ('frametype', 'source', 'reason', 'rules_type', 'spit_class',
                             'spit_settled', 'spit_type', 'evidence')}
     probs = np.zeros(n, dtype=float)
+    facts = [hard_facts(fitstbl, i, CLASSES, cfg.types_for, lamps=lamps) for i in range(n)]
+    doubt_note = doubt_of_model(spit, [a for a, _ in facts], modes, cfg.distrust,
+                                cfg.distrust_min) if spit is not None else ''
+    if doubt_note:
+        log.warning(f'{spec.name}: the model is doubted ({doubt_note}): its arcs and flats '
+                    'on frames the rules call science or standard with every lamp off are '
+                    'conflicts, not overrides')
     for i in range(n):
         rules_i = rules[i]
         rules_name = _bits_to_names(bm, rules_i)
@@ -257,7 +311,7 @@ def type_frames(fitstbl, verdicts=None, config=None, spit_column=None, current=N
         decision = None
         flag = ''
         mode = modes[i]
-        allowed, excluded = hard_facts(fitstbl, i, CLASSES, cfg.types_for, lamps=lamps)
+        allowed, excluded = facts[i]
         if spit is not None:
             verdict = spit[i]
             spit_class = verdict.answer
@@ -268,6 +322,15 @@ def type_frames(fitstbl, verdicts=None, config=None, spit_column=None, current=N
             flag = verdict.flag
             if spit_class != UNKNOWN and cfg.types_for(spit_class):
                 spit_bits = _names_to_bits(bm, cfg.types_for(spit_class), dtype)
+            if verdict.qa and not flag:
+                # a fact of the pixels: no bias, whatever SPIT or the rules say; where
+                # the header leaves nothing else (a 0-s exposure), no calibration at all
+                no_bias = allowed & np.array([c != 'bias' for c in CLASSES])
+                if no_bias.any():
+                    allowed = no_bias
+                    excluded = '; '.join(x for x in (excluded, verdict.qa) if x)
+                else:
+                    flag = f'no calibration: {verdict.qa}; {excluded}'
             if not err and not flag and mode == 'auto':
                 plaus, on_sky, evidence = header_facts(
                     fitstbl, i, CLASSES, cfg.types_for, std_radius=cfg.std_radius,
@@ -289,9 +352,14 @@ def type_frames(fitstbl, verdicts=None, config=None, spit_column=None, current=N
                 voted = verdict.voted
                 if on_sky is not None and voted in ON_SKY:
                     voted = on_sky
+                doubted, doubt = (soft_facts(i, CLASSES, rules_classes, lamps)
+                                  if doubt_note else (None, ''))
+                if doubt and doubted.any():
+                    doubt = f'{doubt} (the model is doubted: {doubt_note})'
                 decision = decide_frame(p, answer, votes, rules_classes, plaus, params,
                                         CLASSES, voted=voted or None, allowed=allowed,
-                                        excluded=excluded, shown=raw)
+                                        excluded=excluded, shown=raw, doubted=doubted,
+                                        doubt=doubt)
                 spit_settled = decision.cls or UNKNOWN
 
         kept_rules = _allowed_bits(bm, rules_i, allowed, dtype)
@@ -324,6 +392,8 @@ def type_frames(fitstbl, verdicts=None, config=None, spit_column=None, current=N
             source, reason = 'unreadable', f'SPIT cannot read the frame ({spit[i].error})'
         else:
             source, reason = decision.source, decision.reason
+            if spit[i].qa and spit[i].qa not in reason:
+                reason = f'{reason}; {spit[i].qa}'
             if not decision.cls:
                 bits[i] = _names_to_bits(bm, [], dtype)
             elif decision.cls in rules_classes and source == 'agree':

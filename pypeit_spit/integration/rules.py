@@ -22,8 +22,8 @@ from pypeit_spit.vocab import ON_SKY
 
 __all__ = ['rule_bits', 'header_metadata', 'rule_types_of_files', 'rule_types_of_verdicts',
            'header_evidence',
-           'header_facts', 'hard_facts', 'lamps_on', 'lamp_facts', 'exposure_range',
-           'near_archived_standard']
+           'header_facts', 'hard_facts', 'soft_facts', 'lamps_on', 'lamp_facts',
+           'exposure_range', 'near_archived_standard']
 
 
 def rule_bits(fitstbl):
@@ -551,3 +551,54 @@ def hard_facts(fitstbl, row, classes, types_for, lamps=None):
     if out:
         notes.append(f'{"/".join(lit)} lamp on excludes {"/".join(out)}')
     return allowed, '; '.join(notes)
+
+
+def soft_facts(row, classes, rules_classes, lamps):
+    """
+    The classes one frame's header speaks against without excluding them: SPIT may not
+    *override* the header rules with such a class; where it says one, the frame is a
+    conflict typed as the rules type it (visible, for the user to settle).
+
+    * **No lamp on** (the spectrograph's own reading of its line and flat-field lamp
+      cards, :func:`lamp_facts`, says every lamp is off) on a frame the header rules
+      type as a sky frame (science, standard only): speaks against an arc and a flat
+      (those of them whose lamp the spectrograph reads).
+
+    Not a hard fact: a lamp card left *off* on a real arc or flat is the very header
+    fault SPIT is there to find. Soft facts bind a model only when the run's hard facts
+    give reason to doubt it (:func:`pypeit_spit.integration.frametypes.doubt_of_model`):
+    a model that lies (an arc at p = 1 for every frame) then never retypes a standard
+    with every lamp off without a flag (issue 24), while a sound model keeps fixing
+    faulted lamp cards (measured with ``benchmarks/setup_typing.py``: binding every
+    model turned 13 of the 27 real Kast-blue frames with faulted lamp cards from right
+    into conflicts).
+
+    Parameters
+    ----------
+    row : int
+        The frame's row in the table of ``lamps``.
+    classes : sequence of str
+    rules_classes : collection of str
+        The classes of the types the header rules give the frame.
+    lamps : dict
+        :func:`lamp_facts` of the table.
+
+    Returns
+    -------
+    doubted : `numpy.ndarray` of bool
+        One per class: True where a soft fact speaks against it.
+    note : str
+        Which fact, against which classes ('' when none).
+    """
+    doubted = np.zeros(len(classes), dtype=bool)
+    rules_classes = set(rules_classes)
+    if not rules_classes or not rules_classes <= set(ON_SKY):
+        return doubted, ''
+    read = [c for c in ('arc', 'flat') if c in classes and lamps.get(c) is not None]
+    if not read or any(bool(lamps[c][row]) for c in read):
+        return doubted, ''
+    for c in read:
+        doubted[list(classes).index(c)] = True
+    return doubted, (f'no lamp on ({"/".join(read)} lamp cards off) on a frame the rules '
+                     f'type {"/".join(sorted(rules_classes))}: no {"/".join(read)} '
+                     'without a flag')

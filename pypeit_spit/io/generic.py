@@ -9,7 +9,7 @@ median of the others.
 import numpy as np
 from astropy.io import fits
 
-from pypeit_spit.errors import FrameError
+from pypeit_spit.errors import FrameError, PixelError
 from pypeit_spit.io.loaded import LoadedFrame, MAX_ABS_VALUE, MAX_BAD_FRACTION, size_limit
 from pypeit_spit.io.probe import (_astropy_reason, _BITPIX, _check_file, _compression,
                                   _fits_open, _megapixels, _no_image, _open_stream, _scan)
@@ -41,7 +41,7 @@ def _replace_bad(path, image, n_bad_raw=None):
 
     Raises
     ------
-    FrameError
+    PixelError
         No usable pixel, or more than :data:`MAX_BAD_FRACTION` unusable.
     """
     if image.size and -MAX_ABS_VALUE <= image.min() and image.max() <= MAX_ABS_VALUE:
@@ -54,9 +54,9 @@ def _replace_bad(path, image, n_bad_raw=None):
         bad_fraction = max(bad_fraction, n_bad_raw[0] / n_bad_raw[1])
     what = f'NaN, infinite or beyond \u00b1{MAX_ABS_VALUE:.0e}'
     if n_usable == 0:
-        raise FrameError(path, f'no usable pixel values (all {what})')
+        raise PixelError(path, f'no usable pixel values (all {what})')
     if bad_fraction > MAX_BAD_FRACTION:
-        raise FrameError(path, f'{100 * bad_fraction:.0f}% of the pixel values are unusable '
+        raise PixelError(path, f'{100 * bad_fraction:.0f}% of the pixel values are unusable '
                                f'({what})')
     if n_usable == size:
         return image

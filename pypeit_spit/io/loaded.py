@@ -50,6 +50,10 @@ class LoadedFrame:
         Overscan level that was subtracted (median over amplifiers), when known.
     read_noise : float or None
         Robust pixel noise of the overscan in ADU, when known.
+    detector_noise : float or None
+        The spectrograph's own read noise of the detector(s) read, in ADU (PypeIt's
+        ``ronoise / gain``, median over amplifiers; PypeIt's reader only):
+        :func:`pypeit_spit.io.spectrograph.detector_noise`.
     raw_max : float
         Largest raw pixel value of the data region before any subtraction.
     header : `astropy.io.fits.Header` or None
@@ -63,6 +67,7 @@ class LoadedFrame:
     loader: str
     bias_level: float | None = None
     read_noise: float | None = None
+    detector_noise: float | None = None
     raw_max: float = np.nan
     header: fits.Header | None = field(default=None, repr=False)
     headers: list | None = field(default=None, repr=False)

@@ -12,7 +12,7 @@ from pypeit_spit.io.loaded import LoadedFrame, size_limit
 from pypeit_spit.io.plain_copy import _plain_copy
 from pypeit_spit.io.probe import (_check_file, _compression, _megapixels, _no_image, _one_line,
                                   _probe)
-from pypeit_spit.io.spectrograph import get_spectrograph
+from pypeit_spit.io.spectrograph import detector_noise, get_spectrograph
 from pypeit_spit.preprocess.stats import median, robust_sigma
 
 __all__ = ['load_with_pypeit']
@@ -114,13 +114,14 @@ def _rawimage(spec, p, det):
     return detpar, raw, datasec, oscansec, (header, headers)
 
 
-def _loaded(path, image, loader, levels, noises, raw_max, headers):
+def _loaded(path, image, loader, levels, noises, raw_max, headers, detpar=None):
     """A :class:`LoadedFrame` from PypeIt's (spectral, spatial) image: made
     spectral-horizontal, with the median overscan level and noise of the amplifiers;
     ``headers`` is ``(primary header, every header or None)`` (:func:`_rawimage`)."""
     return LoadedFrame(path=str(path), image=np.ascontiguousarray(image.T), loader=loader,
                        bias_level=float(np.median(levels)) if levels else None,
                        read_noise=float(np.median(noises)) if noises else None,
+                       detector_noise=detector_noise(detpar),
                        raw_max=raw_max, header=headers[0], headers=headers[1])
 
 
@@ -137,7 +138,8 @@ def _read_with_pypeit(path, p, spec, det):
     if mosaic is None:
         image, raw_max = _one_detector(path, raw, datasec, oscansec, detpar, spec, levels,
                                        noises)
-        return _loaded(path, image, f'pypeit:{spec.name}', levels, noises, raw_max, headers)
+        return _loaded(path, image, f'pypeit:{spec.name}', levels, noises, raw_max, headers,
+                       detpar)
     from pypeit.core.mosaic import build_image_mosaic
     parts, maxima = [], []
     for k, detector in enumerate(detpar.detectors):
@@ -152,7 +154,7 @@ def _read_with_pypeit(path, p, spec, det):
     except Exception as exc:
         return _read_with_pypeit_single(path, p, spec, det, reason=_one_line(exc))
     return _loaded(path, image, f'pypeit:{spec.name} (mosaic {",".join(map(str, mosaic))})',
-                   levels, noises, max(maxima), headers)
+                   levels, noises, max(maxima), headers, detpar)
 
 
 def _read_with_pypeit_single(path, p, spec, det, reason):
@@ -164,7 +166,7 @@ def _read_with_pypeit_single(path, p, spec, det, reason):
     levels, noises = [], []
     image, raw_max = _one_detector(path, raw, datasec, oscansec, detpar, spec, levels, noises)
     return _loaded(path, image, f'pypeit:{spec.name} (detector {det}; mosaic not read: '
-                                f'{reason})', levels, noises, raw_max, headers)
+                                f'{reason})', levels, noises, raw_max, headers, detpar)
 
 
 def load_with_pypeit(path, spectrograph, det=1, max_pixels=None, fallback=True):
@@ -221,7 +223,7 @@ def load_with_pypeit(path, spectrograph, det=1, max_pixels=None, fallback=True):
             frame = _load_with_pypeit(path, plain, None, spec, det, limit, fallback,
                                       probe_first=plain.stat().st_size > limit)
         except FrameError as exc:
-            raise FrameError(path, exc.reason.replace(str(plain), str(p))) from exc
+            raise type(exc)(path, exc.reason.replace(str(plain), str(p))) from exc
         frame.loader = frame.loader.replace(str(plain), str(p))
         return frame
 
@@ -257,7 +259,7 @@ def _load_with_pypeit(path, p, compression, spec, det, limit, fallback, probe_fi
             frame = load_generic(p, max_pixels=limit, _probe_result=probe)
         except FrameError as gen:
             # The generic loader names the defect (truncated, no usable pixels...).
-            raise FrameError(path, gen.reason) from exc
+            raise type(gen)(path, gen.reason) from exc
     frame.path = str(path)
     frame.loader = f'generic ({why})'
     return frame

@@ -9,17 +9,22 @@ one ``[batch, 5]`` softmax output, and, in a model with an out-of-distribution g
 a second output: the ``[batch, d]`` embedding, :mod:`pypeit_spit.model.guard`) and, in
 its ``metadata_props``, the model's metadata
 as JSON under :data:`METADATA_KEY`. ONNX Runtime's output does not depend on how frames
-are batched, and agrees with Keras' to ~2e-7 (see the model card). ONNX Runtime's own
+are batched, and agrees with Keras' to ~2e-7 (see the model card). A model's first run
+(:meth:`OnnxBackend.first_run`, when it is loaded) has a wall-clock budget: a crafted
+graph that would run for very long is stopped (ONNX Runtime's ``RunOptions.terminate``,
+set by a timer) and the model refused. ONNX Runtime's own
 telemetry is turned off (``ORT_DISABLE_TELEMETRY=1``) unless the user has set that
 variable.
 """
 import os
+import threading
+import time
 
 import numpy as np
 
 from pypeit_spit.errors import ModelError
 
-__all__ = ['METADATA_KEY', 'OnnxBackend', 'read_onnx_metadata']
+__all__ = ['METADATA_KEY', 'OnnxBackend', 'read_onnx_metadata', 'budget_error']
 
 #: Key of the model metadata (JSON) in an ONNX file's ``metadata_props``.
 METADATA_KEY = 'spit_metadata'
@@ -79,6 +84,12 @@ def read_onnx_metadata(session, path):
     return parse_metadata(props[METADATA_KEY], path)   # size- and depth-capped
 
 
+def budget_error(path, budget):
+    """The one-line reason a model whose first run exceeds its budget is refused."""
+    return f'{path}: its first run (one blank frame) took longer than {budget:g} s ' \
+           '(model_budget): refused'
+
+
 class OnnxBackend:
     """
     A model's exported graph run by ONNX Runtime: one backend of a
@@ -96,6 +107,8 @@ class OnnxBackend:
 
     def __init__(self, path, threads=None):
         self.path = str(path)
+        #: Seconds the first run took (:meth:`first_run`; None before it).
+        self.first_run_seconds = None
         self.session = _session(path, threads)
         self._inputs = {i.name: i for i in self.session.get_inputs()}
         outputs = self.session.get_outputs()
@@ -147,6 +160,55 @@ class OnnxBackend:
                 'n_classes': shapes.get('probabilities', (0,))[0],
                 'embedding_dim': shapes.get('embedding', (0,))[0],
                 'problems': problems}
+
+    def first_run(self, budget):
+        """
+        Run the graph once on a blank frame within a wall-clock budget.
+
+        A timer sets ONNX Runtime's ``RunOptions.terminate`` when the budget is spent,
+        which ends the run between two operators with an error; the model is then
+        refused. Called once when a model is loaded (its declared shapes checked first:
+        every dimension but the batch fixed).
+
+        Parameters
+        ----------
+        budget : float
+            Seconds the run may take (the spec's ``model_budget``).
+
+        Returns
+        -------
+        float
+            Seconds it took.
+
+        Raises
+        ------
+        pypeit_spit.errors.ModelError
+            The budget was spent, or the graph cannot run on a blank frame.
+        """
+        ort = _ort()
+        feed = {name: np.zeros((1, *node.shape[1:]), dtype=np.float32)
+                for name, node in self._inputs.items()}
+        options = ort.RunOptions()
+        options.log_severity_level = 4
+        timer = threading.Timer(budget, setattr, args=(options, 'terminate', True))
+        timer.daemon = True
+        start = time.monotonic()
+        timer.start()
+        try:
+            self.session.run(None, feed, options)
+        except Exception as exc:   # onnxruntime raises its own Fail/RuntimeException types
+            if options.terminate:
+                raise ModelError(budget_error(self.path, budget)) from exc
+            text = ' '.join(str(exc).split())
+            raise ModelError(f'{self.path}: its first run (one blank frame) failed '
+                             f'({type(exc).__name__}: {text[:300]})') from exc
+        finally:
+            timer.cancel()
+        took = time.monotonic() - start
+        if options.terminate:   # ended just as the timer fired: still over the budget
+            raise ModelError(budget_error(self.path, budget))
+        self.first_run_seconds = took
+        return took
 
     def predict(self, images, stats=None, embedding=False):
         """

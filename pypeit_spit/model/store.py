@@ -23,6 +23,7 @@ import threading
 import zipfile
 from pathlib import Path
 
+from pypeit_spit.defaults import DEFAULTS
 from pypeit_spit.errors import ModelError, UsageError
 from pypeit_spit.model.spit_model import (METADATA_NAME, SpitModel, check_metadata,
                                           check_signature, new_metadata)
@@ -168,7 +169,7 @@ def read_metadata(path):
     return parse_metadata(data, path)
 
 
-def load_model(path):
+def load_model(path, model_budget=DEFAULTS.model_budget):
     """
     Load a model file, checking its metadata and its network against it.
 
@@ -177,6 +178,10 @@ def load_model(path):
     path : str or `pathlib.Path`
         An ``.onnx`` file (run by ONNX Runtime) or a ``.keras`` file (run by Keras,
         which needs the training extra) written by :func:`save_model`.
+    model_budget : float, optional
+        Seconds the first run of an ONNX graph (one blank frame) may take
+        (:meth:`pypeit_spit.model.runtime.OnnxBackend.first_run`): a graph that runs
+        longer is refused.
 
     Returns
     -------
@@ -185,8 +190,8 @@ def load_model(path):
     Raises
     ------
     pypeit_spit.errors.ModelError
-        Missing or unreadable file, incompatible metadata, or a network that does not
-        match its metadata.
+        Missing or unreadable file, incompatible metadata, a network that does not
+        match its metadata, or whose first run takes longer than ``model_budget``.
     """
     from pypeit_spit.model.untrusted import (check_model_size, check_onnx_graph,
                                             check_zip_members)
@@ -201,6 +206,7 @@ def load_model(path):
         metadata = read_onnx_metadata(backend.session, path)
         check_metadata(metadata, path)
         check_signature(backend.signature(), metadata, path)
+        backend.first_run(model_budget)   # a crafted graph that runs for very long: refused
         return SpitModel(backend, metadata, path=str(path))
     from pypeit_spit.model.keras_net import KerasBackend, load_keras
     check_zip_members(path)
@@ -266,13 +272,15 @@ _CACHE = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def get_model(name_or_path=None):
+def get_model(name_or_path=None, model_budget=DEFAULTS.model_budget):
     """
     Resolve and load a model, caching it for the process.
 
     Parameters
     ----------
     name_or_path : str, `pathlib.Path`, SpitModel or None
+    model_budget : float, optional
+        Seconds the model's first run may take when it is loaded (:func:`load_model`).
 
     Returns
     -------
@@ -284,5 +292,11 @@ def get_model(name_or_path=None):
     key = (str(path), path.stat().st_mtime_ns)
     with _CACHE_LOCK:   # a model being loaded by another thread is waited for, not loaded twice
         if key not in _CACHE:
-            _CACHE[key] = load_model(path)
-        return _CACHE[key]
+            _CACHE[key] = load_model(path, model_budget=model_budget)
+        model = _CACHE[key]
+    # loaded earlier within a larger budget: held to this one too
+    took = getattr(model.backend, 'first_run_seconds', None)
+    if took is not None and took > model_budget:
+        from pypeit_spit.model.runtime import budget_error
+        raise ModelError(budget_error(path, model_budget))
+    return model

@@ -17,6 +17,7 @@ from pypeit_spit.model.inference import concatenate
 from pypeit_spit.model.store import get_model
 from pypeit_spit.pipeline.reader import Reader, check_arguments, infer_one, prepare_one
 from pypeit_spit.pipeline.verdict import FrameVerdict
+from pypeit_spit.preprocess.quality import not_a_bias
 from pypeit_spit.vocab import UNKNOWN
 
 __all__ = ['READ_BATCH', 'READ_AHEAD', 'classify_files']
@@ -32,7 +33,9 @@ READ_AHEAD = 2
 
 def classify_files(paths, spectrograph=None, model=None, batch_size=READ_BATCH, threshold=None,
                    progress=False, det=1, workers=2, max_pixels=None, on_prepared=None,
-                   prefetch=None, processes=False, extract=None):
+                   prefetch=None, processes=False, extract=None,
+                   bias_noise_factor=DEFAULTS.bias_noise_factor,
+                   model_budget=DEFAULTS.model_budget):
     """
     Type raw frames from their pixels.
 
@@ -44,7 +47,10 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=READ_BATCH, 
     pre-processed gets answer ``unknown`` and a one-line reason in its ``error``; a
     frame whose pixels are no calibration at all (dead, constant, saturated) gets
     answer ``unknown`` and the reason in its ``flag``; the others are still
-    classified. Every path given keeps a verdict: a missing file, a broken symbolic
+    classified. A frame SPIT votes bias whose pixel noise is ``bias_noise_factor``
+    times its detector's read noise or more is no bias
+    (:func:`pypeit_spit.preprocess.quality.not_a_bias`): the reason in its ``qa``, and
+    bias is not its answer. Every path given keeps a verdict: a missing file, a broken symbolic
     link, an empty folder.
 
     Parameters
@@ -94,6 +100,12 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=READ_BATCH, 
         becomes the frame's :attr:`~pypeit_spit.pipeline.verdict.FrameVerdict.extra` (and ``metadata`` of its
         :class:`~pypeit_spit.pipeline.prepare.Prepared`); None for a frame it did not
         read, or read ahead.
+    bias_noise_factor : float, optional
+        How many times the detector's read noise a bias's pixel noise may be (the
+        spec's ``bias_noise_factor``).
+    model_budget : float, optional
+        Seconds the model's first run may take when it is loaded
+        (:func:`pypeit_spit.model.store.get_model`; the spec's ``model_budget``).
 
     Returns
     -------
@@ -114,7 +126,7 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=READ_BATCH, 
     max_pixels = size_limit(max_pixels)
     entries = expand_entries(paths)
     files = [path for path, _ in entries]
-    spit_model = get_model(model)
+    spit_model = get_model(model, model_budget=model_budget)
     spectrograph = get_spectrograph(spectrograph) if spectrograph is not None else None
     verdicts = [None] * len(files)
     bar = console_progress(len(files), progress)
@@ -176,7 +188,8 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=READ_BATCH, 
                 idx.append(i)
                 preps.append(prep)
                 nets.append(net if net is not None else infer_one(spit_model, prep))
-            _verdicts_of_batch(verdicts, idx, preps, nets, spit_model, threshold)
+            _verdicts_of_batch(verdicts, idx, preps, nets, spit_model, threshold,
+                               bias_noise_factor)
             bar.update(len(batch))
             stop.check()   # a signal caught by a library's bare except ends the typing
     finally:
@@ -186,7 +199,7 @@ def classify_files(paths, spectrograph=None, model=None, batch_size=READ_BATCH, 
     return verdicts
 
 
-def _verdicts_of_batch(verdicts, idx, preps, nets, spit_model, threshold):
+def _verdicts_of_batch(verdicts, idx, preps, nets, spit_model, threshold, bias_noise_factor):
     """The verdicts of the frames ``idx`` of one batch, from the network's output on
     each of them (:func:`~pypeit_spit.pipeline.reader.infer_one`)."""
     if not idx:
@@ -196,9 +209,15 @@ def _verdicts_of_batch(verdicts, idx, preps, nets, spit_model, threshold):
     prob = result.answer_probs(pred)
     classes = spit_model.classes
     for j, (i, prep) in enumerate(zip(idx, preps)):
+        voted = classes[result.winner[j]]
+        answer = UNKNOWN if pred[j] < 0 else classes[pred[j]]
+        qa = not_a_bias(prep.noise, prep.detector_noise, bias_noise_factor) \
+            if voted == 'bias' else ''
+        if qa:
+            log.warning(f'{prep.path}: SPIT votes bias, but {qa}')
         verdicts[i] = FrameVerdict(
             prep.path, loader=prep.loader,
             probs={c: float(result.probs[j, k]) for k, c in enumerate(classes)},
-            votes=int(result.votes[j]), voted=classes[result.winner[j]],
-            answer=UNKNOWN if pred[j] < 0 else classes[pred[j]], prob=float(prob[j]),
-            extra=prep.metadata)
+            votes=int(result.votes[j]), voted=voted,
+            answer=UNKNOWN if qa and answer == 'bias' else answer, prob=float(prob[j]),
+            extra=prep.metadata, qa=qa)

@@ -11,7 +11,7 @@ from pypeit_spit.errors import FrameError
 from pypeit_spit.io.load import load_frame
 from pypeit_spit.preprocess.frame import preprocess_image
 from pypeit_spit.preprocess.quality import quality_flag
-from pypeit_spit.preprocess.stats import frame_stats
+from pypeit_spit.preprocess.stats import frame_stats, pixel_noise
 from pypeit_spit.preprocess.trim import TrimError
 
 __all__ = ['Prepared', 'prepare_frame']
@@ -43,6 +43,12 @@ class Prepared:
     metadata : dict or None
         PypeIt's header metadata of the frame, when asked for
         (:func:`pypeit_spit.integration.rules.header_metadata`).
+    noise : float or None
+        Robust pixel-to-pixel noise of the trimmed frame, ADU
+        (:func:`pypeit_spit.preprocess.stats.pixel_noise`).
+    detector_noise : float or None
+        The spectrograph's read noise in ADU
+        (:attr:`pypeit_spit.io.load.LoadedFrame.detector_noise`; None when unknown).
     """
     path: str
     image: np.ndarray
@@ -52,6 +58,8 @@ class Prepared:
     flag: str = ''
     headers: list | None = field(default=None, repr=False)
     metadata: dict | None = field(default=None, repr=False)
+    noise: float | None = None
+    detector_noise: float | None = None
 
 
 def prepare_frame(path, spectrograph=None, det=1, max_pixels=None, fallback=True):
@@ -92,5 +100,8 @@ def prepare_frame(path, spectrograph=None, det=1, max_pixels=None, fallback=True
     except TrimError as exc:
         raise FrameError(path, str(exc)) from exc
     stats = frame_stats(trimmed, bias_level=frame.bias_level, read_noise=frame.read_noise)
+    with np.errstate(over='ignore', invalid='ignore'):
+        noise = float(pixel_noise(trimmed))
     return Prepared(path=str(path), image=image, stats=stats, loader=frame.loader, rows=rows,
-                    flag=flag, headers=frame.headers)
+                    flag=flag, headers=frame.headers, noise=noise,
+                    detector_noise=frame.detector_noise)

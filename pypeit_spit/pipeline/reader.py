@@ -16,16 +16,18 @@ from concurrent.futures.process import BrokenProcessPool
 import numpy as np
 from pypeit import log
 
-from pypeit_spit.errors import FrameError, UsageError
+from pypeit_spit.defaults import DEFAULTS
+from pypeit_spit.errors import FrameError, PixelError, UsageError
 from pypeit_spit.io.loaded import size_limit
 from pypeit_spit.io.plain_copy import remove_plain_copies
 from pypeit_spit.io.spectrograph import get_spectrograph
 from pypeit_spit.model.inference import infer
 from pypeit_spit.model.store import get_model
-from pypeit_spit.pipeline.prepare import prepare_frame
+from pypeit_spit.pipeline.prepare import Prepared, prepare_frame
+from pypeit_spit.preprocess.contract import IMAGE_SHAPE, STAT_NAMES
 
 __all__ = ['PROCESSES_AVAILABLE', 'MIN_FRAMES_FOR_PROCESSES', 'check_arguments',
-           'prepare_one', 'settings_key', 'infer_one', 'keep_freed_memory', 'Reader',
+           'prepare_one', 'no_data', 'settings_key', 'infer_one', 'keep_freed_memory', 'Reader',
            'Prefetch']
 
 
@@ -63,7 +65,8 @@ def prepare_one(path, spectrograph, det, max_pixels, extract=None):
     """
     Read and pre-process one frame: ``(Prepared, None)``, or ``(None, reason)`` when it
     cannot be (an unexpected error is logged with its traceback, and still only costs
-    this frame). With ``extract``, a frame read by PypeIt's reader also gets
+    this frame); a frame whose pixel values are no data
+    (:class:`~pypeit_spit.errors.PixelError`) is a flagged :func:`no_data` frame. With ``extract``, a frame read by PypeIt's reader also gets
     ``extract(spectrograph, headers)`` as its ``metadata`` (e.g. PypeIt's header
     metadata, :func:`pypeit_spit.integration.rules.header_metadata`; None when it
     fails); its headers are not kept.
@@ -77,6 +80,8 @@ def prepare_one(path, spectrograph, det, max_pixels, extract=None):
                 prep.metadata = None
         prep.headers = None
         return prep, None
+    except PixelError as exc:   # read, but its pixel values are no data: a quality flag
+        return no_data(path, exc.reason), None
     except FrameError as exc:
         return None, exc.reason
     except MemoryError:
@@ -86,6 +91,17 @@ def prepare_one(path, spectrograph, det, max_pixels, extract=None):
                     f'{traceback.format_exc()}')
         text = ' '.join(str(exc).split())
         return None, f'internal error ({type(exc).__name__}: {text})'
+
+
+def no_data(path, reason):
+    """
+    The :class:`~pypeit_spit.pipeline.prepare.Prepared` of a frame whose pixel values
+    are no data (all NaN, infinite...): flagged ``no calibration`` with ``reason``, a
+    blank image (never given to the network) and no header metadata.
+    """
+    return Prepared(path=str(path), image=np.zeros(IMAGE_SHAPE, dtype=np.uint8),
+                    stats=np.zeros(len(STAT_NAMES), dtype=np.float32), loader='',
+                    rows=slice(0, 0), flag=f'no calibration: {reason}')
 
 
 def settings_key(spectrograph, det, max_pixels):
@@ -276,6 +292,9 @@ class Prefetch:
     processes : bool, optional
         Read in forked worker processes (where :data:`PROCESSES_AVAILABLE`, for at
         least :data:`MIN_FRAMES_FOR_PROCESSES` frames) instead of threads.
+    model_budget : float, optional
+        Seconds the model's first run may take when it is loaded
+        (:func:`pypeit_spit.model.store.get_model`).
 
     Examples
     --------
@@ -284,7 +303,8 @@ class Prefetch:
     """
 
     def __init__(self, paths, spectrograph=None, det=1, max_pixels=None, workers=2,
-                 limit=256, model=None, network=True, keep_images=False, processes=False):
+                 limit=256, model=None, network=True, keep_images=False, processes=False,
+                 model_budget=DEFAULTS.model_budget):
         check_arguments(det=det, workers=workers)
         spec = get_spectrograph(spectrograph) if spectrograph is not None else None
         self._key = settings_key(spec, det, max_pixels)
@@ -301,6 +321,7 @@ class Prefetch:
         #: The model the network ran with (None until loaded, or without one).
         self.model = None
         self._model_ref = model
+        self._model_budget = model_budget
         self._network = network
         self._keep_images = keep_images
         self._stop = threading.Event()
@@ -313,7 +334,7 @@ class Prefetch:
         try:
             if self._network:
                 try:   # the cached model classify_files will be given
-                    self.model = get_model(self._model_ref)
+                    self.model = get_model(self._model_ref, model_budget=self._model_budget)
                 except Exception:   # classify_files reports a bad model itself
                     self.model = None
             for _, handle, future in self._frames:

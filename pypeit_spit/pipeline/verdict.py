@@ -39,12 +39,18 @@ class FrameVerdict:
         The most-voted class ('' when the network did not run).
     answer : str
         SPIT's answer: the most-voted class when it has at least 3 of 4 votes and a
-        mean probability past its cut, else :data:`pypeit_spit.vocab.UNKNOWN`.
+        mean probability past its cut, and no pixel fact against it (``qa``), else
+        :data:`pypeit_spit.vocab.UNKNOWN`.
     prob : float
         The mean probability of ``answer`` (of the largest class when Unknown).
     extra : dict or None
         What the reader's ``extract`` hook gave for the frame (e.g. PypeIt's header
         metadata), or None.
+    qa : str
+        A fact of the pixels against SPIT's vote winner, which is then not its answer:
+        a bias whose pixel noise is far above the detector's read noise
+        (:func:`pypeit_spit.preprocess.quality.not_a_bias`); '' when none. The typing
+        excludes the class (:mod:`pypeit_spit.integration.frametypes`).
     """
     path: str
     loader: str = ''
@@ -56,6 +62,7 @@ class FrameVerdict:
     answer: str = UNKNOWN
     prob: float = 0.0
     extra: dict | None = None
+    qa: str = ''
 
     @property
     def ran(self):
@@ -81,7 +88,8 @@ def to_table(verdicts, model=None, threshold=None):
     -------
     `astropy.table.Table`
         ``file``, ``class``, ``votes``, ``prob``, ``prob_<class>`` for each class,
-        ``voted``, ``loader``, ``error`` and ``flag``; ``meta``: ``model`` and ``cuts``.
+        ``voted``, ``loader``, ``error``, ``flag`` and ``qa``; ``meta``: ``model`` and
+        ``cuts``.
     """
     spit_model = get_model(model)
     classes = spit_model.classes
@@ -97,6 +105,7 @@ def to_table(verdicts, model=None, threshold=None):
     t['loader'] = np.full(n, '', dtype=object)
     t['error'] = np.full(n, '', dtype=object)
     t['flag'] = np.full(n, '', dtype=object)
+    t['qa'] = np.full(n, '', dtype=object)
     t['prob'].format = '.3f'
     for c in classes:
         t[f'prob_{c}'].format = '.3f'
@@ -105,6 +114,7 @@ def to_table(verdicts, model=None, threshold=None):
         t['loader'][i] = v.loader
         t['error'][i] = v.error
         t['flag'][i] = v.flag
+        t['qa'][i] = v.qa
         if not v.ran:
             continue
         t['class'][i] = v.answer

@@ -50,7 +50,7 @@ def format_table(verdicts, names=None, rules=None):
         shown['header rules'] = ['?' if r is None else (r or '-') for r in rules] \
             or np.zeros(0, dtype='U1')
         shown['!'] = differ or np.zeros(0, dtype='U1')
-    shown['error'] = [v.error or v.flag for v in verdicts] or np.zeros(0, dtype='U1')
+    shown['error'] = [v.error or v.flag or v.qa for v in verdicts] or np.zeros(0, dtype='U1')
     for name in shown.colnames:
         if name != 'prob':
             shown[name].info.format = '<'

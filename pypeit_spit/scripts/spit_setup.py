@@ -68,7 +68,7 @@ def _read_ahead(spec, args, cfg):
     except Exception:  # PypeIt reports a bad root or extension itself
         return None
     return Prefetch(files, spectrograph=spec, max_pixels=cfg.max_pixels,
-                    model=cfg.model) if files else None
+                    model=cfg.model, model_budget=cfg.model_budget) if files else None
 
 
 class SpitSetup(SpitCommand, Setup):
