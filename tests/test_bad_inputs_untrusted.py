@@ -72,10 +72,10 @@ def test_config_file_size_capped(tmp_path):
 
 
 @pytest.fixture
-def one_frame(realframes, tmp_path):
+def one_frame(kastframes, tmp_path):
     folder = tmp_path / 'raw'
     folder.mkdir()
-    shutil.copy(realframes / 'shane_kast_blue' / 'b14.fits.gz', folder / 'b14.fits.gz')
+    shutil.copy(kastframes / 'b14.fits.gz', folder / 'b14.fits.gz')
     return folder
 
 
@@ -109,11 +109,11 @@ def test_setup_config_interpolation_loop_one_line(one_frame, tmp_path, where):
 
 # ------------------------------------------------------------------ garbage typed with certainty
 
-def _garbage_frames(folder, realframes):
+def _garbage_frames(folder, kastframes):
     """Garbage pixels under a real Kast bias's header (valid headers: the rules type
     them bias): uniform noise, random bits (16-bit and float), a constant, NaN, inf."""
     folder.mkdir(exist_ok=True)
-    with fits.open(realframes / 'shane_kast_blue' / 'b14.fits.gz') as hdul:
+    with fits.open(kastframes / 'b14.fits.gz') as hdul:
         header, shape = hdul[0].header.copy(), hdul[0].data.shape
     for key in ('BZERO', 'BSCALE'):
         header.remove(key, ignore_missing=True)
@@ -150,12 +150,12 @@ def test_quality_flag_noise_no_detector_gives():
     assert 'pixel-to-pixel noise' in quality_flag(bits)
 
 
-def test_classify_garbage_flagged_not_typed(realframes, tmp_path):
+def test_classify_garbage_flagged_not_typed(kastframes, tmp_path):
     """Noise and random bits are no longer a bias (or standard) at p = 1: each flagged
-    with its reason, with and without the spectrograph; the real bias still a bias."""
+    with its reason, with and without the spectrograph; the bias still a bias."""
     folder = tmp_path / 'garbage'
-    names = _garbage_frames(folder, realframes)
-    shutil.copy(realframes / 'shane_kast_blue' / 'b14.fits.gz', folder / 'b14.fits.gz')
+    names = _garbage_frames(folder, kastframes)
+    shutil.copy(kastframes / 'b16.fits.gz', folder / 'b16.fits.gz')
     for extra in ([], ['-s', 'shane_kast_blue']):
         proc = run_command('pypeit_spit_classify', folder, *extra, '--no-progress',
                            timeout=300)
@@ -166,18 +166,18 @@ def test_classify_garbage_flagged_not_typed(realframes, tmp_path):
         for name in names:
             assert rows[name].split()[1] == 'unknown', rows[name]
             assert 'no calibration' in rows[name]
-        assert 'no calibration' not in rows['b14.fits.gz']
+        assert 'no calibration' not in rows['b16.fits.gz']
         if extra:   # (the generic loader's bias is below the model's cut: unknown)
-            assert rows['b14.fits.gz'].split()[1] == 'bias'
+            assert rows['b16.fits.gz'].split()[1] == 'bias'
 
 
-def test_setup_garbage_flagged_never_typed(realframes, tmp_path):
+def test_setup_garbage_flagged_never_typed(kastframes, tmp_path):
     """In setup the garbage frames (valid headers: the rules say bias) are written
-    untyped and flagged, never bias; the night's real frames typed."""
+    untyped and flagged, never bias; the night's frames typed."""
     folder = tmp_path / 'raw'
-    names = _garbage_frames(folder, realframes)
+    names = _garbage_frames(folder, kastframes)
     for name in ('b1.fits.gz', 'b14.fits.gz', 'b27.fits.gz'):
-        shutil.copy(realframes / 'shane_kast_blue' / name, folder / name)
+        shutil.copy(kastframes / name, folder / name)
     out = tmp_path / 'out'
     proc = run_command('pypeit_spit_setup', '-r', folder, '-s', 'shane_kast_blue', '-c',
                        'all', '-d', out, '--log_file', 'None', timeout=300)
@@ -328,13 +328,13 @@ def test_keras_metadata_bomb_refused_from_declared_size(tmp_path):
         read_metadata(deep)
 
 
-def test_classify_crafted_model_one_line(realframes, tmp_path):
+def test_classify_crafted_model_one_line(kastframes, tmp_path):
     """As installed commands: a graph with an endless Loop given to classify and to
     setup: one line naming the file and the reason, exit 2, at once (no hang)."""
     model = _endless_loop(tmp_path / 'loop.onnx')
     frame = tmp_path / 'raw'
     frame.mkdir()
-    shutil.copy(realframes / 'shane_kast_blue' / 'b14.fits.gz', frame)
+    shutil.copy(kastframes / 'b14.fits.gz', frame)
     for command, args in (('pypeit_spit_classify', [frame, '--no-progress']),
                           ('pypeit_spit_setup', ['-r', frame, '-s', 'shane_kast_blue', '-c',
                                                  'all', '-d', tmp_path / 'out', '--log_file',
@@ -470,13 +470,13 @@ def test_png_captions_odd_names(tmp_path):
     assert caption_text('tab\tx') == 'tab\\tx'
 
 
-def test_gallery_odd_names_escaped(realframes, tmp_path):
+def test_gallery_odd_names_escaped(kastframes, tmp_path):
     """As an installed command: a night whose file names hold HTML, '$' and bytes that
     are not UTF-8: the page and the contact sheet are written, every name escaped
     (no tag from a file name), exit 0."""
     night = tmp_path / 'night'
     night.mkdir()
-    src = realframes / 'shane_kast_blue' / 'b14.fits.gz'
+    src = kastframes / 'b14.fits.gz'
     for name in ('<img src=x onerror=alert(1)>.fits.gz', 'a$x^{$.fits.gz'):
         shutil.copy(src, night / name)
     shutil.copy(src, os.fsencode(night) + b'/b\xff\xfe.fits.gz')
@@ -490,12 +490,12 @@ def test_gallery_odd_names_escaped(realframes, tmp_path):
     assert (out / 'contact_sheet.png').stat().st_size > 0
 
 
-def test_classify_workers_capped_at_the_cores(realframes, tmp_path):
+def test_classify_workers_capped_at_the_cores(kastframes, tmp_path):
     """-j 200: one note, the frames typed with as many reading processes as cores."""
     from pypeit_spit.scripts.common import available_cores
     folder = tmp_path / 'in'
     folder.mkdir()
-    shutil.copy(realframes / 'shane_kast_blue' / 'b14.fits.gz', folder)
+    shutil.copy(kastframes / 'b14.fits.gz', folder)
     proc = run_command('pypeit_spit_classify', folder, '-j', '200', '--no-progress',
                        timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]
