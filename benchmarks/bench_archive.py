@@ -65,17 +65,21 @@ def _run(args, kill_after_rows=None, catalog=None):
     """Run a command; its wall time and its own peak memory (MB); killed with SIGKILL
     once ``catalog`` holds ``kill_after_rows`` rows when asked."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True)
-    peak = 0
-    while proc.poll() is None:
-        got = _peak_kb(proc.pid)
-        peak = max(peak, got or 0)
-        if kill_after_rows and _count(catalog) >= kill_after_rows:
-            proc.send_signal(signal.SIGKILL)
-            break
-        time.sleep(0.1)
-    out = proc.communicate()[0]
+    # standard output into a file, not a pipe: a pipe nobody reads while the command runs
+    # fills up (64 kB) and blocks a command that prints a long table (classify)
+    with tempfile.TemporaryFile(mode='w+') as sink:
+        proc = subprocess.Popen(args, stdout=sink, stderr=subprocess.DEVNULL, text=True)
+        peak = 0
+        while proc.poll() is None:
+            got = _peak_kb(proc.pid)
+            peak = max(peak, got or 0)
+            if kill_after_rows and _count(catalog) >= kill_after_rows:
+                proc.send_signal(signal.SIGKILL)
+                break
+            time.sleep(0.1)
+        proc.wait()
+        sink.seek(0)
+        out = sink.read()
     return time.perf_counter() - t0, peak / 1024, out, proc.returncode
 
 
