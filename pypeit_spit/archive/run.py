@@ -141,6 +141,35 @@ class LocalWorkers:
                 pool.shutdown(wait=False, cancel_futures=True)
 
 
+def _dask_worker_setup():
+    """
+    A dask.distributed worker plugin that sets each worker up as the local workers are
+    (:func:`_worker_init`): its memory allocator keeps one frame's memory for the next
+    (:func:`pypeit_spit.pipeline.reader.keep_freed_memory`: Dask's nanny starts its
+    workers with ``MALLOC_TRIM_THRESHOLD_=65536``, so that every large array of every
+    frame was mapped afresh and faulted in again), and PypeIt's log keeps warnings and
+    errors only (not a line per file). Registered by the client for the cluster's
+    workers, those that join later included.
+    """
+    from distributed import WorkerPlugin
+
+    class ArchiveWorkerSetup(WorkerPlugin):
+        name = 'pypeit_spit_archive_setup'
+
+        def setup(self, worker):
+            # everything imported here, on the worker: the class travels by value, and
+            # a module-level name (PypeIt's logger) would travel pickled with it
+            import logging as logging_
+
+            from pypeit import log as log_
+
+            from pypeit_spit.pipeline.reader import keep_freed_memory
+            keep_freed_memory()
+            log_.setLevel(max(log_.level, logging_.WARNING))
+
+    return ArchiveWorkerSetup()
+
+
 class DaskWorkers:
     """
     The workers of a dask.distributed cluster.
@@ -169,6 +198,7 @@ class DaskWorkers:
             raise UsageError(f'{self.scheduler}: cannot reach the Dask scheduler ({exc})') \
                 from None
         try:
+            client.register_plugin(_dask_worker_setup())
             futures = {}
             for task in tasks:
                 fut = client.submit(type_night, task, pure=False,
