@@ -67,6 +67,20 @@ class RunReport:
     seconds: float = 0.0
 
 
+def _quiet_log():
+    """An archive worker's log: PypeIt's warnings and errors only, not its line per file
+    (the driver reports the progress)."""
+    log.setLevel(max(log.level, logging.WARNING))
+
+
+def _dask_worker_init():
+    """Each Dask worker, once (:func:`_dask_worker_setup`): its memory allocator keeps one
+    frame's memory for the next, as the reading processes' does, and the log is quiet."""
+    from pypeit_spit.pipeline.reader import keep_freed_memory
+    keep_freed_memory()
+    _quiet_log()
+
+
 def _worker_init(parent):
     """Each local worker: set up as the reading pool's processes are (it ends when the
     driver ends, ``kill -9`` included; Ctrl-C is the driver's; no temporary copy left
@@ -74,7 +88,7 @@ def _worker_init(parent):
     warnings and errors only in the log (the driver reports the progress)."""
     from pypeit_spit.pipeline.reader import _start_reader
     _start_reader(parent)
-    log.setLevel(max(log.level, logging.WARNING))   # not PypeIt's line per file
+    _quiet_log()
     for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'):
         os.environ[var] = '1'
 
@@ -157,15 +171,10 @@ def _dask_worker_setup():
         name = 'pypeit_spit_archive_setup'
 
         def setup(self, worker):
-            # everything imported here, on the worker: the class travels by value, and
-            # a module-level name (PypeIt's logger) would travel pickled with it
-            import logging as logging_
-
-            from pypeit import log as log_
-
-            from pypeit_spit.pipeline.reader import keep_freed_memory
-            keep_freed_memory()
-            log_.setLevel(max(log_.level, logging_.WARNING))
+            # imported on the worker: this class travels by value, and a name of this
+            # module it used (PypeIt's logger) would travel pickled with it
+            from pypeit_spit.archive.run import _dask_worker_init
+            _dask_worker_init()
 
     return ArchiveWorkerSetup()
 
