@@ -115,6 +115,19 @@ def errors(captured):
     return [line for line in text.splitlines() if 'ERROR' in line]
 
 
+def refused_unchanged(pfile, capsys, message):
+    """Retype and check both refuse the file (exit 2) with one error line holding
+    ``message``, and leave it byte for byte as it was."""
+    before = pfile.read_bytes()
+    capsys.readouterr()
+    for cls in (SpitRetype, SpitCheck):
+        assert run(cls, pfile) == 2
+        err = errors(capsys.readouterr())
+        assert len(err) == 1
+        assert message in err[0]
+    assert pfile.read_bytes() == before
+
+
 # ------------------------------------------------------------------ rows PypeIt drops
 
 @pytest.mark.parametrize('kind,fn,cells', [
@@ -125,16 +138,10 @@ def errors(captured):
 def test_row_with_wrong_cell_count_refused(raw, tmp_path, capsys, kind, fn, cells):
     """Item 1: PypeIt's reader drops such a row; retype once rewrote the file without it."""
     pfile = write_pypeit(tmp_path, raw, edit=edit_row('b14.fits.gz', fn))
-    before = pfile.read_bytes()
-    capsys.readouterr()
-    for cls in (SpitRetype, SpitCheck):
-        assert run(cls, pfile) == 2
-        err = errors(capsys.readouterr())
-        assert len(err) == 1
-        assert (f'{pfile}: data block row(s) with a wrong number of cells (the header has 9): '
-                f'line 18 has {cells} cells; PypeIt would drop these rows: fix them first') \
-            in err[0]
-    assert pfile.read_bytes() == before
+    refused_unchanged(pfile, capsys,
+                      f'{pfile}: data block row(s) with a wrong number of cells (the header '
+                      f'has 9): line 18 has {cells} cells; PypeIt would drop these rows: fix '
+                      'them first')
 
 
 def test_retype_command_refuses_a_row_with_an_extra_cell(raw, tmp_path):
@@ -155,15 +162,9 @@ def test_retype_command_refuses_a_row_with_an_extra_cell(raw, tmp_path):
                                            ('arc,,bias,twilight', 'twilight')])
 def test_invalid_spit_values(raw, tmp_path, capsys, value, unknown):
     pfile = write_pypeit(tmp_path, raw, edit=set_spit('b14.fits.gz', value))
-    before = pfile.read_bytes()
-    capsys.readouterr()
-    for cls in (SpitRetype, SpitCheck):
-        assert run(cls, pfile) == 2
-        err = errors(capsys.readouterr())
-        assert len(err) == 1
-        assert (f"{pfile}: data row 2 (b14.fits.gz): spit column value {value!r}: not "
-                f'auto/rules/keep nor a list of PypeIt frame types (unknown: {unknown})') in err[0]
-    assert pfile.read_bytes() == before
+    refused_unchanged(pfile, capsys,
+                      f"{pfile}: data row 2 (b14.fits.gz): spit column value {value!r}: not "
+                      f'auto/rules/keep nor a list of PypeIt frame types (unknown: {unknown})')
 
 
 def test_spit_value_of_a_commented_row_is_not_checked(raw, tmp_path):
