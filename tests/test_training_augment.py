@@ -61,3 +61,38 @@ def test_batch_band_squeezes_like_the_one_image_version():
     assert all(img[img[:, 10] < 150, 10].std() > 0.5 for img in out)
     # a frame squeezed 2x or more (rows averaged in pairs first) keeps its arc line
     assert np.all(out[:, :, 301].max(axis=1) == 255)
+
+
+def test_detector_structure_is_smooth_and_scaled_by_noise():
+    from pypeit_spit.training.augment import detector_structure, pixel_noise_uint8
+    rng = np.random.default_rng(3)
+    noisy = np.clip(rng.normal(120, 20, (40, 210, 650)), 0, 255).astype(np.uint8)
+    flat = np.full((4, 210, 650), 200, np.uint8)
+    assert np.allclose(pixel_noise_uint8(noisy), 20, rtol=0.1)
+    out = detector_structure(noisy, np.random.default_rng(0))
+    diff = out.astype(float) - noisy.astype(float)
+    # one profile per image, along the rows or the columns: constant along the other axis
+    for d in diff:
+        along_cols = np.ptp(d.mean(axis=0)) >= np.ptp(d.mean(axis=1))
+        prof = d.mean(axis=0) if along_cols else d.mean(axis=1)
+        peak = np.abs(prof).max()
+        assert 0.5 * 20 * 0.8 <= peak <= 3.0 * 20 * 1.2 or peak == 0
+    changed = np.abs(diff).mean(axis=(1, 2)) > 1
+    assert changed.mean() > 0.8
+    # no noise, no structure: a frame of constant light is left as it is
+    assert np.array_equal(detector_structure(flat, np.random.default_rng(0)), flat)
+    assert np.array_equal(detector_structure(noisy, np.random.default_rng(0)), out)
+    assert out.dtype == np.uint8 and out.shape == noisy.shape
+
+
+def test_augment_batch_structure_probability():
+    rng = np.random.default_rng(4)
+    batch = np.clip(rng.normal(120, 20, (30, 210, 650)), 0, 255).astype(np.uint8)
+    plain = augment_batch(batch, np.random.default_rng(9), p_crop=0.0, p_band=0.0)
+    assert np.array_equal(plain, batch)
+    some = augment_batch(batch, np.random.default_rng(9), p_crop=0.0, p_band=0.0,
+                         p_structure=0.5)
+    hit = np.array([not np.array_equal(a, b) for a, b in zip(some, batch)])
+    assert 5 <= hit.sum() <= 25
+    assert np.array_equal(some, augment_batch(batch, np.random.default_rng(9), p_crop=0.0,
+                                              p_band=0.0, p_structure=0.5))

@@ -70,6 +70,13 @@ class SpitTrain(SpitScript):
         parser.add_argument('--augment', default=False, action='store_true',
                             help='Layout augmentation of the training images: random crops '
                                  'and partly lit slits (see pypeit_spit.training.augment).')
+        parser.add_argument('--augment-structure', type=float, default=d.augment_structure,
+                            metavar='P',
+                            help='With --augment: probability per image of a random smooth '
+                                 'detector structure (amplifier step, ramp, waves, low edge '
+                                 'columns) of a few pixel-noise units, on frames of every '
+                                 'class alike (pypeit_spit.training.augment.'
+                                 'detector_structure).')
         parser.add_argument('--max-per-class', type=int, default=None,
                             help='Use at most this many frames of each class (seeded choice).')
         parser.add_argument('--cache', default=None,
@@ -146,7 +153,9 @@ class SpitTrain(SpitScript):
             if not (run / RUN_ARGUMENTS).is_file():
                 raise UsageError(f'{run}: not a pypeit_spit_train run folder (no '
                                  f'{RUN_ARGUMENTS})')
-            old = argparse.Namespace(**json.loads((run / RUN_ARGUMENTS).read_text()))
+            # a setting added after the run started: the value (default) asked for now
+            old = argparse.Namespace(**{**vars(args),
+                                        **json.loads((run / RUN_ARGUMENTS).read_text())})
             old.outdir, old.resume, old.overwrite = str(run), str(run), False
             old.progress = args.progress
             if args.epochs is not None:
@@ -225,7 +234,8 @@ class SpitTrain(SpitScript):
                              fractions=tuple(args.fractions), target_error=args.target_error,
                              patience=args.patience, lr_patience=args.lr_patience,
                              deterministic=not args.no_deterministic,
-                             augment=args.augment, name=args.name, init=args.init,
+                             augment=args.augment, augment_structure=args.augment_structure,
+                             name=args.name, init=args.init,
                              precision=args.precision, threads=args.threads)
         result = train(frames, outdir, config, resume=bool(args.resume),
                        overwrite=args.overwrite,

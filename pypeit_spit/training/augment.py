@@ -8,12 +8,21 @@ change the layout of the 210x650 uint8 images on the fly, deterministically for 
 given seed, without re-reading any frame. :func:`augment_batch` does both to a batch as
 array operations; :func:`random_crop` and :func:`random_band` are their one-image
 references.
+
+Detectors also differ in their faint structure: amplifier steps left after the overscan
+is subtracted, ramps, a low first column, a bias level that wanders along the read-out
+(kast-facts: amplifier 1 data ~1.5 ADU above its overscan, amplifier 2 ~1 ADU, column 1
+~7 ADU below). ZSCALE stretches such structure of a few read-noise units to much of the
+0-255 range on a frame with little light (sim-to-real lessons: a bias read as a flat), so
+a network that saw only the simulator's structure reads other detectors' structure as a
+class cue. :func:`detector_structure` adds a random smooth profile of a few pixel-noise
+units along one axis, to frames of every class alike, so that it carries no class.
 """
 import numpy as np
 
 from pypeit_spit.preprocess.resize import resize
 
-__all__ = ['random_crop', 'random_band', 'augment_batch']
+__all__ = ['random_crop', 'random_band', 'detector_structure', 'augment_batch']
 
 
 def random_crop(image, rng, min_rows=0.55, min_cols=0.7):
@@ -95,12 +104,99 @@ def _resize_windows(images, r0, hr, c0, hc, shape):
     return _interpolate_rows(part, rows)
 
 
+def pixel_noise_uint8(images):
+    """
+    Robust pixel-to-pixel noise of each uint8 image of a batch (from differences of
+    neighbouring rows, every fourth column: 1.4826 MAD / sqrt 2).
+
+    Parameters
+    ----------
+    images : `numpy.ndarray` of uint8, shape (n, rows, cols)
+
+    Returns
+    -------
+    `numpy.ndarray` of float32, shape (n,)
+    """
+    a = images[:, :, ::4].astype(np.float32)
+    d = a[:, 1:] - a[:, :-1]
+    mad = np.median(np.abs(d - np.median(d, axis=(1, 2), keepdims=True)), axis=(1, 2))
+    return (1.4826 / np.sqrt(2.0) * mad).astype(np.float32)
+
+
+def structure_profiles(n, length, rng):
+    """
+    ``n`` random smooth profiles of ``length`` samples, peak absolute value 1: a mixture
+    of an amplifier step at a random place, a ramp, a few slow waves, and low edge
+    samples (a detector's first and last columns).
+
+    Parameters
+    ----------
+    n, length : int
+    rng : `numpy.random.Generator`
+
+    Returns
+    -------
+    `numpy.ndarray` of float32, shape (n, length)
+    """
+    x = np.linspace(0.0, 1.0, length, dtype=np.float32)[None, :]
+    where = rng.uniform(0.15, 0.85, (n, 1))
+    # each part is on with probability 1/2, with a random weight and sign
+    w = rng.uniform(-1.0, 1.0, (n, 4)) * (rng.random((n, 4)) < 0.5)
+    step = np.where(x >= where, 1.0, 0.0) - 0.5
+    ramp = x - 0.5
+    freq = rng.uniform(0.5, 3.0, (n, 1))
+    phase = rng.uniform(0.0, 2 * np.pi, (n, 1))
+    wave = np.cos(2 * np.pi * freq * x + phase)
+    width = rng.integers(1, 6, (n, 1))
+    cols = np.arange(length)[None, :]
+    edge = -((cols < width) | (cols >= length - width)).astype(np.float32)
+    prof = w[:, :1] * step + w[:, 1:2] * ramp + w[:, 2:3] * wave + 2 * w[:, 3:4] * edge
+    peak = np.abs(prof).max(axis=1, keepdims=True)
+    return np.where(peak > 0, prof / np.where(peak > 0, peak, 1.0), 0.0).astype(np.float32)
+
+
+def detector_structure(images, rng, amplitude=(0.5, 3.0), p_columns=0.6):
+    """
+    Add a random smooth detector structure to every image of a batch: a profile
+    (:func:`structure_profiles`) along the spectral axis (columns, with probability
+    ``p_columns``) or the spatial axis, whose peak is ``amplitude`` (a random factor in
+    that range) times the image's pixel-to-pixel noise (:func:`pixel_noise_uint8`).
+
+    Parameters
+    ----------
+    images : `numpy.ndarray` of uint8, shape (n, rows, cols)
+    rng : `numpy.random.Generator`
+    amplitude : tuple of float, optional
+        Range of the peak in units of the image's pixel noise.
+    p_columns : float, optional
+        Probability of a profile along the columns (else along the rows).
+
+    Returns
+    -------
+    `numpy.ndarray` of uint8
+        A new array.
+    """
+    n, nr, nc = images.shape
+    if n == 0:
+        return np.array(images, dtype=np.uint8, copy=True)
+    along_cols = rng.random(n) < p_columns
+    size = rng.uniform(*amplitude, n) * pixel_noise_uint8(images)
+    col_prof = structure_profiles(n, nc, rng)
+    row_prof = structure_profiles(n, nr, rng)
+    out = images.astype(np.float32)
+    add = np.where(along_cols[:, None, None], col_prof[:, None, :], row_prof[:, :, None])
+    out += size[:, None, None] * add
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
 def augment_batch(images, rng, p_crop=0.5, p_band=0.15, min_rows=0.55, min_cols=0.7,
-                  min_fraction=0.35, max_fraction=0.9, noise=3.0):
+                  min_fraction=0.35, max_fraction=0.9, noise=3.0, p_structure=0.0):
     """
     Augment a batch of uint8 images: :func:`random_crop` with probability ``p_crop``,
-    then :func:`random_band` with probability ``p_band``, per image, as array
-    operations on the whole batch (no Python per image).
+    then :func:`random_band` with probability ``p_band``, then
+    :func:`detector_structure` with probability ``p_structure``, per image, as array
+    operations on the whole batch (no Python per image). With ``p_structure`` 0 the
+    draws are those of the crops and bands alone (earlier runs are reproduced).
 
     Parameters
     ----------
@@ -113,6 +209,8 @@ def augment_batch(images, rng, p_crop=0.5, p_band=0.15, min_rows=0.55, min_cols=
     min_fraction, max_fraction, noise : float, optional
         Range of a band's share of the rows, and the noise of its fill
         (:func:`random_band`).
+    p_structure : float, optional
+        Probability of a detector structure per image (:func:`detector_structure`).
 
     Returns
     -------
@@ -154,4 +252,8 @@ def augment_batch(images, rng, p_crop=0.5, p_band=0.15, min_rows=0.55, min_cols=
         squeezed = _interpolate_rows(src, np.clip(coords, 0, (size - 1)[:, None]))
         fill = np.where(inside[:, :, None], squeezed, fill)
         out[i] = np.clip(np.rint(fill), 0, 255).astype(np.uint8)
+    if p_structure > 0:
+        i = np.flatnonzero(rng.random(n) < p_structure)
+        if i.size:
+            out[i] = detector_structure(out[i], rng)
     return out

@@ -41,7 +41,7 @@ def apply_flips(images, flip):
     return images
 
 
-def gather_batch(images, stats, labels, samples, augment_rng=None):
+def gather_batch(images, stats, labels, samples, augment_rng=None, p_structure=0.0):
     """
     The network inputs and labels of one batch of samples.
 
@@ -57,6 +57,9 @@ def gather_batch(images, stats, labels, samples, augment_rng=None):
     augment_rng : `numpy.random.Generator` or None, optional
         Layout augmentation (:func:`~pypeit_spit.training.augment.augment_batch`)
         drawn from it; None: none.
+    p_structure : float, optional
+        With ``augment_rng``: probability of a detector structure per image
+        (:func:`~pypeit_spit.training.augment.detector_structure`).
 
     Returns
     -------
@@ -69,7 +72,7 @@ def gather_batch(images, stats, labels, samples, augment_rng=None):
     frames, flip = s[:, 0], s[:, 1]
     img = np.array(images[frames], dtype=np.uint8, copy=True)
     if augment_rng is not None:
-        img = augment_batch(img, augment_rng)
+        img = augment_batch(img, augment_rng, p_structure=p_structure)
     x = to_network(apply_flips(img, flip))
     if stats is not None:
         x = {'image': x, 'stats': np.asarray(stats[frames], dtype=np.float32)}

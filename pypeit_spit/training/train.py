@@ -113,6 +113,10 @@ class TrainConfig:
         Ask TensorFlow for deterministic kernels.
     augment : bool
         Layout augmentation of training images (:mod:`pypeit_spit.training.augment`).
+    augment_structure : float
+        With ``augment``: probability per training image of a random smooth detector
+        structure of a few pixel-noise units
+        (:func:`~pypeit_spit.training.augment.detector_structure`); 0: none.
     name : str or None
         File name of the model (without ``.keras``); None: ``spit_<architecture>``.
     init : str or None
@@ -138,6 +142,7 @@ class TrainConfig:
     lr_patience: int | None = None
     deterministic: bool = True
     augment: bool = False
+    augment_structure: float = 0.0
     name: str | None = None
     init: str | None = None
     precision: str | None = None
@@ -259,7 +264,8 @@ def train_epoch(network, frameset, stats, train_frames, config, epoch, runlog=No
     for b in range(n_batches):
         part = samples[b * bs:(b + 1) * bs]
         x, y = gather_batch(frameset.images, stats, frameset.labels, part,
-                            batch_rng(config.seed, epoch, b) if config.augment else None)
+                            batch_rng(config.seed, epoch, b) if config.augment else None,
+                            p_structure=config.augment_structure)
         logs = network.train_on_batch(x, y, return_dict=True)
         loss += logs['loss'] * len(y)
         correct += logs['accuracy'] * len(y)
@@ -530,14 +536,16 @@ def train(frameset, outdir, config=None, resume=False, overwrite=False, command=
     precision = config.resolved_precision()
     runlog = RunLog(outdir / 'train.log')
     keys = ('architecture', 'use_stats', 'batch_size', 'learning_rate', 'seed', 'fractions',
-            'augment', 'precision')
+            'augment', 'augment_structure', 'precision')
+    #: what a checkpoint written before a setting existed had
+    before = {'augment_structure': 0.0}
     keras_net.set_random_seed(config.seed)
     network = build_model(config.architecture, use_stats=use_stats,
                           precision=precision).backend.network
     keras_net.compile_for_training(network, config.learning_rate)
     if resume:
         def check(state):
-            changed = [k for k in keys if state['config'].get(k) != cfg.get(k)]
+            changed = [k for k in keys if state['config'].get(k, before.get(k)) != cfg.get(k)]
             if changed:
                 raise TrainError(f'{state_path}: cannot resume: {", ".join(changed)} differ '
                                  'from the checkpoint')
