@@ -8,7 +8,8 @@ each in its own process):
 
 1. ``pypeit_spit_archive -j 1`` and ``-j 2`` (local processes): frames/s, ratio 2/1;
 2. the same with ``--scheduler``: a ``dask scheduler`` and a ``dask worker
-   --nworkers 2 --nthreads 1`` on 127.0.0.1: frames/s, ratio to the local ``-j 2``;
+   --nworkers 2 --nthreads 1 --preload pypeit_spit.archive.preload`` on 127.0.0.1 (the
+   cluster as docs/archive.rst starts it): frames/s, ratio to the local ``-j 2``;
 3. ``pypeit_spit_classify -j 2`` on the same night folders: frames/s (SPIT alone,
    generic loader: no metadata, no header rules), ratio of the archive to it;
 4. a ``-j 2`` run killed with SIGKILL half-way and re-run: its rows;
@@ -112,7 +113,8 @@ def _tiny_archive(root, n, per_night=100):
 
 
 class _Cluster:
-    """``dask scheduler`` + ``dask worker --nworkers 2 --nthreads 1`` on 127.0.0.1."""
+    """``dask scheduler`` + ``dask worker --nworkers 2 --nthreads 1 --preload
+    pypeit_spit.archive.preload`` on 127.0.0.1."""
 
     def __init__(self, folder, workers=2):
         dask = _command('dask')
@@ -125,7 +127,8 @@ class _Cluster:
             time.sleep(0.1)
         self.procs.append(subprocess.Popen([dask, 'worker', '--scheduler-file', str(info),
                                             '--nworkers', str(workers), '--nthreads', '1',
-                                            '--no-dashboard', '--host', '127.0.0.1'],
+                                            '--no-dashboard', '--host', '127.0.0.1',
+                                            '--preload', 'pypeit_spit.archive.preload'],
                                            stdout=subprocess.DEVNULL,
                                            stderr=subprocess.DEVNULL))
         self.address = json.loads(info.read_text())['address']

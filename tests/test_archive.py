@@ -197,7 +197,8 @@ def test_kill_9_and_resume_gives_the_same_rows(archive, local, tmp_path):
 @pytest.fixture
 def dask_cluster(tmp_path):
     """A real cluster on 127.0.0.1: ``dask scheduler`` and ``dask worker`` (2 processes of
-    one thread)."""
+    one thread), started as docs/archive.rst says (``--preload
+    pypeit_spit.archive.preload``)."""
     dask = str(Path(sys.executable).parent / 'dask')
     if not os.path.isfile(dask):
         pytest.skip('dask.distributed is not installed (pip install ".[test]")')
@@ -213,7 +214,8 @@ def dask_cluster(tmp_path):
             time.sleep(0.1)
         worker = subprocess.Popen([dask, 'worker', '--scheduler-file', str(info), '--nworkers',
                                    '2', '--nthreads', '1', '--no-dashboard', '--host',
-                                   '127.0.0.1'], stdout=subprocess.DEVNULL,
+                                   '127.0.0.1', '--preload', 'pypeit_spit.archive.preload'],
+                                  stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL)
         address = json.loads(info.read_text())['address']
         from distributed import Client
@@ -231,7 +233,22 @@ def dask_cluster(tmp_path):
                     proc.wait()
 
 
+def _warm():
+    """On a worker: PypeIt's spectrographs imported and a model loaded, before any task."""
+    from pypeit_spit.model import store
+    return 'pypeit.spectrographs' in sys.modules and len(store._CACHE) > 0
+
+
 def test_dask_cluster_gives_the_same_rows(archive, local, dask_cluster, tmp_path):
+    import cloudpickle
+    from distributed import Client
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])   # _warm travels by value
+    try:
+        with Client(dask_cluster, timeout=60) as client:
+            warm = client.run(_warm)
+    finally:
+        cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+    assert len(warm) == 2 and all(warm.values())     # the preload ran in every worker
     catalog = tmp_path / 'dask.sqlite'
     out = run_command('pypeit_spit_archive', archive, '--catalog', catalog, '--scheduler',
                       dask_cluster, '--no-progress')
@@ -430,6 +447,23 @@ def test_catalog_scales_to_10000_files(tmp_path):
                         model_version=version) for e in night.files])
     assert pending_nights(nights, cat.known(), TypingOptions()) == []
     cat.close()
+
+
+def test_pending_nights_largest_first():
+    """Tasks go out largest first (bytes), so that the run ends on its smallest nights;
+    a night the catalog holds whole is left out."""
+    from pypeit_spit.archive.night import TypingOptions, model_identity
+    from pypeit_spit.archive.run import pending_nights
+    from pypeit_spit.archive.walk import NightFolder
+    nights = [NightFolder('/a/n1', (('/a/n1/x.fits', 100, 1),)),
+              NightFolder('/a/n2', (('/a/n2/x.fits', 300, 1), ('/a/n2/y.fits', -1, -1))),
+              NightFolder('/a/n3', (('/a/n3/x.fits', 50, 1), ('/a/n3/y.fits', 60, 1))),
+              NightFolder('/a/n4', (('/a/n4/x.fits', 100, 1),)),
+              NightFolder('/a/n5', (('/a/n5/x.fits', 999, 1),))]
+    _, version = model_identity(None)
+    known = {'/a/n5/x.fits': (999, 1, version, 'generic')}
+    todo = pending_nights(nights, known, TypingOptions())
+    assert [n.folder for n in todo] == ['/a/n2', '/a/n3', '/a/n1', '/a/n4']
 
 
 def test_progress_lines_off_a_terminal(tmp_path):

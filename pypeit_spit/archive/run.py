@@ -232,7 +232,9 @@ class DaskWorkers:
 def pending_nights(nights, known, options, redo=False):
     """
     The nights a run must type: those with a frame the catalog does not hold with the
-    same size, modification time and model version.
+    same size, modification time and model version, largest first (by bytes, then
+    folder name): the last tasks of a run are then its smallest, so that no worker
+    waits long for another at the end.
 
     Parameters
     ----------
@@ -246,6 +248,7 @@ def pending_nights(nights, known, options, redo=False):
     Returns
     -------
     list of NightFolder
+        Largest first.
     """
     versions = {}
 
@@ -263,7 +266,7 @@ def pending_nights(nights, known, options, redo=False):
                     or held[2] != version(held[3]):
                 out.append(night)
                 break
-    return out
+    return sorted(out, key=lambda n: (-n.n_bytes, n.folder))
 
 
 class _Progress:

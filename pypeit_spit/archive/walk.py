@@ -35,6 +35,11 @@ class NightFolder:
         """Number of raw files."""
         return len(self.files)
 
+    @property
+    def n_bytes(self):
+        """Bytes of its raw files (what a task's time grows with)."""
+        return sum(max(f[1], 0) for f in self.files)
+
 
 def _stat(path):
     try:

@@ -1,0 +1,53 @@
+"""
+A dask.distributed preload for the workers of an archive cluster::
+
+    dask worker --scheduler-file ~/sched.json --nworkers 16 --nthreads 1 \\
+        --preload pypeit_spit.archive.preload
+
+Dask calls :func:`dask_setup` in each worker process as it starts: the worker is set
+up as an archive run's worker plugin would set it up (memory allocator, quiet log:
+:func:`pypeit_spit.archive.run._dask_worker_init`), and PypeIt's spectrographs, ONNX
+Runtime and the configured default model are loaded then, while the cluster starts,
+instead of in the first task of every run (a few seconds per worker, during which its
+core does nothing for the archive). Without it the workers work the same, only their
+first tasks wait for those imports. Importing this module does nothing.
+"""
+
+__all__ = ['dask_setup', 'warm_up']
+
+
+def warm_up():
+    """
+    Import what a task needs, and load the default model (the bundled one, or the one
+    the user's configuration names for frames of no PypeIt spectrograph) into the
+    process's model cache.
+
+    Returns
+    -------
+    str
+        The model's name.
+    """
+    from pypeit_spit.io.sites import use_offline_sites
+    use_offline_sites()
+    import pypeit.spectrographs  # noqa: F401  (every PypeIt spectrograph, imported once)
+
+    from pypeit_spit.archive.identify import GENERIC, spectrograph_index
+    from pypeit_spit.archive.night import TypingOptions, model_identity
+    from pypeit_spit.model.store import get_model
+    spectrograph_index()
+    model = TypingOptions().config(GENERIC).model
+    get_model(model)
+    return model_identity(model)[0]
+
+
+def dask_setup(worker):
+    """
+    Dask's preload hook (``dask worker --preload pypeit_spit.archive.preload``).
+
+    Parameters
+    ----------
+    worker : `distributed.Worker`
+    """
+    from pypeit_spit.archive.run import _dask_worker_init
+    _dask_worker_init()
+    warm_up()
