@@ -9,7 +9,8 @@ each in its own process):
 1. ``pypeit_spit_archive -j 1`` and ``-j 2`` (local processes): frames/s, ratio 2/1;
 2. the same with ``--scheduler``: a ``dask scheduler`` and a ``dask worker
    --nworkers 2 --nthreads 1 --preload pypeit_spit.archive.preload`` on 127.0.0.1 (the
-   cluster as docs/archive.rst starts it): frames/s, ratio to the local ``-j 2``;
+   cluster as docs/archive.rst starts it): frames/s, ratio to the local ``-j 2``; and
+   on a cluster without the preload (its workers import PypeIt in their first task);
 3. ``pypeit_spit_classify -j 2`` on the same night folders: frames/s (SPIT alone,
    generic loader: no metadata, no header rules), ratio of the archive to it;
 4. a ``-j 2`` run killed with SIGKILL half-way and re-run: its rows;
@@ -114,11 +115,12 @@ def _tiny_archive(root, n, per_night=100):
 
 class _Cluster:
     """``dask scheduler`` + ``dask worker --nworkers 2 --nthreads 1 --preload
-    pypeit_spit.archive.preload`` on 127.0.0.1."""
+    pypeit_spit.archive.preload`` (without the preload when asked) on 127.0.0.1."""
 
-    def __init__(self, folder, workers=2):
+    def __init__(self, folder, workers=2, preload=True):
         dask = _command('dask')
         info = Path(folder) / 'scheduler.json'
+        info.unlink(missing_ok=True)
         self.procs = [subprocess.Popen([dask, 'scheduler', '--host', '127.0.0.1', '--port',
                                         '0', '--no-dashboard', '--scheduler-file',
                                         str(info)], stdout=subprocess.DEVNULL,
@@ -128,7 +130,8 @@ class _Cluster:
         self.procs.append(subprocess.Popen([dask, 'worker', '--scheduler-file', str(info),
                                             '--nworkers', str(workers), '--nthreads', '1',
                                             '--no-dashboard', '--host', '127.0.0.1',
-                                            '--preload', 'pypeit_spit.archive.preload'],
+                                            *(['--preload', 'pypeit_spit.archive.preload']
+                                              if preload else [])],
                                            stdout=subprocess.DEVNULL,
                                            stderr=subprocess.DEVNULL))
         self.address = json.loads(info.read_text())['address']
@@ -181,15 +184,17 @@ def main():
                                    '--no-progress', '-v', '0'])
             rate[f'local -j {j}'] = n / wall
             rows[f'local -j {j}'] = _rows(cat)
-        cluster = _Cluster(work)
-        try:
-            cat = work / 'dask.sqlite'
-            wall, _, _, rc = _run([archive, str(root), '--catalog', str(cat), '--scheduler',
-                                   cluster.address, '--no-progress', '-v', '0'])
-            rate['dask 2 workers'] = n / wall
-            rows['dask 2 workers'] = _rows(cat)
-        finally:
-            cluster.close()
+        for preload, key in ((True, 'dask 2 workers'), (False, 'dask, no preload')):
+            cluster = _Cluster(work, preload=preload)
+            try:
+                cat = work / f'{key.replace(" ", "_").replace(",", "")}.sqlite'
+                wall, _, _, rc = _run([archive, str(root), '--catalog', str(cat),
+                                       '--scheduler', cluster.address, '--no-progress',
+                                       '-v', '0'])
+                rate[key] = n / wall
+                rows[key] = _rows(cat)
+            finally:
+                cluster.close()
         wall, _, _, rc = _run([_command('pypeit_spit_classify'), *[str(root / f)
                                                                    for f in nights],
                                '-j', '2', '--no-progress'])
@@ -208,6 +213,8 @@ def main():
               '  (target >= 1.8)')
         print(f'  ratio dask / local -j 2       '
               f'{rate["dask 2 workers"] / rate["local -j 2"]:.2f}  (target >= 0.9)')
+        print(f'  ratio dask no preload / -j 2  '
+              f'{rate["dask, no preload"] / rate["local -j 2"]:.2f}')
         print(f'  ratio archive -j 2 / classify -j 2  '
               f'{rate["local -j 2"] / rate["pypeit_spit_classify -j 2"]:.2f}')
         ref = rows['local -j 1']

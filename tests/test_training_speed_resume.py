@@ -255,7 +255,16 @@ def test_resume_arguments(tmp_path):
         (9, 3, True, 'none')
     assert resumed.resume == str(run) and resumed.outdir == str(run)
     assert SpitTrain.run_arguments(parser.parse_args(['--resume', str(run)])).epochs == 5
+    # a run started before --augment-structure existed resumes without it
+    del saved['augment_structure']
+    (run / RUN_ARGUMENTS).write_text(json.dumps(saved))
+    assert SpitTrain.run_arguments(parser.parse_args(['--resume', str(run)])) \
+        .augment_structure == 0.0
     for argv, match in (([str(labels), '--resume', str(run)], 'no labels'),
+                        ([str(labels), '--outdir', str(tmp_path / 'b'), '--augment',
+                          '--augment-structure', '1.5'], 'a probability'),
+                        ([str(labels), '--outdir', str(tmp_path / 'c'),
+                          '--augment-structure', '0.5'], 'give both'),
                         (['--resume', str(run), '--outdir', str(tmp_path)], 'no other'),
                         (['--resume', str(tmp_path)], 'not a pypeit_spit_train run'),
                         ([str(labels)], '--outdir')):

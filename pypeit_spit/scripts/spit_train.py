@@ -165,6 +165,11 @@ class SpitTrain(SpitScript):
             return old
         if not args.labels or not args.outdir:
             raise UsageError('give the labels table(s) and --outdir (or --resume RUN_DIR)')
+        if not 0.0 <= args.augment_structure <= 1.0:
+            raise UsageError(f'--augment-structure {args.augment_structure}: a probability '
+                             '(0 to 1)')
+        if args.augment_structure > 0 and not args.augment:
+            raise UsageError('--augment-structure is part of --augment: give both')
         outdir = Path(args.outdir)
         if not args.overwrite and (outdir / 'checkpoint' / 'checkpoint.npz').exists():
             raise UsageError(f'{outdir}: holds a training checkpoint; --resume {outdir} to '

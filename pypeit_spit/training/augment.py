@@ -16,7 +16,8 @@ is subtracted, ramps, a low first column, a bias level that wanders along the re
 0-255 range on a frame with little light (sim-to-real lessons: a bias read as a flat), so
 a network that saw only the simulator's structure reads other detectors' structure as a
 class cue. :func:`detector_structure` adds a random smooth profile of a few pixel-noise
-units along one axis, to frames of every class alike, so that it carries no class.
+units along one axis, to frames of every class alike, so that it carries no class
+(:func:`structure_profiles`: 1 in 16 of the profiles drawn is flat).
 """
 import numpy as np
 
@@ -126,8 +127,9 @@ def pixel_noise_uint8(images):
 def structure_profiles(n, length, rng):
     """
     ``n`` random smooth profiles of ``length`` samples, peak absolute value 1: a mixture
-    of an amplifier step at a random place, a ramp, a few slow waves, and low edge
-    samples (a detector's first and last columns).
+    of an amplifier step at a random place, a ramp, a few slow waves, and edge samples
+    (a detector's first and last columns) high or low, each part present with
+    probability 1/2 (so that 1 profile in 16 is flat: no structure).
 
     Parameters
     ----------
