@@ -73,7 +73,9 @@ def real_rows(model, labels_path, workers):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('--model', required=True, help='bundled model name or model file')
-    p.add_argument('--test', required=True, help='dataset folder of held-out simulated nights')
+    p.add_argument('--test', default=None,
+                   help='dataset folder of held-out simulated nights (without it: the real '
+                        'rows alone, no switch decided)')
     p.add_argument('--real', default=None, help='labels.csv of real frames (validation only)')
     p.add_argument('--outdir', required=True)
     p.add_argument('--workers', type=int, default=2)
@@ -86,10 +88,13 @@ def main():
     outdir.mkdir(parents=True, exist_ok=True)
     names = ('spectrograph', 'loader', 'n', 'vote_right', 'cut_right', 'cut_wrong',
              'cut_unknown')
-    sim = Table(rows=simulated_rows(model, args.test), names=names)
+    if not args.test and not args.real:
+        p.error('give --test, --real or both')
+    sim = Table(rows=simulated_rows(model, args.test), names=names) if args.test \
+        else Table(names=names, dtype=(str, str, int, float, float, float, float))
     sim['data'] = 'simulated'
     real = Table(rows=real_rows(model, args.real, args.workers), names=names) \
-        if args.real else Table(names=names)
+        if args.real else Table(names=names, dtype=(str, str, int, float, float, float, float))
     real['data'] = 'real'
     decisions = {}
     for row in sim[sim['loader'] == 'pypeit']:
@@ -103,7 +108,7 @@ def main():
             why.append(f"{int(round(rr['cut_wrong'][0] * rr['n'][0]))} of {rr['n'][0]} real "
                        'frames wrong')
         decisions[name] = (ok, '; '.join(why))
-    table = vstack([sim, real]) if len(real) else sim
+    table = vstack([t for t in (sim, real) if len(t)])
     table['switch'] = [('on' if decisions[s][0] else 'off') if s in decisions else '-'
                        for s in table['spectrograph']]
     table.write(outdir / 'switch.ecsv', format='ascii.ecsv', overwrite=True)
