@@ -184,10 +184,11 @@ def main():
                                    '--no-progress', '-v', '0'])
             rate[f'local -j {j}'] = n / wall
             rows[f'local -j {j}'] = _rows(cat)
-        for preload, key in ((True, 'dask 2 workers'), (False, 'dask, no preload')):
+        for preload, key, name in ((True, 'dask 2 workers', 'dask.sqlite'),
+                                   (False, 'dask, no preload', 'dask_no_preload.sqlite')):
             cluster = _Cluster(work, preload=preload)
             try:
-                cat = work / f'{key.replace(" ", "_").replace(",", "")}.sqlite'
+                cat = work / name
                 wall, _, _, rc = _run([archive, str(root), '--catalog', str(cat),
                                        '--scheduler', cluster.address, '--no-progress',
                                        '-v', '0'])

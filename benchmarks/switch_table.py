@@ -90,11 +90,12 @@ def main():
              'cut_unknown')
     if not args.test and not args.real:
         p.error('give --test, --real or both')
+    dtype = (str, str, int, float, float, float, float)
     sim = Table(rows=simulated_rows(model, args.test), names=names) if args.test \
-        else Table(names=names, dtype=(str, str, int, float, float, float, float))
+        else Table(names=names, dtype=dtype)
     sim['data'] = 'simulated'
     real = Table(rows=real_rows(model, args.real, args.workers), names=names) \
-        if args.real else Table(names=names, dtype=(str, str, int, float, float, float, float))
+        if args.real else Table(names=names, dtype=dtype)
     real['data'] = 'real'
     decisions = {}
     for row in sim[sim['loader'] == 'pypeit']:

@@ -24,22 +24,15 @@ def warm_up():
     Import what a task needs, and load the default model (the bundled one, or the one
     the user's configuration names for frames of no PypeIt spectrograph) into the
     process's model cache.
-
-    Returns
-    -------
-    str
-        The model's name.
     """
     from pypeit_spit.io.sites import use_offline_sites
     use_offline_sites()
 
     from pypeit_spit.archive.identify import GENERIC, spectrograph_index
-    from pypeit_spit.archive.night import TypingOptions, model_identity
+    from pypeit_spit.archive.night import TypingOptions
     from pypeit_spit.model.store import get_model
     spectrograph_index()   # imports every PypeIt spectrograph
-    model = TypingOptions().config(GENERIC).model
-    get_model(model)
-    return model_identity(model)[0]
+    get_model(TypingOptions().config(GENERIC).model)
 
 
 def dask_setup(worker):

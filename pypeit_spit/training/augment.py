@@ -108,7 +108,9 @@ def _resize_windows(images, r0, hr, c0, hc, shape):
 def pixel_noise_uint8(images):
     """
     Robust pixel-to-pixel noise of each uint8 image of a batch (from differences of
-    neighbouring rows, every fourth column: 1.4826 MAD / sqrt 2).
+    neighbouring rows, every fourth column: 1.4826 MAD / sqrt 2): the batch form of
+    :func:`pypeit_spit.preprocess.stats.pixel_noise`, one array operation for the
+    whole batch.
 
     Parameters
     ----------
@@ -154,7 +156,7 @@ def structure_profiles(n, length, rng):
     edge = -((cols < width) | (cols >= length - width)).astype(np.float32)
     prof = w[:, :1] * step + w[:, 1:2] * ramp + w[:, 2:3] * wave + 2 * w[:, 3:4] * edge
     peak = np.abs(prof).max(axis=1, keepdims=True)
-    return np.where(peak > 0, prof / np.where(peak > 0, peak, 1.0), 0.0).astype(np.float32)
+    return (prof / np.where(peak > 0, peak, 1.0)).astype(np.float32)   # flat stays 0
 
 
 def detector_structure(images, rng, amplitude=(0.5, 3.0), p_columns=0.6):

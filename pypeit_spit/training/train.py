@@ -537,8 +537,8 @@ def train(frameset, outdir, config=None, resume=False, overwrite=False, command=
     runlog = RunLog(outdir / 'train.log')
     keys = ('architecture', 'use_stats', 'batch_size', 'learning_rate', 'seed', 'fractions',
             'augment', 'augment_structure', 'precision')
-    #: what a checkpoint written before a setting existed had
-    before = {'augment_structure': 0.0}
+    #: a setting a checkpoint predates had its default then
+    before = asdict(TrainConfig())
     keras_net.set_random_seed(config.seed)
     network = build_model(config.architecture, use_stats=use_stats,
                           precision=precision).backend.network
