@@ -9,9 +9,9 @@ pixels a fault changed first (``fault: ...``: a twilight flat, a short science
 exposure, a long standard, a dark labelled bias, an arc exposed too long; faults of the
 header alone, such as lamp cards left on or off, leave a frame in its class's
 categories), and the vote's right and wrong shares are printed per category, with each
-category's share of all the frames not typed right. This tells a model that is short on frames anyone could
-type (plain standards, point-source science) from one that is short only on frames
-ambiguous by construction.
+category's share of all the frames not typed right. This tells a model that is short on
+frames anyone could type (plain standards, point-source science) from one that is short
+only on frames ambiguous by construction.
 
 The frames are read and typed by the same path as ``pypeit_spit_classify -s``
 (PypeIt's reader for each frame's spectrograph, the model file through ONNX Runtime,
@@ -26,7 +26,6 @@ single-detector spectrograph and 4 nights)::
 """
 import argparse
 import json
-from pathlib import Path
 
 import numpy as np
 
@@ -110,11 +109,10 @@ def main():
     if not len(fs.labels):
         p.error(f'{args.manifest}: no frame could be read')
     votes = np.asarray(infer(model, fs.images, fs.stats).decide(0.0, guard=False))
-    # read_labels makes each manifest path absolute, relative to the manifest's folder
-    root = Path(args.manifest).resolve().parent
-    made = {str((root / str(f)).resolve()): (str(c), str(fa), json.loads(pa)) for f, c, fa, pa
-            in zip(manifest['file'], manifest['cls'], manifest['fault'], manifest['params'])}
-    cats = [category(*made[str(Path(str(f)).resolve())]) for f in fs.files]
+    # read_labels keeps the manifest's rows in order, with each file as the frames name it
+    made = dict(zip(table['file'], zip(manifest['cls'], manifest['fault'],
+                                       map(json.loads, manifest['params']))))
+    cats = [category(*made[f]) for f in fs.files]
     right = votes == fs.labels
     wrong = ~right & (votes != UNKNOWN_INDEX)
     spectrographs = sorted(set(str(s) for s in fs.spectrographs))
