@@ -186,6 +186,41 @@ def test_plain_copy_is_the_same_with_or_without_isal(kastframes, monkeypatch, tm
             assert plain is None
 
 
+def test_plain_copy_folder_is_listed_before_it_exists(kastframes, monkeypatch, tmp_path):
+    """The folder of a plain copy is in the list a reading process told to end removes
+    (``remove_plain_copies``) from before it is made, so that no moment leaves one behind;
+    with no temporary space the compressed frame is read as it is (no copy)."""
+    import os
+    import tempfile
+
+    from pypeit_spit.io import loaded, plain_copy
+    from pypeit_spit.io.spectrograph import get_spectrograph
+    path = kastframes / 'b1.fits.gz'
+    spec = get_spectrograph('shane_kast_blue')
+    monkeypatch.setattr(tempfile, 'tempdir', str(tmp_path))
+    made = []
+    real_mkdir = os.mkdir
+
+    def mkdir(folder, mode=0o777):
+        made.append(folder in plain_copy._LIVE_COPIES)   # told to end: nothing made yet
+        real_mkdir(folder, mode)
+        made.append(folder in plain_copy._LIVE_COPIES)   # told to end: it would be removed
+
+    monkeypatch.setattr(os, 'mkdir', mkdir)
+    with plain_copy._plain_copy(path, 'gzip', spec, loaded.size_limit()) as plain:
+        assert plain.parent.parent == tmp_path and plain.stat().st_size > 0
+    assert made == [True, True] and not plain_copy._LIVE_COPIES
+    assert not list(tmp_path.iterdir())
+
+    def no_space(folder, mode=0o777):
+        raise OSError(28, 'No space left on device')
+
+    monkeypatch.setattr(os, 'mkdir', no_space)
+    with plain_copy._plain_copy(path, 'gzip', spec, loaded.size_limit()) as plain:
+        assert plain is None
+    assert not plain_copy._LIVE_COPIES
+
+
 def test_orientation_view_is_pypeits_orient_image():
     """The canonical image is PypeIt's orient_image of the data, for every transpose
     and flip a detector can ask for (taken as a view: one copy, not two)."""

@@ -3,6 +3,8 @@ Temporary plain (decompressed) copies of compressed frames for PypeIt's reader, 
 opens files by name; removed when read, or at exit by :func:`remove_plain_copies`.
 """
 import contextlib
+import os
+import secrets
 import shutil
 import tempfile
 import zlib
@@ -47,6 +49,33 @@ def _remove_copy(folder):
     _LIVE_COPIES.discard(folder)
 
 
+def _new_folder():
+    """
+    A new private temporary folder (``<tmp>/pypeit_spit_*``) for a plain copy, in
+    :data:`_LIVE_COPIES` from before it exists: a reading process told to end at any
+    moment (:func:`remove_plain_copies`) leaves none behind, even one ended just as the
+    folder is made (with :func:`tempfile.mkdtemp` it would be made first, then listed).
+
+    Raises
+    ------
+    OSError
+        No folder can be made in the temporary directory.
+    """
+    base = tempfile.gettempdir()
+    for _ in range(100):
+        folder = os.path.join(base, 'pypeit_spit_' + secrets.token_hex(6))
+        _LIVE_COPIES.add(folder)
+        try:
+            os.mkdir(folder, 0o700)
+            return folder
+        except FileExistsError:
+            _LIVE_COPIES.discard(folder)
+        except OSError:
+            _LIVE_COPIES.discard(folder)
+            raise
+    raise FileExistsError(f'no unused temporary folder name in {base}')
+
+
 def remove_plain_copies():
     """
     Remove the temporary plain copies of compressed frames being read now.
@@ -80,8 +109,13 @@ def _plain_copy(p, compression, spec, limit):
     max_bytes = 8 * limit + _PLAIN_SLACK
     fast = _fast_gzip() if compression == 'gzip' else None
     errors = (OSError, EOFError, ValueError, zlib.error) + ((fast[1],) if fast else ())
-    folder = tempfile.mkdtemp(prefix='pypeit_spit_')
-    _LIVE_COPIES.add(folder)   # until removed, also by remove_plain_copies()
+    try:
+        folder = _new_folder()   # listed until removed, also by remove_plain_copies()
+    except OSError:              # no temporary space: the compressed file is read as it is
+        folder = None
+    if folder is None:
+        yield None
+        return
     try:
         plain = Path(folder) / name
         try:
