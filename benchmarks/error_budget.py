@@ -29,9 +29,7 @@ import json
 
 import numpy as np
 
-#: Faults that leave a frame's pixels as its class makes them (only the header lies).
-HEADER_ONLY_FAULTS = ('none', 'wrong_object', 'lamp_cards_off', 'lamps_left_on',
-                      'hatch_open', 'hatch_closed')
+from pypeit_spit.simulate.params import PIXEL_FAULTS
 
 #: Categories of frames made unlike their class on purpose (pixels that may show
 #: another class: a twilight flat is sky, a short science exposure nearly a bias...).
@@ -56,7 +54,7 @@ def category(cls, fault, params):
     -------
     str
     """
-    if fault not in HEADER_ONLY_FAULTS:
+    if fault in PIXEL_FAULTS:
         return 'fault: ' + fault
     if cls == 'arc' and params.get('arc_failed'):
         return 'arc: lamps failed'

@@ -138,8 +138,10 @@ _KAST_RED_ARM = dict(
 NIGHT = {'bias': (5, 15), 'arc': (2, 6), 'flat': (8, 30), 'standard': (2, 8),
          'science': (4, 20), 'p_no_bias': 0.3}
 
-#: Header faults that real nights suffer, by true class. Each is a frame whose header
-#: lies; the pixels follow the true class (see :mod:`pypeit_spit.simulate.header`).
+#: Header faults that real nights suffer, by true class (Kast; the long-slit
+#: spectrographs' own lists are in :data:`INSTRUMENTS`). Each is a frame whose header
+#: lies (see :mod:`pypeit_spit.simulate.header`); the faults of :data:`PIXEL_FAULTS`
+#: also make its pixels unlike its class's usual ones.
 FAULTS = {
     'bias': ('dark_as_bias',),
     'arc': ('lamp_cards_off', 'arc_too_long'),
@@ -147,6 +149,14 @@ FAULTS = {
     'science': ('lamps_left_on', 'short_science'),
     'standard': ('lamps_left_on', 'long_standard'),
 }
+
+#: The faults that change a frame's pixels as well as its header, each toward another
+#: class: a dark labelled bias has dark current, an arc exposed too long saturated
+#: lines, a twilight flat is sky, a short science exposure is nearly a bias, a long
+#: standard has a science frame's sky and cosmic rays. The others (lamp cards,
+#: ``wrong_object``, the LRIS hatch cards) leave the pixels as the class makes them.
+PIXEL_FAULTS = ('dark_as_bias', 'arc_too_long', 'twilight_flat', 'short_science',
+                'long_standard')
 
 #: Spectrophotometric standards observed with Kast or reachable from Lick, as named in
 #: PypeIt's ``standards/calspec/calspec_info.txt`` ([STD]; kast-facts §8), with the OBJECT
