@@ -28,8 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
-#: Folder of the real frames -> PypeIt spectrograph (r6 is a Reticon frame).
-REAL_KAST = {'shane_kast_blue': 'shane_kast_blue', 'shane_kast_red': 'shane_kast_red_ret'}
+#: The real frames typed by default: Kast's (``labels.csv``'s instrument column; r6 is a
+#: Reticon frame).
+REAL_KAST = ('shane_kast_blue', 'shane_kast_red_ret')
 #: Arc-lamp cards (PypeIt lampstat06..16 = LAMPSTAA..K).
 ARC_CARDS = tuple(f'LAMPSTA{c}' for c in 'ABCDEFGHIJK')
 
@@ -77,6 +78,7 @@ def score(typed, truth):
         got = class_of_frametypes(frametype)
         c['n'] += 1
         c['rules_right'] += rules == cls
+        c['rules_wrong'] += rules not in ('', cls)    # what pypeit_setup types silently wrong
         if source == 'none' or frametype == 'None':
             c['untyped'] += 1
         elif source == 'conflict':
@@ -86,21 +88,25 @@ def score(typed, truth):
             c['right'] += 1
         else:
             c['silently_wrong'] += 1
-        # a frame the rules type right, typed wrong by setup (flagged or not)
+        # a frame the rules type right, typed wrong by setup (flagged or not), or flagged
         c['rules_right_made_wrong'] += rules == cls and got != cls
+        c['rules_right_flagged'] += rules == cls and source == 'conflict'
     return c
 
 
-def real_nights(realframes, outdir, fault):
-    """Copy the real Kast frames into one folder per spectrograph (faulted or not)."""
+def real_nights(realframes, outdir, fault, instruments=REAL_KAST):
+    """
+    Copy the real frames of ``instruments`` (PypeIt spectrograph names, the ``instrument``
+    column of ``labels.csv``) into one folder per spectrograph, their lamp cards faulted
+    or not (faults: Kast's ``LAMPSTA*`` cards only).
+    """
     from astropy.table import Table
     labels = Table.read(Path(realframes) / 'labels.csv', format='ascii.csv')
     nights = {}
-    for f, cls in zip(labels['file'], labels['frametype']):
-        folder = str(f).split('/')[0]
-        if folder not in REAL_KAST:
+    for f, spec, cls in zip(labels['file'], labels['instrument'], labels['frametype']):
+        spec = str(spec)
+        if spec not in instruments:
             continue
-        spec = REAL_KAST[folder]
         dest = Path(outdir) / ('faulted' if fault else 'clean') / spec
         dest.mkdir(parents=True, exist_ok=True)
         out = dest / Path(f).name
@@ -111,11 +117,12 @@ def real_nights(realframes, outdir, fault):
     return nights
 
 
-def simulated_nights(camera, n, outdir, seed, faults):
+def simulated_nights(camera, n, outdir, seed, faults, workers=1):
+    """``[(folder, {file name: class})]`` of ``n`` simulated nights of ``camera``."""
     from astropy.table import Table
 
     from pypeit_spit.simulate import simulate_nights
-    manifest = simulate_nights(camera, n, outdir, seed, faults=faults)
+    manifest = simulate_nights(camera, n, outdir, seed, faults=faults, workers=workers)
     manifest = manifest[manifest['camera'] == camera] if isinstance(manifest, Table) else manifest
     out = []
     for night in np.unique(manifest['night']):
@@ -128,15 +135,16 @@ def simulated_nights(camera, n, outdir, seed, faults):
 def print_table(title, rows):
     print(f'\n{title}')
     print('| data | camera | frames | rules right | setup right | silently wrong | '
-          'conflict (typed right) | untyped | rules-right frames typed wrong |')
-    print('|---|---|---|---|---|---|---|---|---|')
+          'conflict (typed right) | untyped | rules-right frames typed wrong | '
+          'rules-right frames flagged |')
+    print('|---|---|---|---|---|---|---|---|---|---|')
     for data, camera, c in rows:
         n = c['n']
         print(f"| {data} | {camera} | {n} | {c['rules_right']} | {c['right']} | "
               f"{c['silently_wrong']} ({100 * c['silently_wrong'] / max(n, 1):.1f}%) | "
               f"{c['conflict']} ({c['conflict_right']}) "
               f"({100 * c['conflict'] / max(n, 1):.1f}%) | {c['untyped']} | "
-              f"{c['rules_right_made_wrong']} |")
+              f"{c['rules_right_made_wrong']} | {c['rules_right_flagged']} |")
 
 
 def main():

@@ -23,8 +23,12 @@ def test_packaged_defaults():
         assert cfg.types_for('unknown') == []
         assert cfg.threshold is None      # the model's own calibrated cut
         assert cfg.model == 'kast_compact'
-    other = instrument_config('keck_deimos')
-    assert not other.enabled
+    for name in ('keck_deimos', 'not_alfosc', 'gemini_gmos_south_ham'):
+        cfg = instrument_config(name)
+        assert cfg.enabled and cfg.model == 'longslit' and cfg.threshold is None
+    other = instrument_config('keck_lris_blue')      # did not pass the switch
+    assert not other.enabled and other.model == 'longslit'
+    assert not instrument_config('keck_hires').enabled   # never simulated
 
 
 def test_layering(tmp_path, monkeypatch):
@@ -80,16 +84,17 @@ def test_packaged_files_valid():
 
 
 def test_defaults_live_only_in_the_spec():
-    """The packaged spit.cfg sets nothing but the per-instrument switches, and an
-    instrument's resolved settings are the spec's defaults."""
+    """The packaged spit.cfg sets nothing but the per-instrument switches and models, and
+    an instrument without a section has the spec's defaults."""
     import configobj
     import validate
     spec = configobj.ConfigObj(str(config.spec_path()), list_values=False, _inspec=True)
     packaged = configobj.ConfigObj(str(config.default_path()))
     assert not packaged['default'].scalars and not packaged['default'].sections
     for name in packaged.sections:
-        assert set(packaged[name].scalars) <= {'enabled'}
-    cfg = instrument_config('keck_deimos')
+        assert set(packaged[name].scalars) <= {'enabled', 'model'}
+    assert 'keck_lris_blue' not in packaged.sections
+    cfg = instrument_config('keck_lris_blue')
     check = validate.Validator()
     for key in config.KEYS:
         assert getattr(cfg, key) == check.get_default_value(spec['default'][key]), key

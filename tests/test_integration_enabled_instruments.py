@@ -46,3 +46,28 @@ def test_setup_types_a_simulated_night(spectrograph, tmp_path):
     silent = {name: typed[name] for name, cls in truth.items()
               if class_of_frametypes(typed[name][0]) != cls and typed[name][1] != 'conflict'}
     assert not silent, f'silently wrong: {silent}'
+
+
+def test_long_slit_spectrographs_are_on_with_the_long_slit_network():
+    """The switch turned the long-slit network on beyond Kast (models/longslit.md)."""
+    from pypeit_spit.integration.config import instrument_config
+    longslit = [n for n in ENABLED if instrument_config(n).model == 'longslit']
+    assert len(longslit) >= 8 and not any(n.startswith('shane_kast') for n in longslit)
+
+
+def test_classify_uses_the_spectrographs_configured_model(tmp_path):
+    """``pypeit_spit_classify -s`` types with the model ``pypeit_spit_setup`` would use for
+    that spectrograph (recorded in the table it writes); ``--spit-model`` overrides it."""
+    from astropy.table import Table
+    from pypeit_spit.simulate import simulate_nights
+    manifest = simulate_nights('not_alfosc', 1, tmp_path / 'sim', seed=4243, scale=0.1)
+    night = tmp_path / 'sim' / str(manifest['file'][0]).split('/')[0]
+    used = {}
+    for extra, name in (((), 'longslit'), (('--spit-model', 'kast_compact'), 'kast_compact')):
+        out = tmp_path / f'{name}.ecsv'
+        result = run_command('pypeit_spit_classify', night, '-s', 'not_alfosc', '-f', out,
+                             '--no-progress', *extra, cwd=tmp_path, env={'HOME': str(tmp_path)})
+        assert result.returncode == 0, result.stderr[-2000:]
+        used[name] = Table.read(out).meta['model']
+    assert used['longslit'].endswith('longslit.onnx'), used
+    assert used['kast_compact'].endswith('kast_compact.onnx'), used

@@ -141,3 +141,35 @@ def test_cuts_replace_not_stack(compact):
     assert model.cuts().tolist() == [0.5, 0.9, 0.9, 0.9, 0.9]
     assert model.cuts(0.0).tolist() == [0.0] * 5
     assert model.cuts(0.95).tolist() == [0.95] * 5
+
+
+def test_bundled_models_small_calibrated_and_configured():
+    """Every bundled model is a few MB at most with its card beside it, carries its
+    calibration (temperature, cuts; the long-slit network its out-of-distribution guard
+    too, for the spectrographs it types), and the packaged configuration
+    names only bundled models; each runs on a blank frame through ONNX Runtime."""
+    from pypeit_spit.defaults import DEFAULTS
+    from pypeit_spit.integration.config import default_path, read_config_file
+    from pypeit_spit.model.store import bundled_models, get_model
+    from pypeit_spit.paths import package_folder
+    from pypeit_spit.preprocess.contract import STAT_NAMES
+    names = bundled_models()
+    assert {'kast_compact', 'longslit'} <= set(names)
+    folder = package_folder('models')
+    for name in names:
+        path = resolve_model(name)
+        assert path.suffix == '.onnx' and path.stat().st_size < 2 * 2**20, path
+        assert (folder / f'{name}.md').is_file(), f'{name}: no model card'
+        model = get_model(name)
+        meta = model.metadata
+        assert meta['preprocess_version'] == 1
+        assert 0.5 < meta['temperature'] < 2
+        assert np.all((model.cuts() > 0.5) & (model.cuts() < 1))   # calibrated cut(s)
+        out = model.predict(np.zeros((1, *IMAGE_SHAPE), np.uint8),
+                            np.zeros((1, len(STAT_NAMES)), np.float32))
+        assert out.shape == (1, len(CLASSES)) and np.isclose(out.sum(), 1, atol=1e-3)
+    assert get_model('longslit').guard['cut'] > 0
+    config = read_config_file(default_path(), defaults=True)
+    configured = {DEFAULTS.model} | {s['model'] for n, s in config.items()
+                                     if n != 'default' and isinstance(s, dict) and s.get('model')}
+    assert configured <= set(names), configured

@@ -61,7 +61,9 @@ class SpitClassify(SpitScript):
                                  'first 2-D image HDU is read.')
         add_model_arguments(parser, config=False,
                             model_help='Bundled model name or path to a model file (default: '
-                                       'the bundled model)')
+                                       'with -s, the model configured for that spectrograph, '
+                                       'as pypeit_spit_setup uses it; without, the bundled '
+                                       'default)')
         parser.add_argument('-f', '--file', dest='output', default=None, type=str,
                             help='Write the table to this ECSV file')
         add_deprecated(parser, '-o', '--output', dest='output', use='-f/--file')
@@ -106,11 +108,15 @@ class SpitClassify(SpitScript):
         workers = cap_workers(args.workers)
         # PypeIt's header metadata of each frame, read beside its pixels (for the rules)
         extract = None
+        model = args.spit_model
         if args.spectrograph is not None:
             from pypeit_spit.integration.rules import header_metadata as extract
+            if model is None:     # the spectrograph's model, as pypeit_spit_setup's
+                from pypeit_spit.integration.config import instrument_config
+                model = instrument_config(args.spectrograph).model
         try:
             verdicts = classify_files(args.files, spectrograph=args.spectrograph,
-                                      model=args.spit_model, batch_size=args.batch_size,
+                                      model=model, batch_size=args.batch_size,
                                       threshold=args.spit_threshold,
                                       progress=not args.no_progress,
                                       max_pixels=args.max_pixels, workers=workers,
@@ -127,7 +133,7 @@ class SpitClassify(SpitScript):
         names = display_names([v.path for v in verdicts], input_bases(args.files))
         print('\n'.join(format_table(verdicts, names=names, rules=rules)))
         if out is not None:
-            table = to_table(verdicts, model=args.spit_model, threshold=args.spit_threshold)
+            table = to_table(verdicts, model=model, threshold=args.spit_threshold)
             if rules is not None:
                 table['rules_type'] = ['' if r is None else r for r in rules]
             write_table(table, out)
