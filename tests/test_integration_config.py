@@ -27,7 +27,7 @@ def test_packaged_defaults():
         cfg = instrument_config(name)
         assert cfg.enabled and cfg.model == 'longslit' and cfg.threshold is None
     other = instrument_config('keck_lris_blue')      # did not pass the switch
-    assert not other.enabled and other.model == 'longslit'
+    assert not other.enabled and other.model == 'kast_compact'
     assert not instrument_config('keck_hires').enabled   # never simulated
 
 
