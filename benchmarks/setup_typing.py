@@ -96,9 +96,29 @@ def score(typed, truth):
 
 def real_nights(realframes, outdir, fault, instruments=REAL_KAST):
     """
-    Copy the real frames of ``instruments`` (PypeIt spectrograph names, the ``instrument``
-    column of ``labels.csv``) into one folder per spectrograph, their lamp cards faulted
-    or not (faults: Kast's ``LAMPSTA*`` cards only).
+    Copy the real frames of ``instruments`` into one folder per spectrograph (made
+    afresh), their lamp cards faulted or not.
+
+    Parameters
+    ----------
+    realframes : str or `pathlib.Path`
+        Folder of the real frames, with its ``labels.csv``.
+    outdir : str or `pathlib.Path`
+        Where the folders are made (``clean/<spectrograph>`` or ``faulted/...``).
+    fault : bool
+        Fault the lamp cards (:func:`fault_lamp_cards`: Kast's ``LAMPSTA*`` cards).
+    instruments : sequence of str, optional
+        PypeIt spectrograph names (``labels.csv``'s ``instrument`` column).
+
+    Returns
+    -------
+    dict
+        ``{spectrograph: (folder, {file name: class})}``.
+
+    Raises
+    ------
+    ValueError
+        Two frames of one spectrograph with the same file name.
     """
     from astropy.table import Table
     labels = Table.read(Path(realframes) / 'labels.csv', format='ascii.csv')
@@ -108,17 +128,38 @@ def real_nights(realframes, outdir, fault, instruments=REAL_KAST):
         if spec not in instruments:
             continue
         dest = Path(outdir) / ('faulted' if fault else 'clean') / spec
-        dest.mkdir(parents=True, exist_ok=True)
+        if spec not in nights:
+            shutil.rmtree(dest, ignore_errors=True)
+            dest.mkdir(parents=True)
+            nights[spec] = (dest, {})
         out = dest / Path(f).name
+        if out.name in nights[spec][1]:
+            raise ValueError(f'{f}: a second {spec} frame named {out.name}')
         shutil.copy(Path(realframes) / f, out)
         if fault:
             fault_lamp_cards(out, cls)
-        nights.setdefault(spec, (dest, {}))[1][out.name] = cls
+        nights[spec][1][out.name] = cls
     return nights
 
 
 def simulated_nights(camera, n, outdir, seed, faults, workers=1):
-    """``[(folder, {file name: class})]`` of ``n`` simulated nights of ``camera``."""
+    """
+    Simulate ``n`` nights of ``camera`` (:func:`pypeit_spit.simulate.simulate_nights`).
+
+    Parameters
+    ----------
+    camera : str
+    n, seed : int
+    outdir : str or `pathlib.Path`
+    faults : float
+        Header-fault probability per frame.
+    workers : int, optional
+
+    Returns
+    -------
+    list of tuple
+        ``(folder, {file name: class})`` per night.
+    """
     from astropy.table import Table
 
     from pypeit_spit.simulate import simulate_nights

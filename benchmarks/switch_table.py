@@ -5,8 +5,9 @@ header facts deciding together), against PypeIt's header rules alone, on held-ou
 simulated nights with clean headers and with header faults, and on real frames.
 
 A spectrograph is switched on when, on its held-out simulated nights (``--nights`` per
-spectrograph from ``--seed``: seeds never trained on), clean and with a share
-``--faults`` of headers faulted:
+spectrograph from ``--seed`` plus the spectrograph's place in the simulator's list of
+long-slit spectrographs then Kast cameras, so that a row is the same whatever ``-s``
+lists: seeds never trained on), clean and with a share ``--faults`` of headers faulted:
 
 * at most :data:`MAX_SILENT` of its frames are silently wrong (a wrong type with no
   flag), and no more than PypeIt's rules alone type wrong;
@@ -34,8 +35,8 @@ of the spectrographs that pass are printed last.
 
 Usage::
 
-    python benchmarks/switch_table.py --model MODEL --nights 3 --seed 9700 \
-        --faults 0.3 --real ../shared/realframes/labels.csv --outdir /tmp/spit_switch \
+    python benchmarks/switch_table.py --model MODEL --nights 3 --seed 9700 \\
+        --faults 0.3 --real ../shared/realframes/labels.csv --outdir /tmp/spit_switch \\
         [-s p200_dbsp_red,not_alfosc] [--test DATASET_FOLDER]
 """
 import argparse
@@ -93,39 +94,101 @@ def real_rows(model, labels_path, workers):
     return rows
 
 
+#: The counts of :func:`setup_typing.score`, in the order ``switch.ecsv`` lists them.
+COUNTS = ('n', 'rules_right', 'rules_wrong', 'right', 'silently_wrong', 'conflict',
+          'conflict_right', 'untyped', 'rules_right_made_wrong', 'rules_right_flagged')
+
+
+def _seed_offset(spectrograph):
+    """A spectrograph's place in the simulator's long-slit list, then Kast's cameras."""
+    from pypeit_spit.simulate.params import CAMERAS, LONGSLIT
+    return (LONGSLIT + CAMERAS).index(spectrograph)
+
+
 def setup_rows(model, spectrographs, nights, seed, faults, outdir, workers):
     """
-    ``[(spectrograph, data, Counter)]``: each spectrograph's held-out simulated nights
-    (seed ``seed + k`` for the k-th spectrograph), clean and with header faults, typed as
-    ``pypeit_spit_setup`` types them (:func:`setup_typing.score`). Each night's frames
-    are removed once typed (the seed makes them again).
+    Held-out simulated nights typed as ``pypeit_spit_setup`` types them.
+
+    Each spectrograph's nights (run seed ``seed`` plus :func:`_seed_offset`), with clean
+    headers and with a share ``faults`` of them faulted, are simulated, typed and scored
+    (:func:`setup_typing.score`); each night's frames are removed once typed (the seed
+    makes them again).
+
+    Parameters
+    ----------
+    model : str
+        Bundled model name or model file.
+    spectrographs : list of str
+        PypeIt names the simulator knows.
+    nights, seed : int
+    faults : float
+        Share of headers faulted in the second set of nights.
+    outdir : `pathlib.Path`
+        Working folder for the nights.
+    workers : int
+        Processes simulating the nights.
+
+    Returns
+    -------
+    list of tuple
+        ``(spectrograph, data, faults, Counter)``: two rows per spectrograph, ``data``
+        names them (``'simulated, faults 0.3'``), ``faults`` is the share (0 for clean).
     """
     rows = []
-    for k, spec in enumerate(spectrographs):
+    for spec in spectrographs:
         for f in (0.0, faults):
             total = Counter()
             for folder, truth in simulated_nights(spec, nights, Path(outdir) / f'sim{f:g}',
-                                                  seed + k, f, workers):
+                                                  seed + _seed_offset(spec), f, workers):
                 total += score(type_night(folder, spec, model), truth)
                 shutil.rmtree(folder)
-            rows.append((spec, f'simulated, faults {f:g}', total))
+            rows.append((spec, f'simulated, faults {f:g}', f, total))
     return rows
 
 
 def real_setup_rows(model, realframes, spectrographs, outdir):
-    """``[(spectrograph, 'real', Counter)]`` of the labelled real frames (clean headers)."""
+    """
+    The labelled real frames of ``spectrographs`` typed as ``pypeit_spit_setup`` types
+    them (clean headers; validation only).
+
+    Parameters
+    ----------
+    model : str
+    realframes : `pathlib.Path`
+        Folder of the real frames, with its ``labels.csv``.
+    spectrographs : list of str
+    outdir : `pathlib.Path`
+        Working folder (copies of the frames, made afresh).
+
+    Returns
+    -------
+    list of tuple
+        ``(spectrograph, 'real', None, Counter)``, one per spectrograph with real frames.
+    """
     nights = real_nights(realframes, Path(outdir) / 'real', False, instruments=spectrographs)
-    return [(spec, 'real', score(type_night(folder, spec, model), truth))
+    return [(spec, 'real', None, score(type_night(folder, spec, model), truth))
             for spec, (folder, truth) in sorted(nights.items())]
 
 
 def decide(rows):
-    """``{spectrograph: (on, reasons)}`` from :func:`setup_rows` and :func:`real_setup_rows`."""
+    """
+    The switch of every spectrograph in ``rows`` (the criteria of the module docstring).
+
+    Parameters
+    ----------
+    rows : list of tuple
+        :func:`setup_rows` and :func:`real_setup_rows`.
+
+    Returns
+    -------
+    dict
+        ``{spectrograph: (on, reasons)}``; ``reasons`` (list of str) says why it is off.
+    """
     out = {}
-    for spec, data, c in rows:
-        why = out.setdefault(spec, (True, []))[1]
+    for spec, data, faults, c in rows:
+        why = out.setdefault(spec, [])
         n, right = max(c['n'], 1), max(c['rules_right'], 1)
-        if data == 'real':
+        if faults is None:      # real frames
             if c['silently_wrong'] or c['rules_right_made_wrong'] or c['rules_right_flagged']:
                 why.append(f"real: {c['silently_wrong']} silently wrong, "
                            f"{c['rules_right_made_wrong']} rules-right typed wrong, "
@@ -137,24 +200,32 @@ def decide(rows):
         if c['rules_right_made_wrong'] > MAX_MADE_WRONG * right:
             why.append(f"{data}: {c['rules_right_made_wrong']} of {c['rules_right']} "
                        'rules-right frames typed wrong')
-        if data.endswith(' 0') and c['rules_right_flagged'] > MAX_FLAGGED * right:
+        if faults == 0 and c['rules_right_flagged'] > MAX_FLAGGED * right:
             why.append(f"{data}: {c['rules_right_flagged']} of {c['rules_right']} "
                        'rules-right frames flagged')
-        if not data.endswith(' 0') and c['right'] <= c['rules_right']:
+        if faults > 0 and c['right'] <= c['rules_right']:
             why.append(f"{data}: {c['right']} typed right unflagged, rules {c['rules_right']}")
-    return {spec: (not why, why) for spec, (_, why) in out.items()}
+    return {spec: (not why, why) for spec, why in out.items()}
 
 
 def print_setup(rows, decisions):
+    """Print :func:`setup_rows` and :func:`real_setup_rows` as a Markdown table."""
     print('| spectrograph | data | frames | rules right | rules wrong | setup right | '
           'silently wrong | conflicts (typed right) | untyped | rules-right typed wrong | '
           'rules-right flagged | switch |')
     print('|---|---|---|---|---|---|---|---|---|---|---|---|')
-    for spec, data, c in rows:
+    for spec, data, _, c in rows:
         print(f"| {spec} | {data} | {c['n']} | {c['rules_right']} | {c['rules_wrong']} | "
               f"{c['right']} | {c['silently_wrong']} | {c['conflict']} "
               f"({c['conflict_right']}) | {c['untyped']} | {c['rules_right_made_wrong']} | "
               f"{c['rules_right_flagged']} | {'on' if decisions[spec][0] else 'off'} |")
+
+
+def _config_name(model):
+    """How ``configs/spit.cfg`` names a model file: its bundled name, else its path."""
+    from pypeit_spit.paths import package_folder
+    path = Path(str(model.path)).resolve()
+    return path.stem if path.parent == package_folder('models').resolve() else str(path)
 
 
 def main():
@@ -170,7 +241,8 @@ def main():
     p.add_argument('--test', default=None,
                    help='dataset folder of held-out simulated nights: the network\'s own '
                         'figures, for information')
-    p.add_argument('--real', default=None, help='labels.csv of real frames (validation only)')
+    p.add_argument('--real', default=None,
+                   help='labels.csv of real frames, in their folder (validation only)')
     p.add_argument('--outdir', required=True)
     p.add_argument('--workers', type=int, default=2)
     args = p.parse_args()
@@ -181,6 +253,8 @@ def main():
     from pypeit_spit.model.store import get_model
     from pypeit_spit.simulate.params import LONGSLIT
     use_offline_sites()
+    if args.real and Path(args.real).name != 'labels.csv':
+        p.error('--real: the labels.csv in the folder of the real frames')
     model = get_model(args.model)
     outdir = Path(args.outdir)
     outdir.mkdir(parents=True, exist_ok=True)
@@ -214,10 +288,9 @@ def main():
     if args.real:
         rows += real_setup_rows(model_file, Path(args.real).parent, specs, outdir)
     decisions = decide(rows)
-    keys = sorted({k for _, _, c in rows for k in c})
-    table = Table(rows=[(spec, data, *[c[k] for k in keys],
-                         'on' if decisions[spec][0] else 'off') for spec, data, c in rows],
-                  names=('spectrograph', 'data', *keys, 'switch'))
+    table = Table(rows=[(spec, data, *[c[k] for k in COUNTS],
+                         'on' if decisions[spec][0] else 'off') for spec, data, _, c in rows],
+                  names=('spectrograph', 'data', *COUNTS, 'switch'))
     table.write(outdir / 'switch.ecsv', format='ascii.ecsv', overwrite=True)
     print(f'\nTyped as pypeit_spit_setup types them ({args.nights} nights per spectrograph, '
           f'seed {args.seed}+, header faults 0 and {args.faults:g})\n')
@@ -228,7 +301,7 @@ def main():
     print(f'# {sum(ok for ok, _ in decisions.values())} of {len(decisions)} spectrographs pass')
     for name, (ok, _) in sorted(decisions.items()):
         if ok:
-            print(f'\n[{name}]\n    enabled = True\n    model = {Path(model_file).stem}')
+            print(f'\n[{name}]\n    enabled = True\n    model = {_config_name(model)}')
 
 
 if __name__ == '__main__':

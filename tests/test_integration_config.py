@@ -46,6 +46,13 @@ def test_layering(tmp_path, monkeypatch):
     cli = instrument_config('shane_kast_blue', user_file=user, enabled=False, threshold=0.9,
                             model='x.keras')
     assert (cli.enabled, cli.threshold, cli.model) == (False, 0.9, 'x.keras')
+    # each file overrides the one before: the user's [default] overrides the packaged
+    # sections too (the packaged [keck_deimos] names longslit and switches it on)
+    mine = tmp_path / 'mine.cfg'
+    mine.write_text('[default]\n  model = mine.onnx\n  enabled = False\n')
+    for name in ('keck_deimos', 'shane_kast_blue'):
+        cfg = instrument_config(name, user_file=mine)
+        assert (cfg.enabled, cfg.model) == (False, 'mine.onnx'), name
     # the home file is read when it exists
     home = tmp_path / 'home.cfg'
     home.write_text('[shane_kast_red]\n  enabled = False\n')

@@ -5,6 +5,7 @@ none silently wrong (a wrong type is only allowed flagged as a conflict).
 """
 import pytest
 
+from pypeit_spit.integration import config
 from pypeit_spit.integration.config import default_path, read_config_file
 from pypeit_spit.vocab import class_of_frametypes
 
@@ -19,6 +20,12 @@ def _enabled():
 
 
 ENABLED = _enabled()
+
+
+@pytest.fixture(autouse=True)
+def no_home_config(monkeypatch, tmp_path):
+    """Never read the developer's ~/.config/pypeit_spit/spit.cfg."""
+    monkeypatch.setattr(config, 'user_config_path', lambda: tmp_path / 'absent' / 'spit.cfg')
 
 
 def test_some_spectrograph_is_enabled():
@@ -56,18 +63,25 @@ def test_long_slit_spectrographs_are_on_with_the_long_slit_network():
 
 
 def test_classify_uses_the_spectrographs_configured_model(tmp_path):
-    """``pypeit_spit_classify -s`` types with the model ``pypeit_spit_setup`` would use for
-    that spectrograph (recorded in the table it writes); ``--spit-model`` overrides it."""
+    """``pypeit_spit_classify -s`` types with the model and cut ``pypeit_spit_setup`` would
+    use for that spectrograph (recorded in the table it writes), a ``--spit-config`` file
+    included; ``--spit-model`` overrides the model."""
     from astropy.table import Table
     from pypeit_spit.simulate import simulate_nights
     manifest = simulate_nights('not_alfosc', 1, tmp_path / 'sim', seed=4243, scale=0.1)
     night = tmp_path / 'sim' / str(manifest['file'][0]).split('/')[0]
+    mine = tmp_path / 'mine.cfg'
+    mine.write_text('[not_alfosc]\n  threshold = 0.99\n')
     used = {}
-    for extra, name in (((), 'longslit'), (('--spit-model', 'kast_compact'), 'kast_compact')):
+    for extra, name in (((), 'longslit'), (('--spit-model', 'kast_compact'), 'kast_compact'),
+                        (('--spit-config', mine), 'mine')):
         out = tmp_path / f'{name}.ecsv'
         result = run_command('pypeit_spit_classify', night, '-s', 'not_alfosc', '-f', out,
                              '--no-progress', *extra, cwd=tmp_path, env={'HOME': str(tmp_path)})
         assert result.returncode == 0, result.stderr[-2000:]
-        used[name] = Table.read(out).meta['model']
-    assert used['longslit'].endswith('longslit.onnx'), used
-    assert used['kast_compact'].endswith('kast_compact.onnx'), used
+        meta = Table.read(out).meta
+        used[name] = (meta['model'], set(meta['cuts'].values()))
+    assert used['longslit'][0].endswith('longslit.onnx'), used
+    assert len(used['longslit'][1]) > 1          # the model's own cut per class
+    assert used['kast_compact'][0].endswith('kast_compact.onnx'), used
+    assert used['mine'][0].endswith('longslit.onnx') and used['mine'][1] == {0.99}, used

@@ -281,9 +281,37 @@ def _merge(base, top):
     return out
 
 
+def _layers(user_file=None):
+    """
+    The configuration files in the order they override each other: the packaged
+    defaults, then the user file.
+
+    Parameters
+    ----------
+    user_file : str, `pathlib.Path` or None, optional
+        See :func:`load_config`.
+
+    Returns
+    -------
+    layers : list of dict
+        Each file's settings (:func:`read_config_file`).
+    sources : list of str
+        The files read, in order.
+    """
+    layers = [read_config_file(default_path(), defaults=True)]
+    sources = [str(default_path())]
+    if user_file is None:
+        home = user_config_path()
+        user_file = home if home.is_file() else None
+    if user_file is not None:
+        layers.append(read_config_file(user_file))
+        sources.append(str(Path(user_file).expanduser()))
+    return layers, sources
+
+
 def load_config(user_file=None):
     """
-    Read the packaged defaults and the user file, merged.
+    Read the packaged defaults and the user file, merged section by section.
 
     Parameters
     ----------
@@ -298,14 +326,10 @@ def load_config(user_file=None):
     sources : list of str
         The files read, in order.
     """
-    config = read_config_file(default_path(), defaults=True)
-    sources = [str(default_path())]
-    if user_file is None:
-        home = user_config_path()
-        user_file = home if home.is_file() else None
-    if user_file is not None:
-        config = _merge(config, read_config_file(user_file))
-        sources.append(str(Path(user_file).expanduser()))
+    layers, sources = _layers(user_file)
+    config = layers[0]
+    for layer in layers[1:]:
+        config = _merge(config, layer)
     return config, sources
 
 
@@ -336,12 +360,15 @@ def instrument_config(spectrograph, user_file=None, enabled=None, threshold=None
         For an invalid file, or an invalid command-line value.
     """
     name = spectrograph if isinstance(spectrograph, str) else spectrograph.name
-    config, sources = load_config(user_file)
-    settings = copy.deepcopy(config['default'])
-    if name in config:
-        own = config[name]
-        settings.update({k: v for k, v in own.items() if k != 'types'})
-        settings['types'].update(own.get('types', {}))
+    layers, sources = _layers(user_file)
+    # File by file, each overriding the one before: a file's [default], then its section
+    # of this spectrograph (so the user's [default] overrides the packaged sections too).
+    settings = copy.deepcopy(layers[0]['default'])
+    for layer in layers:
+        for section in ('default', name):
+            own = layer.get(section, {})
+            settings.update({k: v for k, v in own.items() if k != 'types'})
+            settings['types'].update(own.get('types', {}))
     cli = []
     if enabled is not None:
         settings['enabled'] = bool(enabled)

@@ -32,8 +32,9 @@ from pypeit_spit.paths import package_folder
 __all__ = ['DEFAULT_MODEL', 'MODEL_SUFFIXES', 'build_model', 'save_model', 'export_model',
            'read_metadata', 'load_model', 'bundled_models', 'resolve_model', 'get_model']
 
-#: Name of the bundled default model (``models/<name>.keras``).
-DEFAULT_MODEL = 'kast_compact'
+#: Name of the bundled default model (``models/<name>.onnx``): the ``[default]`` model of
+#: ``configs/spit_spec.cfg``, where it is written.
+DEFAULT_MODEL = DEFAULTS.model
 
 #: File endings of model files, in order of preference for a bundled name.
 MODEL_SUFFIXES = ('.onnx', '.keras')

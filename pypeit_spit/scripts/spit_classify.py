@@ -59,11 +59,11 @@ class SpitClassify(SpitScript):
                             help='PypeIt spectrograph name: read the pixels as PypeIt does '
                                  '(data sections, orientation, overscan). Without it, the '
                                  'first 2-D image HDU is read.')
-        add_model_arguments(parser, config=False,
+        add_model_arguments(parser,
                             model_help='Bundled model name or path to a model file (default: '
-                                       'with -s, the model configured for that spectrograph, '
-                                       'as pypeit_spit_setup uses it; without, the bundled '
-                                       'default)')
+                                       'with -s, the model configured for that spectrograph '
+                                       "(pypeit_spit_setup's, with its threshold); without, "
+                                       'the bundled default)')
         parser.add_argument('-f', '--file', dest='output', default=None, type=str,
                             help='Write the table to this ECSV file')
         add_deprecated(parser, '-o', '--output', dest='output', use='-f/--file')
@@ -108,16 +108,18 @@ class SpitClassify(SpitScript):
         workers = cap_workers(args.workers)
         # PypeIt's header metadata of each frame, read beside its pixels (for the rules)
         extract = None
-        model = args.spit_model
+        model, threshold = args.spit_model, args.spit_threshold
         if args.spectrograph is not None:
+            from pypeit_spit.integration.config import instrument_config
             from pypeit_spit.integration.rules import header_metadata as extract
-            if model is None:     # the spectrograph's model, as pypeit_spit_setup's
-                from pypeit_spit.integration.config import instrument_config
-                model = instrument_config(args.spectrograph).model
+            # the spectrograph's model and cut, as pypeit_spit_setup resolves them
+            cfg = instrument_config(args.spectrograph, user_file=args.spit_config,
+                                    enabled=True, threshold=threshold, model=model)
+            model, threshold = cfg.model, cfg.threshold
         try:
             verdicts = classify_files(args.files, spectrograph=args.spectrograph,
                                       model=model, batch_size=args.batch_size,
-                                      threshold=args.spit_threshold,
+                                      threshold=threshold,
                                       progress=not args.no_progress,
                                       max_pixels=args.max_pixels, workers=workers,
                                       processes=True, extract=extract)
@@ -133,7 +135,7 @@ class SpitClassify(SpitScript):
         names = display_names([v.path for v in verdicts], input_bases(args.files))
         print('\n'.join(format_table(verdicts, names=names, rules=rules)))
         if out is not None:
-            table = to_table(verdicts, model=model, threshold=args.spit_threshold)
+            table = to_table(verdicts, model=model, threshold=threshold)
             if rules is not None:
                 table['rules_type'] = ['' if r is None else r for r in rules]
             write_table(table, out)

@@ -37,7 +37,9 @@ class SpitPng(SpitScript):
                                  'orientation; without: the axis only)')
         parser.add_argument('--spit-model', dest='spit_model', default=None, type=str,
                             help='With --annotate: bundled model name or path to a model '
-                                 'file (default: the bundled model)')
+                                 'file (default: with -s, the model configured for that '
+                                 'spectrograph, as pypeit_spit_setup uses it; without, the '
+                                 'bundled default)')
         add_deprecated(parser, '--model', dest='spit_model', use='--spit-model')
         return parser
 
@@ -96,11 +98,17 @@ class SpitPng(SpitScript):
         bases = [a if Path(a).is_dir() else str(Path(a).parent) for a in args.files]
         names = display_names([str(Path(f).absolute()) for f in files], bases)
         status = EXIT_OK
+        model, threshold = args.spit_model, None
+        if spectrograph is not None:     # its model and cut, as pypeit_spit_setup's
+            from pypeit_spit.integration.config import instrument_config
+            cfg = instrument_config(spectrograph, enabled=True, model=model)
+            model, threshold = cfg.model, cfg.threshold
         # A chunk at a time, so that a long night's images are not all held at once.
         for start in range(0, len(files), chunk):
             part = files[start:start + chunk]
             images = {}
-            verdicts = classify_frames(part, spectrograph=spectrograph, model=args.spit_model,
+            verdicts = classify_frames(part, spectrograph=spectrograph, model=model,
+                                       threshold=threshold,
                                        on_image=lambda i, prep: images.__setitem__(i, prep.image))
             for i, verdict in enumerate(verdicts):
                 if verdict.error:
