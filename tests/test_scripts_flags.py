@@ -170,7 +170,7 @@ def test_folder_of_nights_and_repeated_names(kastframes, tmp_path, home):
 
 def test_spit_options_named_alike():
     """--spit-model/--spit-threshold in every typing command, --spit-config in every
-    one that reads the configuration; -o keeps PypeIt's meaning (overwrite) in setup;
+    one that reads the configuration (all of them; classify with -s); -o keeps PypeIt's meaning (overwrite) in setup;
     -d is the output folder."""
     from pypeit_spit.scripts.spit_archive import SpitArchive
     from pypeit_spit.scripts.spit_check import SpitCheck
@@ -182,8 +182,8 @@ def test_spit_options_named_alike():
     for cmd in (SpitSetup, SpitCheck, SpitRetype, SpitClassify, SpitGallery):
         options = {s for a in cmd.get_parser()._actions for s in a.option_strings}
         assert {'--spit-model', '--spit-threshold'} <= options, cmd.name()
-        # the configuration file wherever one is read (classify reads none)
-        assert ('--spit-config' in options) == (cmd is not SpitClassify), cmd.name()
+        # the configuration file wherever one is read (classify: with -s)
+        assert '--spit-config' in options, cmd.name()
     setup = {s: a for a in SpitSetup.get_parser()._actions for s in a.option_strings}
     assert setup['-o'].dest == 'overwrite' and setup['-d'].dest == 'output_path'
     for cmd in (SpitGallery, SpitPng, SpitArchive):
