@@ -163,30 +163,6 @@ def test_faulted_lamp_cards(kast_meta):
     assert {r['source'] for r in others} == {'agree'}
 
 
-def test_long_arc_that_pypeit_types_tilt(kast_meta):
-    """An arc exposed longer than PypeIt's arc range is a 'tilt' to PypeIt's rules: where
-    SPIT is sure it is an arc too, it is typed so (the exposure time is checked against
-    every type of the class they agree on), not left untyped; a sky frame with an arc
-    lamp card left on (the same header) is still SPIT's science, the lamp card no fact."""
-    from pypeit.metadata import PypeItMetaData
-    from pypeit_spit.vocab import class_of_frametypes
-    meta = PypeItMetaData(kast_meta.spectrograph, kast_meta.par, data=kast_meta.table.copy())
-    names = list(meta['filename'])
-    meta.table['exptime'][names.index('b1.fits.gz')] = 90.0     # Kast's arc range: <= 61 s
-    meta = faulted(meta, lamp_on=('b27.fits.gz',))
-    rules = dict(zip(meta['filename'], meta.type_bitmask.type_names(rule_bits(meta))))
-    assert (rules['b1.fits.gz'], rules['b27.fits.gz']) == ('tilt', 'tilt')
-    cfg = instrument_config('shane_kast_blue', model='unused')
-    res = typed(meta, config=cfg, fake=fake_classifier({'b1.fits.gz': {'arc': 0.999},
-                                                        'b27.fits.gz': {'science': 0.9995}}))
-    arc, sci = _row(res, 'b1.fits.gz'), _row(res, 'b27.fits.gz')
-    assert (arc['frametype'], arc['source']) == ('tilt', 'agree'), arc['reason']
-    assert (sci['frametype'], sci['source']) == ('science', 'spit'), sci['reason']
-    # SPIT unsure: the exposure-time convention stands (no arc past the arc range)
-    res = typed(meta, config=cfg, fake=fake_classifier({'b1.fits.gz': {'arc': 0.5}}))
-    assert class_of_frametypes(_row(res, 'b1.fits.gz')['frametype']) != 'arc'
-
-
 def test_a_doubted_model_is_bound_by_no_lamp_on(kast_meta):
     """A model that lies (arc at p = 1 for every frame) is contradicted by the hard
     header facts on most frames, so it is doubted for the run: the lamps-off standard

@@ -322,13 +322,6 @@ def type_frames(fitstbl, verdicts=None, config=None, spit_column=None, current=N
             flag = verdict.flag
             if spit_class != UNKNOWN and cfg.types_for(spit_class):
                 spit_bits = _names_to_bits(bm, cfg.types_for(spit_class), dtype)
-            if spit_class in rules_classes and not allowed[CLASSES.index(spit_class)]:
-                # SPIT and the rules agree on a class the exposure time excludes by
-                # its first type's range only (a long arc: a 'tilt' to PypeIt)?
-                agreed = hard_facts(fitstbl, i, CLASSES, cfg.types_for, lamps=lamps,
-                                    agreed=spit_class)
-                if agreed[0][CLASSES.index(spit_class)]:
-                    allowed, excluded = agreed
             if verdict.qa and not flag:
                 # a fact of the pixels: no bias, whatever SPIT or the rules say; where
                 # the header leaves nothing else (a 0-s exposure), no calibration at all

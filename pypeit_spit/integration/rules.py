@@ -335,12 +335,11 @@ def exposure_range(fitstbl, frametype):
     return fitstbl.par['calibrations'][f'{frametype}frame']['exprng']
 
 
-def _exposure_fits(fitstbl, row, classes, types_for, every_type=None):
+def _exposure_fits(fitstbl, row, classes, types_for):
     """
     The frame's exposure time and, per class, whether it lies in the class's PypeIt
-    range (that of its first frame type; of any of its types for the class
-    ``every_type``; True for a class of no type); an empty list when the header gives
-    no exposure time.
+    range (that of its first frame type; True for a class of no type); an empty list
+    when the header gives no exposure time.
     """
     from pypeit.core import framematch
     exptime = _float(fitstbl['exptime'][row]) if 'exptime' in fitstbl.keys() else np.nan
@@ -350,9 +349,8 @@ def _exposure_fits(fitstbl, row, classes, types_for, every_type=None):
     fits_ = []
     for c in classes:
         types = types_for(c)
-        types = types if c == every_type else types[:1]
-        fits_.append(not types or any(bool(framematch.check_frame_exptime(
-            t, exposure_range(fitstbl, ftype))[0]) for ftype in types))
+        fits_.append(not types or bool(framematch.check_frame_exptime(
+            t, exposure_range(fitstbl, types[0]))[0]))
     return exptime, fits_
 
 
@@ -468,7 +466,7 @@ def _closed(value):
     return str(value).strip().lower() in ('closed', 'close', 'shut')
 
 
-def hard_facts(fitstbl, row, classes, types_for, lamps=None, agreed=None):
+def hard_facts(fitstbl, row, classes, types_for, lamps=None):
     """
     The classes one frame's own header excludes: facts no model may overrule.
 
@@ -492,13 +490,6 @@ def hard_facts(fitstbl, row, classes, types_for, lamps=None, agreed=None):
 
     Facts that would exclude every class are not used (the message says so).
 
-    The first type's range is a convention where a class has several types: PypeIt
-    itself types an arc lamp exposure longer than its ``arc`` range as a ``tilt``
-    (whose range is open). A long blue arc and a science frame with an arc lamp card
-    left on have the same header; only the pixels tell them apart. So for the class
-    ``agreed`` (the class SPIT's sure answer and PypeIt's rules both give the frame)
-    the exposure time is checked against every type of the class.
-
     Parameters
     ----------
     fitstbl, row, classes, types_for
@@ -506,8 +497,6 @@ def hard_facts(fitstbl, row, classes, types_for, lamps=None, agreed=None):
         class to its PypeIt frame types, as for :func:`header_facts`.
     lamps : dict or None, optional
         :func:`lamp_facts` of the table (computed here when None).
-    agreed : str or None, optional
-        A class SPIT (past its cut) and the header rules agree on.
 
     Returns
     -------
@@ -519,7 +508,7 @@ def hard_facts(fitstbl, row, classes, types_for, lamps=None, agreed=None):
     keys = fitstbl.keys()
     allowed = np.ones(len(classes), dtype=bool)
     notes = []
-    exptime, in_range = _exposure_fits(fitstbl, row, classes, types_for, every_type=agreed)
+    exptime, in_range = _exposure_fits(fitstbl, row, classes, types_for)
     if in_range:
         sky = any(ok for c, ok in zip(classes, in_range) if c in ON_SKY)
         out = []
