@@ -56,6 +56,11 @@ def _new_folder():
     moment (:func:`remove_plain_copies`) leaves none behind, even one ended just as the
     folder is made (with :func:`tempfile.mkdtemp` it would be made first, then listed).
 
+    Returns
+    -------
+    str
+        The folder's path.
+
     Raises
     ------
     OSError
@@ -68,11 +73,10 @@ def _new_folder():
         try:
             os.mkdir(folder, 0o700)
             return folder
-        except FileExistsError:
+        except OSError as exc:
             _LIVE_COPIES.discard(folder)
-        except OSError:
-            _LIVE_COPIES.discard(folder)
-            raise
+            if not isinstance(exc, FileExistsError):
+                raise
     raise FileExistsError(f'no unused temporary folder name in {base}')
 
 
